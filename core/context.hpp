@@ -1,0 +1,59 @@
+// Where and how computation runs: the device (CPU or one CUDA GPU), its stream and library
+// handles, the random number generator, and scratch memory. Passed explicitly to every forward and
+// backward call; there is no global mode.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/device_api.hpp"
+#include "core/rng.hpp"
+
+namespace visage {
+
+class Context {
+ public:
+  static Context cpu(uint64_t seed = 1);
+  // Throws with a clear message when the build has no CUDA or the machine has no such GPU.
+  static Context gpu(int device_id, uint64_t seed = 1);
+
+  Context(Context&&) = default;
+  Context& operator=(Context&&) = default;
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  bool is_gpu() const { return cuda_ != nullptr; }
+  int device_id() const { return device_id_; }
+  std::string describe() const;
+
+  Rng& rng() { return rng_; }
+
+  // GPU resources; each throws on a CPU context.
+  CudaResources& cuda() const;
+  std::shared_ptr<DeviceAllocator> allocator() const;
+  StreamHandle stream() const;
+  // Waits for the work queued on this context's stream (no-op on the CPU).
+  void synchronize() const;
+
+  // Scratch memory shared by all layers run with this context (im2col buffers and the like);
+  // valid until the next call.
+  float* host_workspace(std::size_t floats);
+
+  // Data-parallel position of this process; 0 of 1 until multi-GPU training exists.
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+
+ private:
+  Context(int device_id, uint64_t seed, std::shared_ptr<CudaResources> cuda);
+
+  int device_id_ = -1;
+  Rng rng_;
+  std::shared_ptr<CudaResources> cuda_;
+  std::vector<float> host_workspace_;
+  int rank_ = 0;
+  int world_size_ = 1;
+};
+
+}  // namespace visage

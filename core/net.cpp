@@ -1,0 +1,399 @@
+#include "core/net.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.hpp"
+
+namespace visage {
+namespace {
+
+bool rule_met(const proto::NetStateRule& rule, const NetOptions& state) {
+  if (rule.has_phase() && rule.phase() != state.phase) return false;
+  if (rule.has_min_level() && state.level < rule.min_level()) return false;
+  if (rule.has_max_level() && state.level > rule.max_level()) return false;
+  const auto has_stage = [&](const std::string& s) {
+    return std::ranges::find(state.stages, s) != state.stages.end();
+  };
+  for (const auto& s : rule.stage()) {
+    if (!has_stage(s)) return false;
+  }
+  for (const auto& s : rule.not_stage()) {
+    if (has_stage(s)) return false;
+  }
+  return true;
+}
+
+// Legacy `input:` / `input_shape:` / `input_dim:` fields become an Input layer, as in Caffe.
+void upgrade_legacy_inputs(proto::NetParameter& net, std::vector<int>& source_index) {
+  if (net.input_size() == 0) return;
+  proto::LayerParameter input;
+  input.set_name("input");
+  input.set_type("Input");
+  const bool by_dims = net.input_dim_size() > 0;
+  VISAGE_CHECK(by_dims ? net.input_dim_size() == 4 * net.input_size()
+                       : net.input_shape_size() == net.input_size(),
+               "net inputs: ", net.input_size(), " inputs need ",
+               by_dims ? "4 input_dim values each" : "one input_shape each");
+  for (int i = 0; i < net.input_size(); ++i) {
+    input.add_top(net.input(i));
+    auto* shape = input.mutable_input_param()->add_shape();
+    if (by_dims) {
+      for (int d = 0; d < 4; ++d) shape->add_dim(net.input_dim(4 * i + d));
+    } else {
+      *shape = net.input_shape(i);
+    }
+  }
+  proto::NetParameter upgraded = net;
+  upgraded.clear_input();
+  upgraded.clear_input_dim();
+  upgraded.clear_input_shape();
+  upgraded.clear_layer();
+  *upgraded.add_layer() = input;
+  for (const auto& layer : net.layer()) *upgraded.add_layer() = layer;
+  net = std::move(upgraded);
+  source_index.insert(source_index.begin(), -1);
+}
+
+struct Producer {
+  int layer = -1;
+  int top = -1;
+  auto operator<=>(const Producer&) const = default;
+};
+
+std::string split_name(const std::string& tensor, const std::string& layer, int top, int k) {
+  return concat(tensor, "_", layer, "_", top, "_split_", k);
+}
+
+// Inserts a Split layer after every top that feeds more than one bottom, renaming the consumers'
+// bottoms, so that each consumer gets its own gradient and the Split sums them.
+void insert_splits(proto::NetParameter& net, std::vector<int>& source_index) {
+  std::map<std::string, Producer> latest;
+  std::map<Producer, int> consumers;
+  std::vector<std::vector<Producer>> bottom_producer(net.layer_size());
+  for (int i = 0; i < net.layer_size(); ++i) {
+    const auto& layer = net.layer(i);
+    for (const auto& bottom : layer.bottom()) {
+      const auto it = latest.find(bottom);
+      const Producer p = it == latest.end() ? Producer{} : it->second;
+      bottom_producer[i].push_back(p);
+      if (p.layer >= 0) ++consumers[p];
+    }
+    for (int t = 0; t < layer.top_size(); ++t) latest[layer.top(t)] = Producer{i, t};
+  }
+
+  proto::NetParameter out = net;
+  out.clear_layer();
+  std::vector<int> out_index;
+  std::map<Producer, int> next_split;
+  for (int i = 0; i < net.layer_size(); ++i) {
+    proto::LayerParameter layer = net.layer(i);
+    for (int b = 0; b < layer.bottom_size(); ++b) {
+      const Producer p = bottom_producer[i][b];
+      if (p.layer >= 0 && consumers[p] > 1) {
+        const auto& producer = net.layer(p.layer);
+        layer.set_bottom(b, split_name(producer.top(p.top), producer.name(), p.top, next_split[p]++));
+      }
+    }
+    *out.add_layer() = layer;
+    out_index.push_back(source_index[i]);
+    for (int t = 0; t < layer.top_size(); ++t) {
+      const Producer p{i, t};
+      const auto it = consumers.find(p);
+      if (it == consumers.end() || it->second <= 1) continue;
+      proto::LayerParameter split;
+      split.set_name(concat(layer.top(t), "_", layer.name(), "_", t, "_split"));
+      split.set_type("Split");
+      split.add_bottom(layer.top(t));
+      for (int k = 0; k < it->second; ++k) split.add_top(split_name(layer.top(t), layer.name(), t, k));
+      if (layer.has_phase()) split.set_phase(layer.phase());
+      *out.add_layer() = split;
+      out_index.push_back(source_index[i]);
+    }
+  }
+  net = std::move(out);
+  source_index = std::move(out_index);
+}
+
+bool shapes_compatible(const Shape& a, const Shape& b, proto::ParamSpec::DimCheckMode mode) {
+  return mode == proto::ParamSpec::PERMISSIVE ? shape_count(a) == shape_count(b) : a == b;
+}
+
+}  // namespace
+
+bool layer_included(const proto::LayerParameter& layer, const NetOptions& state) {
+  VISAGE_CHECK(layer.include_size() == 0 || layer.exclude_size() == 0, "layer '", layer.name(),
+               "': specify include or exclude rules, not both");
+  if (layer.include_size() > 0) {
+    return std::ranges::any_of(layer.include(), [&](const auto& r) { return rule_met(r, state); });
+  }
+  return std::ranges::none_of(layer.exclude(), [&](const auto& r) { return rule_met(r, state); });
+}
+
+Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
+         const LayerRegistry& registry)
+    : name_(config.param.name()), phase_(options.phase), config_(config) {
+  proto::NetParameter filtered = config.param;
+  filtered.clear_layer();
+  for (int i = 0; i < config.param.layer_size(); ++i) {
+    const auto& layer = config.param.layer(i);
+    const bool included = with_context(config.where(i), [&] { return layer_included(layer, options); });
+    if (included) {
+      *filtered.add_layer() = layer;
+      layer_source_index_.push_back(i);
+    }
+  }
+  with_context(config.source, [&] { upgrade_legacy_inputs(filtered, layer_source_index_); });
+  insert_splits(filtered, layer_source_index_);
+  VISAGE_CHECK(filtered.layer_size() > 0, config.source, ": net '", name_, "' has no layers in phase ",
+               proto::Phase_Name(phase_));
+
+  for (int i = 0; i < filtered.layer_size(); ++i) {
+    with_context(where(static_cast<int>(layers_.size())), [&] {
+      const auto& lp = filtered.layer(i);
+      auto layer = registry.create(lp);
+      layer->set_phase(phase_);
+      std::vector<Tensor*> bottoms;
+      std::vector<std::string> bottom_names;
+      for (const auto& name : lp.bottom()) {
+        const auto it = tensors_.find(name);
+        if (it == tensors_.end()) {
+          std::string known;
+          for (const auto& n : tensor_names_) known += (known.empty() ? "" : ", ") + n;
+          fail(layer->describe(), ": bottom '", name, "' is not produced by any earlier layer",
+               known.empty() ? std::string() : " (available: " + known + ")");
+        }
+        bottoms.push_back(it->second.get());
+        bottom_names.push_back(name);
+      }
+      std::vector<Tensor*> tops;
+      for (const auto& name : lp.top()) {
+        const bool in_place = std::ranges::find(bottom_names, name) != bottom_names.end();
+        if (in_place) {
+          VISAGE_CHECK(layer->supports_in_place(), layer->describe(), ": cannot compute in place ('",
+                       name, "' is both bottom and top)");
+          tops.push_back(tensors_[name].get());
+          continue;
+        }
+        VISAGE_CHECK(tensors_.count(name) == 0, layer->describe(), ": top '", name,
+                     "' is already produced by an earlier layer (use a new name, or the same name "
+                     "as a bottom to compute in place)");
+        auto tensor = std::make_unique<Tensor>();
+        tops.push_back(tensor.get());
+        tensors_.emplace(name, std::move(tensor));
+        tensor_names_.push_back(name);
+      }
+      layer->setup(ctx, bottoms, tops);
+
+      if (lp.loss_weight_size() > 0) {
+        VISAGE_CHECK(lp.loss_weight_size() == lp.top_size(), layer->describe(), ": ",
+                     lp.loss_weight_size(), " loss_weight values for ", lp.top_size(), " tops");
+        for (int t = 0; t < lp.loss_weight_size(); ++t) layer->set_loss_weight(t, lp.loss_weight(t));
+      } else if (layer->is_loss() && !tops.empty()) {
+        layer->set_loss_weight(0, 1.0f);
+      }
+      if (lp.propagate_down_size() > 0) {
+        VISAGE_CHECK(lp.propagate_down_size() == lp.bottom_size(), layer->describe(), ": ",
+                     lp.propagate_down_size(), " propagate_down values for ", lp.bottom_size(),
+                     " bottoms");
+      }
+      VISAGE_CHECK(lp.param_size() <= static_cast<int>(layer->params().size()), layer->describe(),
+                   ": ", lp.param_size(), " param { } entries for a layer with ",
+                   layer->params().size(), " parameters");
+
+      layers_.push_back(std::move(layer));
+      bottoms_.push_back(std::move(bottoms));
+      tops_.push_back(std::move(tops));
+      bottom_names_.push_back(std::move(bottom_names));
+      top_names_.push_back({lp.top().begin(), lp.top().end()});
+    });
+  }
+
+  // Tensors with a loss weight must not also feed other layers: their gradient would be ambiguous.
+  for (int i = 0; i < num_layers(); ++i) {
+    for (size_t t = 0; t < tops_[i].size(); ++t) {
+      if (layers_[i]->loss_weight(static_cast<int>(t)) == 0.0f) continue;
+      for (int j = i + 1; j < num_layers(); ++j) {
+        for (const auto& b : bottom_names_[j]) {
+          VISAGE_CHECK(b != top_names_[i][t], where(i), ": ", layers_[i]->describe(), ": top '", b,
+                       "' has a loss weight and also feeds ", layers_[j]->describe());
+        }
+      }
+    }
+  }
+
+  // Parameters: named ones are shared, the rest owned by their layer.
+  std::map<std::string, int> slot_by_name;
+  std::vector<std::vector<int>> layer_slots(num_layers());
+  for (int i = 0; i < num_layers(); ++i) {
+    Layer& layer = *layers_[i];
+    const auto& lp = filtered.layer(i);
+    for (int j = 0; j < static_cast<int>(layer.params().size()); ++j) {
+      const proto::ParamSpec spec = j < lp.param_size() ? lp.param(j) : proto::ParamSpec();
+      VISAGE_CHECK(spec.lr_mult() >= 0 && spec.decay_mult() >= 0, where(i), ": ", layer.describe(),
+                   ": negative lr_mult or decay_mult in param ", j);
+      auto& tensor = layer.params()[j];
+      if (!spec.name().empty()) {
+        const auto found = slot_by_name.find(spec.name());
+        if (found != slot_by_name.end()) {
+          const ParamSlot& owner = slots_[found->second];
+          VISAGE_CHECK(shapes_compatible(owner.shape, tensor->shape(), spec.share_mode()), where(i),
+                       ": ", layer.describe(), ": shared parameter '", spec.name(), "' has shape ",
+                       tensor->shape_string(), " here but ", to_string(owner.shape), " in layer '",
+                       owner.layer, "'");
+          VISAGE_CHECK(!spec.has_lr_mult() || spec.lr_mult() == owner.lr_mult, where(i), ": ",
+                       layer.describe(), ": shared parameter '", spec.name(), "' has lr_mult ",
+                       spec.lr_mult(), " here but ", owner.lr_mult, " in layer '", owner.layer, "'");
+          tensor = slot_tensors_[found->second];
+          layer_slots[i].push_back(found->second);
+          continue;
+        }
+        slot_by_name[spec.name()] = static_cast<int>(slots_.size());
+      }
+      layer_slots[i].push_back(static_cast<int>(slots_.size()));
+      slots_.push_back(ParamSlot{layer.name(), j, tensor->shape(), 0, tensor->count(), spec.lr_mult(),
+                                 spec.decay_mult()});
+      slot_tensors_.push_back(tensor);
+    }
+  }
+
+  // Which layers need backward: those with learnable parameters or a bottom whose gradient
+  // someone needs; then prune everything that does not lead to a loss.
+  std::set<std::string> needs_grad;
+  layer_needs_backward_.assign(num_layers(), false);
+  propagate_down_.resize(num_layers());
+  const bool force = config.param.force_backward();
+  for (int i = 0; i < num_layers(); ++i) {
+    const auto& lp = filtered.layer(i);
+    bool need = std::ranges::any_of(layer_slots[i], [&](int s) { return slots_[s].lr_mult > 0; });
+    auto& pd = propagate_down_[i];
+    pd.assign(bottoms_[i].size(), false);
+    for (size_t b = 0; b < pd.size(); ++b) {
+      const bool possible = layers_[i]->can_backward_to(static_cast<int>(b));
+      bool wanted = force || needs_grad.count(bottom_names_[i][b]) > 0;
+      if (lp.propagate_down_size() > 0) wanted = lp.propagate_down(static_cast<int>(b));
+      pd[b] = possible && wanted;
+      need = need || pd[b];
+    }
+    layer_needs_backward_[i] = need;
+    if (need) {
+      for (const auto& t : top_names_[i]) needs_grad.insert(t);
+    }
+  }
+  std::set<std::string> under_loss;
+  for (int i = num_layers() - 1; i >= 0; --i) {
+    bool contributes = false;
+    for (size_t t = 0; t < tops_[i].size(); ++t) {
+      contributes = contributes || layers_[i]->loss_weight(static_cast<int>(t)) != 0.0f ||
+                    under_loss.count(top_names_[i][t]) > 0;
+    }
+    if (!contributes && !force) {
+      layer_needs_backward_[i] = false;
+      propagate_down_[i].assign(bottoms_[i].size(), false);
+    } else {
+      for (const auto& b : bottom_names_[i]) under_loss.insert(b);
+    }
+  }
+
+  pack_params(ctx);
+}
+
+void Net::pack_params(Context& ctx) {
+  int64_t total = 0;
+  for (auto& slot : slots_) {
+    slot.offset = total;
+    total += slot.count;
+  }
+  param_data_ = std::make_shared<Storage>(static_cast<std::size_t>(total) * sizeof(float));
+  param_diff_ = std::make_shared<Storage>(static_cast<std::size_t>(total) * sizeof(float));
+  auto* values = static_cast<float*>(param_data_->mutable_host());
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    const auto initial = slot_tensors_[s]->data();
+    std::ranges::copy(initial, values + slots_[s].offset);
+  }
+  std::ranges::fill_n(static_cast<float*>(param_diff_->mutable_host()), total, 0.0f);
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    slot_tensors_[s]->bind(param_data_, param_diff_, slots_[s].offset);
+  }
+  all_params_.reshape({total});
+  all_params_.bind(param_data_, param_diff_, 0);
+}
+
+std::string Net::where(int i) const {
+  const int source = i < static_cast<int>(layer_source_index_.size()) ? layer_source_index_[i] : -1;
+  return source >= 0 ? config_.where(source) : config_.source;
+}
+
+Tensor* Net::tensor(const std::string& name) {
+  const auto it = tensors_.find(name);
+  return it == tensors_.end() ? nullptr : it->second.get();
+}
+
+std::vector<std::string> Net::output_names() const {
+  std::set<std::string> consumed;
+  for (const auto& names : bottom_names_) consumed.insert(names.begin(), names.end());
+  std::vector<std::string> out;
+  for (const auto& name : tensor_names_) {
+    if (consumed.count(name) == 0) out.push_back(name);
+  }
+  return out;
+}
+
+float Net::forward(Context& ctx) {
+  float loss = 0;
+  for (int i = 0; i < num_layers(); ++i) {
+    loss += with_context(where(i), [&] { return layers_[i]->forward(ctx, bottoms_[i], tops_[i]); });
+  }
+  return loss;
+}
+
+void Net::backward(Context& ctx) {
+  for (int i = 0; i < num_layers(); ++i) {
+    for (size_t t = 0; t < tops_[i].size(); ++t) {
+      const float w = layers_[i]->loss_weight(static_cast<int>(t));
+      if (w == 0.0f) continue;
+      Tensor& top = *tops_[i][t];
+      if (ctx.is_gpu()) {
+        device::fill(top.mutable_gpu_diff(ctx), top.count(), w, ctx.stream());
+      } else {
+        std::ranges::fill(top.mutable_diff(), w);
+      }
+    }
+  }
+  for (int i = num_layers() - 1; i >= 0; --i) {
+    if (!layer_needs_backward_[i]) continue;
+    with_context(where(i), [&] {
+      layers_[i]->backward(ctx, tops_[i], propagate_down_[i], bottoms_[i]);
+    });
+  }
+}
+
+float Net::forward_backward(Context& ctx) {
+  const float loss = forward(ctx);
+  backward(ctx);
+  return loss;
+}
+
+void Net::zero_param_diffs(Context& ctx) { all_params_.zero_diff(ctx); }
+
+void Net::share_params_with(Net& other) {
+  std::map<std::string, int> other_layer;
+  for (int i = 0; i < other.num_layers(); ++i) other_layer[other.layer(i).name()] = i;
+  for (int i = 0; i < num_layers(); ++i) {
+    const auto it = other_layer.find(layers_[i]->name());
+    if (it == other_layer.end()) continue;
+    auto& mine = layers_[i]->params();
+    auto& theirs = other.layer(it->second).params();
+    if (mine.empty()) continue;
+    VISAGE_CHECK(mine.size() == theirs.size(), where(i), ": ", layers_[i]->describe(), " has ",
+                 mine.size(), " parameters but ", theirs.size(), " in net '", other.name(), "'");
+    for (size_t j = 0; j < mine.size(); ++j) {
+      VISAGE_CHECK(mine[j]->shape() == theirs[j]->shape(), where(i), ": ", layers_[i]->describe(),
+                   ": parameter ", j, " has shape ", mine[j]->shape_string(), " but ",
+                   theirs[j]->shape_string(), " in net '", other.name(), "'");
+      mine[j] = theirs[j];
+    }
+  }
+}
+
+}  // namespace visage

@@ -1,0 +1,117 @@
+// A directed acyclic graph of layers built from a NetParameter (Caffe's Net): phase/level/stage
+// include and exclude rules, in-place layers, automatic Split layers where a tensor feeds several
+// consumers, loss weights, named parameter sharing with lr_mult/decay_mult, and pruning of backward
+// work that no loss needs. All learnable parameters live in one contiguous buffer, their gradients
+// in another, so that a solver updates them with one fused pass and data-parallel training can
+// reduce them in large buckets.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/layer.hpp"
+#include "core/registry.hpp"
+
+namespace visage {
+
+// One learnable parameter's place in the contiguous buffers.
+struct ParamSlot {
+  std::string layer;  // owning layer
+  int index = 0;      // position among that layer's params
+  Shape shape;
+  int64_t offset = 0;  // in elements
+  int64_t count = 0;
+  float lr_mult = 1;
+  float decay_mult = 1;
+};
+
+struct NetOptions {
+  proto::Phase phase = proto::TRAIN;
+  int level = 0;
+  std::vector<std::string> stages;
+};
+
+class Net {
+ public:
+  Net(const NetConfig& config, const NetOptions& options, Context& ctx,
+      const LayerRegistry& registry = builtin_layers());
+  Net(const Net&) = delete;
+  Net& operator=(const Net&) = delete;
+
+  // Returns the total weighted loss.
+  float forward(Context& ctx);
+  void backward(Context& ctx);
+  float forward_backward(Context& ctx);
+  void zero_param_diffs(Context& ctx);
+
+  const std::string& name() const { return name_; }
+  proto::Phase phase() const { return phase_; }
+  const NetConfig& config() const { return config_; }
+
+  int num_layers() const { return static_cast<int>(layers_.size()); }
+  Layer& layer(int i) { return *layers_[i]; }
+  const Layer& layer(int i) const { return *layers_[i]; }
+  const std::vector<Tensor*>& bottoms(int i) const { return bottoms_[i]; }
+  const std::vector<Tensor*>& tops(int i) const { return tops_[i]; }
+  const std::vector<std::string>& top_names(int i) const { return top_names_[i]; }
+  bool layer_needs_backward(int i) const { return layer_needs_backward_[i]; }
+  // "file:line" of the config entry that produced layer i (Split layers point at their producer).
+  std::string where(int i) const;
+
+  // Named tensors ("data", "loss", ...); nullptr when absent.
+  Tensor* tensor(const std::string& name);
+  const std::vector<std::string>& tensor_names() const { return tensor_names_; }
+  // Tensors no layer consumes (the net's outputs), in order of creation.
+  std::vector<std::string> output_names() const;
+
+  const std::vector<ParamSlot>& learnable_params() const { return slots_; }
+  int64_t num_param_elements() const { return all_params_.count(); }
+  // A 1-D tensor over the whole parameter buffer: data = values, diff = gradients.
+  Tensor& all_params() { return all_params_; }
+  const Tensor& all_params() const { return all_params_; }
+
+  // Makes this net use the parameters of `other` for every layer both have by name (a test net
+  // evaluating the training net's weights); shapes must agree.
+  void share_params_with(Net& other);
+
+  // Runs forward pass by pass with a callback after each layer (used by `visage time`).
+  template <typename Fn>
+  void for_each_layer(Fn&& fn) {
+    for (int i = 0; i < num_layers(); ++i) fn(i);
+  }
+
+ private:
+  void build(const NetConfig& config, Context& ctx, const LayerRegistry& registry);
+  void decide_backward(bool force_backward);
+  void pack_params(Context& ctx);
+
+  std::string name_;
+  proto::Phase phase_;
+  NetConfig config_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  std::vector<int> layer_source_index_;  // index into config_.param.layer(), -1 for generated
+  std::vector<std::vector<Tensor*>> bottoms_;
+  std::vector<std::vector<Tensor*>> tops_;
+  std::vector<std::vector<std::string>> bottom_names_;
+  std::vector<std::vector<std::string>> top_names_;
+  std::vector<std::vector<bool>> propagate_down_;
+  std::vector<bool> layer_needs_backward_;
+
+  std::map<std::string, std::unique_ptr<Tensor>> tensors_;
+  std::vector<std::string> tensor_names_;
+
+  std::vector<ParamSlot> slots_;
+  // For each slot, the shared tensor that every layer using the parameter points to.
+  std::vector<std::shared_ptr<Tensor>> slot_tensors_;
+  std::shared_ptr<Storage> param_data_;
+  std::shared_ptr<Storage> param_diff_;
+  Tensor all_params_;
+};
+
+// Whether a layer with these include/exclude rules belongs to a net in this state.
+bool layer_included(const proto::LayerParameter& layer, const NetOptions& state);
+
+}  // namespace visage

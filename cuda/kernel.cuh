@@ -1,0 +1,44 @@
+// Helpers for writing kernels: error checks with context, launch geometry, the context's stream.
+#pragma once
+
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+
+#include <cstdint>
+
+#include "core/context.hpp"
+#include "core/error.hpp"
+
+namespace visage::gpu {
+
+inline void check(cudaError_t status, const char* what, const char* file, int line) {
+  if (status != cudaSuccess) {
+    fail("CUDA error in ", what, " (", file, ":", line, "): ", cudaGetErrorString(status));
+  }
+}
+void check(cublasStatus_t status, const char* what, const char* file, int line);
+void check(cudnnStatus_t status, const char* what, const char* file, int line);
+
+constexpr int kThreadsPerBlock = 256;
+
+// Blocks for a grid-stride loop over n elements (capped; the loop covers the rest).
+inline unsigned int blocks_for(int64_t n) {
+  const int64_t blocks = (n + kThreadsPerBlock - 1) / kThreadsPerBlock;
+  return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 ? 65535 : blocks));
+}
+
+inline cudaStream_t stream(const Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
+cublasHandle_t cublas(const Context& ctx);
+cudnnHandle_t cudnn(const Context& ctx);
+
+}  // namespace visage::gpu
+
+#define VISAGE_CUDA_CHECK(call) ::visage::gpu::check((call), #call, __FILE__, __LINE__)
+// Checks the launch of the kernel just queued (not its completion: that would synchronise).
+#define VISAGE_CUDA_CHECK_LAUNCH() VISAGE_CUDA_CHECK(cudaGetLastError())
+
+// for (int64_t i : grid-stride range over [0, n))
+#define VISAGE_KERNEL_LOOP(i, n)                                                   \
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
+       i += static_cast<int64_t>(blockDim.x) * gridDim.x)

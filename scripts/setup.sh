@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs Visage's build dependencies from Debian's packages (Debian 12).
+# The CUDA toolkit (nvcc, cuBLAS, cuDNN, NCCL) is used from /usr/local/cuda when present and is not
+# installed here. Safe to re-run: packages already present are skipped.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libprotobuf-dev protobuf-compiler
+  libhdf5-dev
+  libopenblas-dev
+  libgtest-dev
+  libturbojpeg0-dev libpng-dev zlib1g-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+echo "setup: installing ${missing[*]}"
+"${sudo_cmd[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,18 @@
+// The `visage` subcommands. Each takes its arguments (after the subcommand name) and returns the
+// process exit code; errors are thrown as visage::Error and printed by main().
+#pragma once
+
+#include <span>
+#include <string>
+
+namespace visage::tools {
+
+using Args = std::span<const std::string>;
+
+int run_train(Args args);
+int run_test(Args args);
+int run_time(Args args);
+int run_summary(Args args);
+int run_device_query(Args args);
+
+}  // namespace visage::tools
