@@ -1,1 +1,70 @@
-int main() { return 0; }
+// `visage`: the command line of the framework. Dispatches to one subcommand; every error reaches
+// the user as one message (never a core dump) and a non-zero exit code.
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "tools/command.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(visage::tools::Args);
+  const char* summary;
+};
+
+constexpr Command kCommands[] = {
+    {"train", visage::tools::run_train, "train a network from a solver prototxt (resumable)"},
+    {"test", visage::tools::run_test, "evaluate trained weights: mean of each net output"},
+    {"time", visage::tools::run_time, "time forward and backward, per layer and in total"},
+    {"summary", visage::tools::run_summary, "per-layer table of shapes, parameters and FLOPs"},
+    {"device-query", visage::tools::run_device_query, "GPU, driver, CUDA, cuDNN and NCCL versions"},
+};
+
+void print_usage(std::ostream& out) {
+  out << "usage: visage <command> [options]   (visage <command> --help for details)\n\n"
+         "Visage " VISAGE_VERSION
+         ": train and evaluate face-recognition networks (DeepFace, FaceNet) from prototxt configs.\n\n"
+         "commands:\n";
+  for (const Command& c : kCommands) {
+    std::string name = c.name;
+    name.resize(16, ' ');
+    out << "  " << name << c.summary << "\n";
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    print_usage(argc < 2 ? std::cerr : std::cout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::cout << "visage " VISAGE_VERSION "\n";
+    return 0;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const Command& c : kCommands) {
+    if (argv[1] != std::string(c.name)) continue;
+    try {
+      return c.run(args);
+    } catch (const visage::Error& e) {
+      std::cerr << "visage " << c.name << ": error: " << e.what() << "\n";
+      return 1;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "visage " << c.name << ": error: out of memory\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "visage " << c.name << ": internal error: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "visage: unknown command '" << argv[1] << "'\n\n";
+  print_usage(std::cerr);
+  return 2;
+}

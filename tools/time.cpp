@@ -1,0 +1,120 @@
+#include <algorithm>
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+
+#include "tools/device_choice.hpp"
+#include "tools/options.hpp"
+
+namespace visage::tools {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  std::ranges::sort(v);
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Inputs get Gaussian noise; tops named like labels get class 0 so that loss layers accept them.
+void fill_inputs(Net& net, Context& ctx) {
+  for (int i = 0; i < net.num_layers(); ++i) {
+    if (!net.bottoms(i).empty()) continue;
+    for (size_t t = 0; t < net.tops(i).size(); ++t) {
+      auto values = net.tops(i)[t]->mutable_data();
+      const bool is_label = net.top_names(i)[t].find("label") != std::string::npos;
+      for (float& v : values) v = is_label ? 0.0f : ctx.rng().gaussian(0.0f, 1.0f);
+    }
+  }
+}
+
+}  // namespace
+
+int run_time(Args args) {
+  Options options("time",
+                  "Times forward and backward passes of a network, layer by layer, and reports "
+                  "the median per iteration and per image. Inputs are random; every layer runs "
+                  "backward to every input it can differentiate (a training step's work).");
+  options.positional("NET.prototxt", "the network config")
+      .value("iterations", "N", "timed iterations", "10")
+      .value("warmup", "N", "untimed iterations first (allocation, algorithm choice)", "1")
+      .value("phase", "train|test", "which phase's layers to include", "train")
+      .value("device", "DEV", kDeviceHelp, "auto")
+      .flag("forward-only", "time the forward pass only");
+  if (!options.parse(args)) return 0;
+  const int iterations = options.get_int("iterations");
+  const int warmup = options.get_int("warmup");
+  VISAGE_CHECK(iterations > 0 && warmup >= 0, "--iterations must be > 0 and --warmup >= 0");
+  const std::string phase = options.get("phase");
+  VISAGE_CHECK(phase == "train" || phase == "test", "--phase ", phase, ": expected train or test");
+  const bool backward = !options.get_flag("forward-only");
+
+  Context ctx = make_context(options.get("device"), 1);
+  const NetConfig config = load_net_config(options.positional_value(0));
+  NetOptions net_options;
+  net_options.phase = phase == "train" ? proto::TRAIN : proto::TEST;
+  Net net(config, net_options, ctx);
+  fill_inputs(net, ctx);
+
+  const int n = net.num_layers();
+  std::vector<std::vector<bool>> propagate(n);
+  for (int i = 0; i < n; ++i) {
+    for (size_t b = 0; b < net.bottoms(i).size(); ++b) {
+      propagate[i].push_back(net.layer(i).can_backward_to(static_cast<int>(b)));
+    }
+  }
+  int64_t batch = 1;
+  for (int i = 0; i < n && batch == 1; ++i) {
+    if (net.bottoms(i).empty() && !net.tops(i).empty()) batch = net.tops(i)[0]->dim(0);
+  }
+
+  std::vector<std::vector<double>> forward_ms(n), backward_ms(n);
+  std::vector<double> iteration_ms;
+  std::cout << "timing '" << net.name() << "' on " << ctx.describe() << ", batch " << batch << ", "
+            << iterations << " iterations after " << warmup << " warm-up\n";
+  for (int it = 0; it < warmup + iterations; ++it) {
+    const bool timed = it >= warmup;
+    const auto start = Clock::now();
+    for (int i = 0; i < n; ++i) {
+      const auto t0 = Clock::now();
+      net.layer(i).forward(ctx, net.bottoms(i), net.tops(i));
+      ctx.synchronize();
+      if (timed) forward_ms[i].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    if (backward) {
+      for (int i = n - 1; i >= 0; --i) {
+        const auto t0 = Clock::now();
+        net.layer(i).backward(ctx, net.tops(i), propagate[i], net.bottoms(i));
+        ctx.synchronize();
+        if (timed) backward_ms[i].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
+      net.zero_param_diffs(ctx);
+    }
+    ctx.synchronize();
+    if (timed) iteration_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
+
+  std::cout << std::left << std::setw(24) << "layer" << std::setw(18) << "type" << std::right
+            << std::setw(14) << "forward ms" << std::setw(14) << "backward ms" << "\n";
+  double total_forward = 0;
+  double total_backward = 0;
+  for (int i = 0; i < n; ++i) {
+    const double f = median(forward_ms[i]);
+    const double b = backward ? median(backward_ms[i]) : 0.0;
+    total_forward += f;
+    total_backward += b;
+    std::cout << std::left << std::setw(24) << net.layer(i).name() << std::setw(18)
+              << net.layer(i).type() << std::right << std::fixed << std::setprecision(3)
+              << std::setw(14) << f << std::setw(14) << b << "\n";
+  }
+  const double step = median(iteration_ms);
+  std::cout << std::fixed << std::setprecision(3) << "forward: " << total_forward
+            << " ms, backward: " << total_backward << " ms (sums of per-layer medians)\n"
+            << (backward ? "forward-backward" : "forward") << " iteration: " << step << " ms median, "
+            << step / static_cast<double>(batch) << " ms per image, " << std::setprecision(1)
+            << 1000.0 * static_cast<double>(batch) / step << " images/s\n";
+  return 0;
+}
+
+}  // namespace visage::tools
