@@ -1,6 +1,7 @@
 #include "tools/net_table.hpp"
 
 #include <cstdio>
+#include <string_view>
 
 namespace visage::tools {
 namespace {
@@ -72,6 +73,7 @@ std::vector<LayerRow> summarize(Net& net) {
   std::vector<LayerRow> rows;
   for (int i = 0; i < net.num_layers(); ++i) {
     const Layer& layer = net.layer(i);
+    if (std::string_view(layer.type()) == "Split") continue;  // inserted by the Net, costs nothing
     LayerRow row;
     row.name = layer.name();
     row.type = layer.type();

@@ -1,6 +1,8 @@
 #include <iomanip>
 #include <iostream>
 
+#include "core/error.hpp"
+#include "core/net.hpp"
 #include "tools/device_choice.hpp"
 #include "tools/net_table.hpp"
 #include "tools/options.hpp"

@@ -3,6 +3,8 @@
 #include <iomanip>
 #include <iostream>
 
+#include "core/error.hpp"
+#include "core/net.hpp"
 #include "tools/device_choice.hpp"
 #include "tools/options.hpp"
 
