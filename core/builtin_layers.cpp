@@ -2,6 +2,7 @@
 #include "core/registry.hpp"
 #include "layers/input.hpp"
 #include "layers/split.hpp"
+#include "losses/triplet_loss.hpp"
 
 namespace visage {
 namespace {
@@ -10,6 +11,7 @@ LayerRegistry make_builtin_layers() {
   LayerRegistry r;
   r.add<InputLayer>("Input");
   r.add<SplitLayer>("Split");
+  r.add<TripletLossLayer>("TripletLoss");
   return r;
 }
 
