@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include "core/math.hpp"
@@ -14,21 +15,10 @@ constexpr float kTinyNorm = 1e-12f;
 
 int label_at(std::span<const float> labels, int64_t i) { return static_cast<int>(labels[i]); }
 
-// A negative's distance to the anchor and its index, ordered by distance then index so that
-// searches return the lowest index among equal distances (the GPU kernels break ties the same way).
+// A distance to the anchor and the index of the other embedding, ordered by distance then index so
+// that minima go to the lowest index among equal distances (the GPU kernels break ties the same
+// way).
 using Candidate = std::pair<float, int>;
-
-// SEMI_HARD's choice for a pair: the closest negative farther than the positive (semi-hard when
-// inside the margin, otherwise easy with zero loss); when every negative is at most as far as the
-// positive, the farthest of them (the least hard of the hard negatives).
-const Candidate& semi_hard_choice(const std::vector<Candidate>& sorted_negatives, float positive) {
-  auto it = std::ranges::upper_bound(sorted_negatives, positive, {}, &Candidate::first);
-  if (it == sorted_negatives.end()) {
-    it = std::ranges::lower_bound(sorted_negatives, sorted_negatives.back().first, {},
-                                  &Candidate::first);
-  }
-  return *it;
-}
 
 void use(Tally& tally, std::span<float> coefficients, int64_t n, Triplet t, float positive,
          float negative, float margin) {
@@ -39,25 +29,49 @@ void use(Tally& tally, std::span<float> coefficients, int64_t n, Triplet t, floa
   }
 }
 
+// SEMI_HARD's choice for each pair: the closest negative farther than the positive (semi-hard
+// when inside the margin, otherwise easy with zero loss); when every negative is at most as far as
+// the positive, the farthest negative (the least hard of the hard ones). One sweep over the
+// negatives per anchor: with the positives sorted by distance, a negative at distance v is a
+// candidate for exactly the positives closer than v, a prefix of them; it is recorded at the
+// prefix's end, and suffix minima then give every positive its closest farther negative.
 void mine_semi_hard(std::span<const float> dist, std::span<const float> labels, int64_t n,
                     float margin, std::span<float> coefficients, std::vector<Triplet>& mined,
                     Tally& tally) {
-  std::vector<Candidate> negatives;
+  constexpr Candidate kNone{std::numeric_limits<float>::infinity(),
+                            std::numeric_limits<int>::max()};
+  std::vector<Candidate> positives;
+  std::vector<Candidate> closest_farther;
   for (int a = 0; a < n; ++a) {
     const auto row = dist.subspan(a * n, n);
-    negatives.clear();
+    const int label = label_at(labels, a);
+    positives.clear();
     for (int j = 0; j < n; ++j) {
-      if (label_at(labels, j) != label_at(labels, a)) negatives.emplace_back(row[j], j);
+      if (j != a && label_at(labels, j) == label) positives.emplace_back(row[j], j);
     }
-    std::ranges::sort(negatives);
-    for (int p = 0; p < n; ++p) {
-      if (p == a || label_at(labels, p) != label_at(labels, a)) continue;
-      tally.pairs += 1;
-      if (negatives.empty()) continue;
-      const auto& [negative, index] = semi_hard_choice(negatives, row[p]);
-      const Triplet t{a, p, index};
+    tally.pairs += static_cast<double>(positives.size());
+    if (positives.empty()) continue;
+    std::ranges::sort(positives);
+    closest_farther.assign(positives.size(), kNone);
+    Candidate farthest = kNone;
+    for (int j = 0; j < n; ++j) {
+      if (label_at(labels, j) == label) continue;
+      const Candidate c{row[j], j};
+      if (farthest == kNone || c.first > farthest.first) farthest = c;
+      const auto closer = std::ranges::lower_bound(positives, c.first, {}, &Candidate::first);
+      if (closer == positives.begin()) continue;
+      Candidate& slot = closest_farther[closer - positives.begin() - 1];
+      slot = std::min(slot, c);
+    }
+    if (farthest == kNone) continue;
+    for (std::size_t i = positives.size() - 1; i-- > 0;) {
+      closest_farther[i] = std::min(closest_farther[i], closest_farther[i + 1]);
+    }
+    for (std::size_t i = 0; i < positives.size(); ++i) {
+      const Candidate& chosen = closest_farther[i] == kNone ? farthest : closest_farther[i];
+      const Triplet t{a, positives[i].second, chosen.second};
       mined.push_back(t);
-      use(tally, coefficients, n, t, row[p], negative, margin);
+      use(tally, coefficients, n, t, positives[i].first, chosen.first, margin);
     }
   }
 }
