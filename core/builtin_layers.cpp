@@ -1,6 +1,10 @@
 // The one place that lists every layer Visage ships.
 #include "core/registry.hpp"
+#include "layers/convolution.hpp"
 #include "layers/input.hpp"
+#include "layers/locally_connected.hpp"
+#include "layers/lrn.hpp"
+#include "layers/pooling.hpp"
 #include "layers/split.hpp"
 #include "losses/triplet_loss.hpp"
 
@@ -9,7 +13,11 @@ namespace {
 
 LayerRegistry make_builtin_layers() {
   LayerRegistry r;
+  r.add<ConvolutionLayer>("Convolution");
   r.add<InputLayer>("Input");
+  r.add<LRNLayer>("LRN");
+  r.add<LocallyConnectedLayer>("LocallyConnected");
+  r.add<PoolingLayer>("Pooling");
   r.add<SplitLayer>("Split");
   r.add<TripletLossLayer>("TripletLoss");
   return r;

@@ -1,0 +1,175 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/support/gradient_check.hpp"
+
+namespace visage::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::FloatNear;
+using ::testing::HasSubstr;
+
+constexpr const char* kGaussian =
+    " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 }";
+
+std::unique_ptr<Layer> convolution(const std::string& settings) {
+  return make_layer("name: 'conv' type: 'Convolution' convolution_param { " + settings + " }");
+}
+
+// One 3x3 image, a 2x2 kernel of ones plus a second filter [[1 0] [0 -1]], bias (0.5, 0).
+TEST(Convolution, ForwardMatchesHandComputedValues) {
+  auto ctx = Context::cpu();
+  auto layer = convolution("num_output: 2 kernel_size: 2");
+  TensorList bottom({{1, 1, 3, 3}}), top(1);
+  set_values(bottom[0], {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  layer->setup(ctx, bottom, top);
+  ASSERT_EQ(layer->params()[0]->shape(), (Shape{2, 1, 2, 2}));
+  set_values(*layer->params()[0], {1, 1, 1, 1, 1, 0, 0, -1});
+  set_values(*layer->params()[1], {0.5f, 0});
+  layer->forward(ctx, bottom, top);
+  EXPECT_EQ(top[0].shape(), (Shape{1, 2, 2, 2}));
+  EXPECT_THAT(top[0].data(), ElementsAre(12.5f, 16.5f, 24.5f, 28.5f, -4, -4, -4, -4));
+}
+
+// Padding 1 and stride 2 on a 3x3 image with a 3x3 kernel of ones: each output sums the
+// in-image part of its window.
+TEST(Convolution, PaddingAndStrideOnHandComputedValues) {
+  auto ctx = Context::cpu();
+  auto layer = convolution(
+      "num_output: 1 kernel_size: 3 pad: 1 stride: 2 bias_term: false "
+      "weight_filler { type: 'constant' value: 1 }");
+  TensorList bottom({{1, 1, 3, 3}}), top(1);
+  set_values(bottom[0], {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  layer->setup(ctx, bottom, top);
+  ASSERT_EQ(layer->params().size(), 1u);
+  layer->forward(ctx, bottom, top);
+  EXPECT_EQ(top[0].shape(), (Shape{1, 1, 2, 2}));
+  EXPECT_THAT(top[0].data(), ElementsAre(12, 16, 24, 28));
+}
+
+// Dilation 2 turns a 2x2 kernel into a 3x3 window reading the corners; group 2 keeps the
+// channels apart (filter 0 sees channel 0 only, filter 1 channel 1 only).
+TEST(Convolution, DilationAndGroupsOnHandComputedValues) {
+  auto ctx = Context::cpu();
+  auto layer = convolution(
+      "num_output: 2 kernel_size: 2 dilation: 2 group: 2 bias_term: false "
+      "weight_filler { type: 'constant' value: 1 }");
+  TensorList bottom({{1, 2, 3, 3}}), top(1);
+  set_values(bottom[0], {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90});
+  layer->setup(ctx, bottom, top);
+  EXPECT_EQ(layer->params()[0]->shape(), (Shape{2, 1, 2, 2}));
+  layer->forward(ctx, bottom, top);
+  EXPECT_EQ(top[0].shape(), (Shape{1, 2, 1, 1}));
+  EXPECT_THAT(top[0].data(), ElementsAre(1 + 3 + 7 + 9, 10 + 30 + 70 + 90));
+}
+
+TEST(Convolution, ShapesAndMacs) {
+  auto ctx = Context::cpu();
+  // FaceNet NN1 conv1: 220x220x3 -> 110x110x64 with 7x7/2 pad 3: 110*110*64*7*7*3 = 114M MACs.
+  auto layer = convolution("num_output: 64 kernel_size: 7 stride: 2 pad: 3");
+  TensorList bottom({{1, 3, 220, 220}}), top(1);
+  layer->setup(ctx, bottom, top);
+  EXPECT_EQ(top[0].shape(), (Shape{1, 64, 110, 110}));
+  EXPECT_EQ(layer->forward_macs(bottom, top), 110LL * 110 * 64 * 7 * 7 * 3);
+
+  auto rect = convolution(
+      "num_output: 4 kernel_h: 3 kernel_w: 1 stride_h: 2 stride_w: 1 "
+      "pad_h: 1 pad_w: 0 group: 2");
+  TensorList small({{2, 6, 9, 5}}), small_top(1);
+  rect->setup(ctx, small, small_top);
+  EXPECT_EQ(small_top[0].shape(), (Shape{2, 4, 5, 5}));
+  EXPECT_EQ(rect->params()[0]->shape(), (Shape{4, 3, 3, 1}));
+  EXPECT_EQ(rect->forward_macs(small, small_top), 2 * 5 * 5 * 4 * 3 * 3 * 1);
+}
+
+TEST(Convolution, GradientsMatchFiniteDifferences) {
+  struct Case {
+    std::string settings;
+    Shape input;
+  };
+  const std::vector<Case> cases = {
+      {"num_output: 3 kernel_size: 3", {2, 2, 5, 5}},
+      {"num_output: 2 kernel_size: 3 stride: 2 pad: 1", {1, 3, 6, 5}},
+      {"num_output: 2 kernel_h: 2 kernel_w: 3 stride_h: 1 stride_w: 2 pad_h: 1 pad_w: 0",
+       {2, 2, 4, 7}},
+      {"num_output: 4 kernel_size: 2 group: 2 bias_term: false", {1, 4, 4, 3}},
+      {"num_output: 2 kernel_size: 2 dilation: 2 pad: 1", {1, 2, 5, 4}},
+      {"num_output: 3 kernel_size: 1", {2, 4, 3, 2}},
+      {"num_output: 2 kernel_size: 1 stride: 2", {1, 3, 5, 5}},
+  };
+  for (const auto& c : cases) {
+    auto ctx = Context::cpu(5);
+    auto layer = convolution(c.settings + kGaussian);
+    TensorList bottom({c.input}), top(1);
+    fill_gaussian(bottom[0], 11);
+    layer->setup(ctx, bottom, top);
+    EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top)) << c.settings;
+  }
+}
+
+TEST(Convolution, AccumulatesParamGradients) {
+  auto ctx = Context::cpu();
+  auto layer = convolution(std::string("num_output: 2 kernel_size: 3 pad: 1") + kGaussian);
+  TensorList bottom({{2, 2, 4, 4}}), top(1);
+  fill_gaussian(bottom[0], 3);
+  layer->setup(ctx, bottom, top);
+  layer->forward(ctx, bottom, top);
+  fill_gaussian(top[0], 4);
+  std::ranges::copy(top[0].data(), top[0].mutable_diff().begin());
+  for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+  layer->backward(ctx, top, {true}, bottom);
+  const std::vector<float> once(layer->params()[0]->diff().begin(),
+                                layer->params()[0]->diff().end());
+  const std::vector<float> bias_once(layer->params()[1]->diff().begin(),
+                                     layer->params()[1]->diff().end());
+  layer->backward(ctx, top, {true}, bottom);
+  for (std::size_t i = 0; i < once.size(); ++i) {
+    EXPECT_FLOAT_EQ(layer->params()[0]->diff()[i], 2 * once[i]);
+  }
+  for (std::size_t i = 0; i < bias_once.size(); ++i) {
+    EXPECT_FLOAT_EQ(layer->params()[1]->diff()[i], 2 * bias_once[i]);
+  }
+}
+
+void expect_error(const std::string& settings, const Shape& input,
+                  const std::vector<std::string>& fragments) {
+  auto ctx = Context::cpu();
+  TensorList bottom({input}), top(1);
+  try {
+    convolution(settings)->setup(ctx, bottom, top);
+    FAIL() << "accepted: " << settings;
+  } catch (const Error& e) {
+    EXPECT_THAT(e.what(), HasSubstr("layer 'conv' (Convolution)")) << settings;
+    for (const auto& f : fragments) EXPECT_THAT(e.what(), HasSubstr(f)) << settings;
+  }
+}
+
+TEST(Convolution, RejectsBadSettingsWithClearMessages) {
+  expect_error("num_output: 0 kernel_size: 3", {1, 1, 5, 5}, {"num_output"});
+  expect_error("num_output: 2", {1, 1, 5, 5}, {"kernel_size"});
+  expect_error("num_output: 2 kernel_size: 3 stride: 0", {1, 1, 5, 5}, {"stride"});
+  expect_error("num_output: 2 kernel_size: 7", {1, 1, 5, 5},
+               {"kernel 7x7", "padded input 5x5", "(1 x 1 x 5 x 5)"});
+  expect_error("num_output: 2 kernel_size: 3 dilation: 3", {1, 1, 5, 6}, {"extent", "7x7"});
+  expect_error("num_output: 4 kernel_size: 1 group: 2", {1, 3, 5, 5},
+               {"group 2", "3", "(1 x 3 x 5 x 5)"});
+  expect_error("num_output: 2 kernel_size: 1", {1, 3, 5}, {"4-D"});
+  expect_error("num_output: 2 kernel_size: 3 kernel_h: 3 kernel_w: 3", {1, 1, 5, 5}, {"kernel_h"});
+}
+
+TEST(Convolution, ReshapeChecksChannelsAndKeepsWorkingForNewSizes) {
+  auto ctx = Context::cpu();
+  auto layer = convolution("num_output: 2 kernel_size: 3");
+  TensorList bottom({{1, 2, 5, 5}}), top(1);
+  layer->setup(ctx, bottom, top);
+  bottom[0].reshape({3, 2, 7, 6});
+  layer->forward(ctx, bottom, top);
+  EXPECT_EQ(top[0].shape(), (Shape{3, 2, 5, 4}));
+  bottom[0].reshape({1, 3, 5, 5});
+  EXPECT_THROW(layer->forward(ctx, bottom, top), Error);
+}
+
+}  // namespace
+}  // namespace visage::testing
