@@ -1,0 +1,23 @@
+// Embeddings on disk: one HDF5 file with `embeddings` (N x D float), `paths` (the N image paths,
+// newline-separated, as the pairs files name them) and attributes saying which model made them.
+#pragma once
+
+#include <string>
+
+#include "eval/embeddings.hpp"
+
+namespace visage::eval {
+
+struct EmbeddingProvenance {
+  std::string model;    // network config
+  std::string weights;  // weights file
+  std::string images;   // folder or list the images came from
+  bool flip_averaged = false;
+};
+
+void write_embeddings(const EmbeddingTable& table, const EmbeddingProvenance& provenance,
+                      const std::string& path);
+// Throws naming the file for a missing, foreign or inconsistent file.
+EmbeddingTable read_embeddings(const std::string& path);
+
+}  // namespace visage::eval

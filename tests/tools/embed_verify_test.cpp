@@ -1,0 +1,109 @@
+// `visage embed` and `visage verify` end to end on a tiny model whose embeddings are known exactly.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/net.hpp"
+#include "datasets/image_io.hpp"
+#include "eval/embeddings_file.hpp"
+#include "solvers/snapshot.hpp"
+#include "tests/support/run_visage.hpp"
+
+namespace visage {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::run_visage;
+
+// The embedding is (pixel(0,0), pixel(1,1)) / 255 of a 2x2 grey image.
+constexpr const char* kModel = R"(
+name: "picker"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 3 dim: 1 dim: 2 dim: 2 } } }
+layer { name: "emb" type: "InnerProduct" bottom: "data" top: "emb" inner_product_param { num_output: 2 } }
+)";
+
+class EmbedVerify : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("visage_embed_verify_" + std::to_string(::getpid()));
+    fs::create_directories(dir_ / "images");
+    std::ofstream(dir_ / "model.prototxt") << kModel;
+
+    Context ctx = Context::cpu();
+    NetOptions options;
+    options.phase = proto::TEST;
+    Net net(parse_net_config(kModel), options, ctx);
+    auto weights = net.layer(1).params()[0]->mutable_data();
+    std::ranges::fill(weights, 0.0f);
+    weights[0] = 1.0f;  // output 0 <- pixel (0, 0)
+    weights[7] = 1.0f;  // output 1 <- pixel (1, 1)
+    std::ranges::fill(net.layer(1).params()[1]->mutable_data(), 0.0f);
+    write_hdf5_atomically((dir_ / "weights.h5").string(), [&](hdf5::File& file) {
+      write_snapshot_header(file, net);
+      write_weights(file, net);
+    });
+
+    // Identity k's images are flat grey at 20 + 20k and 22 + 20k: JPEG keeps flat images exact.
+    for (int k = 0; k < 8; ++k) {
+      const std::string name = "person" + std::to_string(k);
+      fs::create_directories(dir_ / "images" / name);
+      for (int i = 1; i <= 2; ++i) {
+        const auto value = static_cast<uint8_t>(20 + 20 * k + 2 * (i - 1));
+        data::write_image(data::Image(2, 2, 1, value),
+                          dir_ / "images" / name / (name + "_000" + std::to_string(i) + ".jpg"));
+      }
+    }
+    // Two folds of 2 matched + 2 mismatched pairs.
+    std::ofstream(dir_ / "pairs.txt") << "2\t2\n"
+                                         "person0\t1\t2\nperson1\t1\t2\n"
+                                         "person0\t1\tperson1\t2\nperson2\t1\tperson3\t1\n"
+                                         "person4\t1\t2\nperson5\t1\t2\n"
+                                         "person4\t2\tperson6\t1\nperson5\t1\tperson7\t2\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+  fs::path dir_;
+};
+
+TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
+  const auto embed = run_visage("embed --device cpu --model " + path("model.prototxt") +
+                                " --weights " + path("weights.h5") + " --images " +
+                                path("images") + " --pairs " + path("pairs.txt") + " --out " +
+                                path("emb.h5"));
+  ASSERT_EQ(embed.exit_code, 0) << embed.output;
+  const eval::EmbeddingTable table = eval::read_embeddings(path("emb.h5"));
+  EXPECT_EQ(table.size(), 12u);  // the distinct images the pairs name
+  const auto e = table.find("person7/person7_0002.jpg");
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_NEAR(e[0], 162.0f / 255.0f, 1e-6f);
+  EXPECT_NEAR(e[1], 162.0f / 255.0f, 1e-6f);
+
+  const auto verify = run_visage("verify --pairs " + path("pairs.txt") + " --embeddings " +
+                                 path("emb.h5") + " --out " + path("result/lfw"));
+  ASSERT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("Accuracy: 1.0000 +/- 0.0000"), std::string::npos) << verify.output;
+  EXPECT_NE(verify.output.find("AUC: 1.0000"), std::string::npos) << verify.output;
+  for (const char* out : {"result/lfw_roc.csv", "result/lfw_roc.png", "result/lfw.json"}) {
+    EXPECT_TRUE(fs::exists(dir_ / out)) << out;
+  }
+}
+
+TEST_F(EmbedVerify, PairNamingAnImageWithoutEmbeddingIsAnError) {
+  const auto embed = run_visage("embed --device cpu --model " + path("model.prototxt") +
+                                " --weights " + path("weights.h5") + " --images " +
+                                path("images") + " --out " + path("emb.h5"));
+  ASSERT_EQ(embed.exit_code, 0) << embed.output;
+  std::ofstream(dir_ / "more_pairs.txt") << "1\nperson0\t1\t2\nperson0\t1\tnobody\t1\n";
+  const auto verify = run_visage("verify --pairs " + path("more_pairs.txt") + " --embeddings " +
+                                 path("emb.h5"));
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_NE(verify.output.find("nobody/nobody_0001.jpg"), std::string::npos) << verify.output;
+}
+
+}  // namespace
+}  // namespace visage
