@@ -1,6 +1,5 @@
 #include "eval/report.hpp"
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -16,10 +15,10 @@ std::string padded(const std::string& text, size_t width) {
 }
 
 std::string val_line(const ValAtFar& val) {
-  std::string line = "VAL@FAR=" + round_trip(val.requested_far) + ": " + fixed(val.val, 4) +
-                     " (threshold " + round_trip(val.threshold) + ")";
+  std::string line = "VAL@FAR=" + significant(val.requested_far, 6) + ": " + fixed(val.val, 4) +
+                     " (threshold " + significant(val.threshold, 6) + ")";
   if (!val.resolved) {
-    line += " read at FAR=" + round_trip(val.far) +
+    line += " read at FAR=" + significant(val.far, 6) +
             ", the smallest FAR the mismatched pairs resolve (UNRESOLVED)";
   }
   return line;
@@ -41,21 +40,19 @@ std::string verification_summary(const VerificationResult& result) {
         << fixed(stats.standard_deviation, 4) << ")\n";
   } else {
     out << "Accuracy: " << fixed(result.accuracy, 4) << " at threshold "
-        << round_trip(result.folds.front().threshold) << "\n";
+        << significant(result.folds.front().threshold, 6) << "\n";
   }
   out << "AUC: " << fixed(result.auc, 4) << "\n";
-  out << "EER: " << fixed(result.eer.rate, 4) << " (threshold " << round_trip(result.eer.threshold)
-      << ")\n";
+  out << "EER: " << fixed(result.eer.rate, 4) << " (threshold "
+      << significant(result.eer.threshold, 6) << ")\n";
   for (const ValAtFar& val : result.val) out << val_line(val) << "\n";
 
   out << "\n"
       << padded("fold", 4) << padded("pairs", 7) << padded("threshold", 14)
       << padded("train acc", 11) << padded("accuracy", 10) << "\n";
   for (const FoldResult& fold : result.folds) {
-    char threshold[32];
-    std::snprintf(threshold, sizeof threshold, "%.6g", fold.threshold);
     out << padded(std::to_string(fold.fold + 1), 4) << padded(std::to_string(fold.pairs), 7)
-        << padded(threshold, 14) << padded(fixed(fold.train_accuracy, 4), 11)
+        << padded(significant(fold.threshold, 6), 14) << padded(fixed(fold.train_accuracy, 4), 11)
         << padded(fixed(fold.accuracy, 4), 10) << "\n";
   }
   return out.str();

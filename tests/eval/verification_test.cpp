@@ -136,6 +136,30 @@ TEST(EvalVerification, IndistinguishablePairsScoreAboutOneHalf) {
   EXPECT_NEAR(result.val[0].val, 1e-3, 0.01);  // a random ROC is the diagonal
 }
 
+TEST(EvalVerification, RandomEmbeddingsScoreAboutOneHalf) {
+  // 10 folds of 100 + 100 pairs over images with independent Gaussian 16-D embeddings.
+  std::ostringstream file;
+  file << "10\t100\n";
+  for (int fold = 0; fold < 10; ++fold) {
+    for (int i = 0; i < 100; ++i) file << "P" << fold << "_" << i << "\t1\t2\n";
+    for (int i = 0; i < 100; ++i) file << "P" << fold << "_" << i << "\t3\tQ" << i << "\t1\n";
+  }
+  std::istringstream in(file.str());
+  const PairsProtocol protocol = parse_pairs(in, "random");
+  Rng rng(17);
+  EmbeddingTable table(16);
+  for (const std::string& image : images_of(protocol)) {
+    std::vector<float> vector(16);
+    for (float& v : vector) v = rng.gaussian(0, 1);
+    table.add(image, vector);
+  }
+  const VerificationResult result =
+      evaluate_verification(protocol, table.lookup(), Distance::kCosine, {});
+  EXPECT_NEAR(result.accuracy, 0.5, 0.06);
+  EXPECT_NEAR(result.auc, 0.5, 0.06);
+  EXPECT_EQ(result.metric, Distance::kCosine);
+}
+
 TEST(EvalVerification, FixedThresholdOnOneFold) {
   const std::vector<ScoredPair> pairs = {{0.1, true}, {0.6, true}, {0.4, false}, {0.9, false}};
   const Confusion at_half = confusion_at(pairs, 0.5);
