@@ -4,11 +4,11 @@
 
 namespace visage::eval {
 
-EmbeddingTable::EmbeddingTable(size_t dim) : dim_(dim) {
-  VISAGE_CHECK(dim > 0, "an embedding table needs a positive dimension");
-}
+EmbeddingTable::EmbeddingTable(size_t dim) : dim_(dim) {}
 
 void EmbeddingTable::add(const std::string& image_path, std::span<const float> vector) {
+  VISAGE_CHECK(!vector.empty(), "embedding of ", image_path, " is empty");
+  if (dim_ == 0) dim_ = vector.size();
   VISAGE_CHECK(vector.size() == dim_, "embedding of ", image_path, " has dimension ", vector.size(),
                ", expected ", dim_);
   const auto [it, inserted] = row_of_.emplace(image_path, paths_.size());

@@ -15,9 +15,10 @@ using EmbeddingLookup = std::function<std::span<const float>(const std::string& 
 
 class EmbeddingTable {
  public:
-  explicit EmbeddingTable(size_t dim);
+  // dim 0: the dimension is taken from the first vector added.
+  explicit EmbeddingTable(size_t dim = 0);
 
-  // Throws on a vector of the wrong dimension or a path added twice.
+  // Throws on an empty vector, one of the wrong dimension, or a path added twice.
   void add(const std::string& image_path, std::span<const float> vector);
 
   std::span<const float> find(const std::string& image_path) const;

@@ -236,5 +236,14 @@ TEST(EvalEmbeddingTable, RejectsWrongDimensionsAndDuplicates) {
   EXPECT_EQ(table.find("a.jpg")[2], 3.0f);
 }
 
+TEST(EvalEmbeddingTable, DimensionZeroIsTakenFromTheFirstVector) {
+  EmbeddingTable table;
+  EXPECT_TRUE(table.lookup()("a.jpg").empty());
+  EXPECT_THROW(table.add("a.jpg", std::vector<float>{}), Error);
+  table.add("a.jpg", std::vector<float>{1, 2});
+  EXPECT_EQ(table.dim(), 2u);
+  EXPECT_THROW(table.add("b.jpg", std::vector<float>{1, 2, 3}), Error);
+}
+
 }  // namespace
 }  // namespace visage::eval
