@@ -1,0 +1,103 @@
+#include "core/hdf5.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/error.hpp"
+#include "tests/solvers/training_fixture.hpp"
+
+namespace visage {
+namespace {
+
+using testing::TempFolder;
+using testing::write_text;
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(Hdf5, RoundTripsDatasetsAttributesAndNestedGroups) {
+  TempFolder folder;
+  const std::string path = folder / "a.h5";
+  {
+    hdf5::File file = hdf5::File::create(path);
+    const std::vector<float> f{1.5f, -2.0f, 3.25f, 4.0f, 5.0f, 6.0f};
+    const std::vector<int64_t> i{1, -(int64_t{1} << 40), 3};
+    file.write("data/conv1/0", std::span<const float>(f), {2, 3});
+    file.write("ints", std::span<const int64_t>(i), {3});
+    file.write_bytes("blob", std::string("a\0b", 3));
+    file.write("empty", std::span<const float>(), {0, 5});
+    file.set_attribute("name", std::string("tiny net"));
+    file.set_attribute("version", int64_t{42});
+    file.close();
+  }
+  const hdf5::File file = hdf5::File::open(path);
+  Shape shape;
+  EXPECT_EQ(file.read_floats("data/conv1/0", &shape),
+            (std::vector<float>{1.5f, -2.0f, 3.25f, 4.0f, 5.0f, 6.0f}));
+  EXPECT_EQ(shape, (Shape{2, 3}));
+  EXPECT_EQ(file.read_int64s("ints"), (std::vector<int64_t>{1, -(int64_t{1} << 40), 3}));
+  EXPECT_EQ(file.read_bytes("blob"), std::string("a\0b", 3));
+  EXPECT_EQ(file.shape_of("empty"), (Shape{0, 5}));
+  EXPECT_TRUE(file.read_floats("empty").empty());
+  EXPECT_EQ(file.string_attribute("name"), "tiny net");
+  EXPECT_EQ(file.int_attribute("version"), 42);
+  EXPECT_TRUE(file.contains("data/conv1"));
+  EXPECT_FALSE(file.contains("data/conv2/0"));
+  EXPECT_EQ(file.open_group("data").children(), (std::vector<std::string>{"conv1"}));
+  // Integer data reads as floats through HDF5's conversion (Caffe files may hold other types).
+  EXPECT_EQ(file.read_floats("ints")[0], 1.0f);
+}
+
+TEST(Hdf5, ErrorsNameTheFileAndTheObject) {
+  TempFolder folder;
+  const std::string path = folder / "b.h5";
+  hdf5::File file = hdf5::File::create(path);
+  file.write("x", std::span<const float>(std::vector<float>{1.0f}), {1});
+  EXPECT_NE(
+      error_of([&] { file.read_floats("missing"); }).find(path + ":/missing: no such dataset"),
+      std::string::npos);
+  EXPECT_NE(
+      error_of([&] { file.write("x", std::span<const float>(), {0}); }).find("already exists"),
+      std::string::npos);
+  EXPECT_NE(error_of([&] { file.int_attribute("nope"); }).find("@nope: no such attribute"),
+            std::string::npos);
+  file.close();
+
+  EXPECT_EQ(error_of([&] { hdf5::File::open(folder / "none.h5"); }),
+            folder / "none.h5" + ": no such file");
+  write_text(folder / "text.h5", "not hdf5 at all");
+  EXPECT_EQ(error_of([&] { hdf5::File::open(folder / "text.h5"); }),
+            folder / "text.h5" + ": not an HDF5 file");
+  EXPECT_NE(error_of([&] {
+              hdf5::File::create(folder / "no/such/dir/c.h5");
+            }).find("cannot create HDF5 file"),
+            std::string::npos);
+}
+
+TEST(Hdf5, TruncatedFileIsRejectedClearly) {
+  TempFolder folder;
+  const std::string path = folder / "full.h5";
+  {
+    hdf5::File file = hdf5::File::create(path);
+    const std::vector<float> big(50000, 1.0f);
+    file.write("big", std::span<const float>(big), {50000});
+    file.close();
+  }
+  const std::string truncated = folder / "truncated.h5";
+  std::filesystem::copy_file(path, truncated);
+  std::filesystem::resize_file(truncated, std::filesystem::file_size(path) / 2);
+  const std::string message = error_of([&] { hdf5::File::open(truncated).read_floats("big"); });
+  EXPECT_EQ(message.rfind(truncated + ": ", 0), 0u) << message;
+  EXPECT_NE(message.find("truncated"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace visage
