@@ -1,5 +1,6 @@
 // The one place that lists every layer Visage ships.
 #include "core/registry.hpp"
+#include "layers/hdf5_data.hpp"
 #include "layers/convolution.hpp"
 #include "layers/input.hpp"
 #include "layers/locally_connected.hpp"
@@ -14,6 +15,7 @@ namespace {
 LayerRegistry make_builtin_layers() {
   LayerRegistry r;
   r.add<ConvolutionLayer>("Convolution");
+  r.add<HDF5DataLayer>("HDF5Data");
   r.add<InputLayer>("Input");
   r.add<LRNLayer>("LRN");
   r.add<LocallyConnectedLayer>("LocallyConnected");

@@ -1,0 +1,12 @@
+// GPU half of layers/hdf5_data.cpp: rows are gathered on the host, then the tops are handed to the
+// device; Tensor's host-to-device copy (asynchronous from pinned memory) is the whole GPU work.
+#include "layers/hdf5_data.hpp"
+
+namespace visage {
+
+void HDF5DataLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors top) {
+  forward_cpu(ctx, bottom, top);
+  for (Tensor* t : top) t->gpu_data(ctx);
+}
+
+}  // namespace visage

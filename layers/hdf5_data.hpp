@@ -1,0 +1,63 @@
+// Caffe's HDF5Data layer: reads batches of rows from HDF5 files listed in a text file (one path per
+// line, relative paths resolved against the list file's folder). Top i comes from the dataset named
+// like the top ("data", "label"); dimension 0 indexes rows. Files are read lazily, one at a time,
+// and the reader wraps around. With shuffle, the file order is reshuffled at every pass and the
+// rows of each file on every load, with the layer's own RNG seeded from the context at configure
+// time; the cursor, both orders and that RNG are the layer's saved state, so a resumed run sees
+// exactly the batches an uninterrupted one would.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/layer.hpp"
+#include "core/rng.hpp"
+
+namespace visage {
+
+class HDF5DataLayer : public Layer {
+ public:
+  using Layer::Layer;
+  const char* type() const override { return "HDF5Data"; }
+  Arity bottom_arity() const override { return Arity::exactly(0); }
+  Arity top_arity() const override { return Arity::at_least(1); }
+  bool can_backward_to(int) const override { return false; }
+  void reshape(Tensors bottom, Tensors top) override;
+
+  std::string save_state() const override;
+  void load_state(const std::string& state) override;
+
+  const std::vector<std::string>& files() const { return files_; }
+
+ protected:
+  void configure(Context& ctx, Tensors bottom, Tensors top) override;
+  void forward_cpu(Context& ctx, Tensors bottom, Tensors top) override;
+  void backward_cpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
+#if VISAGE_WITH_CUDA
+  void forward_gpu(Context& ctx, Tensors bottom, Tensors top) override;
+  void backward_gpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
+#endif
+
+ private:
+  void load_file(int file);
+  void start_rows();
+  void advance_row();
+  void shuffle(std::vector<int>& order);
+
+  std::vector<std::string> files_;
+  int64_t batch_size_ = 0;
+  bool shuffle_ = false;
+  Rng rng_;
+  std::vector<Shape> row_shapes_;  // per top, the shape of one row
+
+  std::vector<int> file_order_;
+  int file_cursor_ = 0;
+  std::vector<int> row_order_;
+  int row_cursor_ = 0;
+
+  int loaded_file_ = -1;
+  int64_t loaded_rows_ = 0;
+  std::vector<std::vector<float>> loaded_;  // per top, the rows of the loaded file
+};
+
+}  // namespace visage
