@@ -1,0 +1,58 @@
+// What a training run tells the people and programs watching it: a readable line every display
+// interval (iteration, smoothed loss, learning rate, images/s, elapsed time, ETA) and test results,
+// plus the same figures as JSON lines in a log file for plots and experiment runners. Every JSON
+// line is flushed at once so a killed run keeps its log.
+#pragma once
+
+#include <cstdint>
+#include <fstream>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace visage {
+
+struct TrainProgress {
+  int64_t iter = 0;
+  int64_t max_iter = 0;
+  double loss = 0;  // smoothed
+  double lr = 0;
+  double images_per_s = 0;
+  double elapsed_s = 0;
+  double eta_s = 0;
+};
+
+struct TestResult {
+  int net = 0;
+  std::vector<std::pair<std::string, double>> outputs;  // mean of each output element
+};
+
+class ProgressLog {
+ public:
+  // `human` may be null (silent); an empty `json_path` writes no JSON. `append` keeps an existing
+  // log (a resumed run), otherwise it is started afresh.
+  ProgressLog(std::ostream* human, const std::string& json_path, bool append);
+
+  void train(const TrainProgress& p);
+  void test(int64_t iter, const TestResult& result);
+  // A notable event ("snapshot", "stopped", "done") with one string detail.
+  void event(const std::string& type, int64_t iter, const std::string& key,
+             const std::string& value);
+  // A line for people only.
+  void say(const std::string& line);
+
+  const std::string& json_path() const { return json_path_; }
+
+ private:
+  void json_line(const std::string& line);
+
+  std::ostream* human_;
+  std::string json_path_;
+  std::ofstream json_;
+};
+
+// "1h02m03s", "4m05s", "12.3s".
+std::string format_duration(double seconds);
+
+}  // namespace visage

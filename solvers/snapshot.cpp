@@ -1,0 +1,200 @@
+#include "solvers/snapshot.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "core/error.hpp"
+
+namespace visage {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string hash_text(uint64_t hash) {
+  char text[19];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
+void fsync_path(const std::string& path, int flags, const char* what) {
+  const int fd = ::open(path.c_str(), flags);
+  VISAGE_CHECK(fd >= 0, path, ": cannot open ", what, " to flush it: ", std::strerror(errno));
+  const int status = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  VISAGE_CHECK(status == 0, path, ": cannot flush ", what, " to disk: ", std::strerror(saved));
+}
+
+// Removes the temporary file unless the write got as far as renaming it.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
+  ~TemporaryFile() {
+    if (!path_.empty()) {
+      std::error_code ignored;
+      fs::remove(path_, ignored);
+    }
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  const std::string& path() const { return path_; }
+  void keep() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
+// Caffe wrote some legacy weights as 4-D (1, 1, out, in); leading 1s do not change the layout.
+Shape without_leading_ones(Shape shape) {
+  while (shape.size() > 1 && shape.front() == 1) shape.erase(shape.begin());
+  return shape;
+}
+
+std::string param_name(const std::string& layer, size_t index) {
+  return concat("data/", layer, "/", index);
+}
+
+}  // namespace
+
+std::string snapshot_path(const std::string& prefix, int64_t iteration) {
+  return concat(prefix, "_iter_", iteration, ".h5");
+}
+
+void write_hdf5_atomically(const std::string& path, const std::function<void(hdf5::File&)>& fill) {
+  const fs::path target(path);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  VISAGE_CHECK(!ec, "cannot write ", path, ": cannot create folder ", folder.string(), ": ",
+               ec.message());
+  TemporaryFile temporary(
+      (folder / concat(".", target.filename().string(), ".", ::getpid(), ".tmp")).string());
+  try {
+    hdf5::File file = hdf5::File::create(temporary.path());
+    fill(file);
+    file.close();
+    fsync_path(temporary.path(), O_RDONLY, "the file");
+    fs::rename(temporary.path(), target, ec);
+    VISAGE_CHECK(!ec, "cannot rename ", temporary.path(), " to ", path, ": ", ec.message());
+    temporary.keep();
+  } catch (const Error& e) {
+    fail("cannot write ", path, ": ", e.what(),
+         " (the partial file was removed; earlier files are untouched)");
+  }
+  // The rename is durable only once the folder's entry is on disk too.
+  fsync_path(folder.string(), O_RDONLY | O_DIRECTORY, "the folder");
+}
+
+void write_snapshot_header(hdf5::File& file, const Net& net) {
+  file.set_attribute("format", std::string(kSnapshotFormat));
+  file.set_attribute("format_version", kSnapshotFormatVersion);
+  file.set_attribute("net_name", net.name());
+  file.set_attribute("config_hash", hash_text(net.config().hash()));
+}
+
+hdf5::File open_snapshot(const std::string& path) {
+  hdf5::File file = hdf5::File::open(path);
+  VISAGE_CHECK(file.has_attribute("format") && file.string_attribute("format") == kSnapshotFormat,
+               path,
+               ": not a Visage snapshot (no 'format' attribute); HDF5 weights from Caffe "
+               "or elsewhere load with --weights instead");
+  const int64_t version =
+      file.has_attribute("format_version") ? file.int_attribute("format_version") : -1;
+  VISAGE_CHECK(version >= 1 && version <= kSnapshotFormatVersion, path,
+               ": snapshot format version ", version, " is not supported (this Visage reads 1 to ",
+               kSnapshotFormatVersion, ")");
+  for (const char* attribute : {"net_name", "config_hash"}) {
+    VISAGE_CHECK(file.has_attribute(attribute), path, ": damaged snapshot: attribute '", attribute,
+                 "' is missing");
+  }
+  VISAGE_CHECK(file.contains("data") && file.contains("solver"), path,
+               ": damaged snapshot: the /data or /solver group is missing");
+  return file;
+}
+
+std::string describe_config_mismatch(const hdf5::File& file, const Net& net) {
+  const std::string name = file.string_attribute("net_name");
+  const std::string hash = file.string_attribute("config_hash");
+  const std::string ours = hash_text(net.config().hash());
+  if (hash == ours) return {};
+  return concat(file.file_path(), " was written for net '", name, "' with config hash ", hash,
+                ", this net '", net.name(), "' (", net.config().source, ") hashes to ", ours);
+}
+
+void write_weights(hdf5::Group& root, const Net& net) {
+  root.require_group("data");
+  for (int i = 0; i < net.num_layers(); ++i) {
+    const Layer& layer = net.layer(i);
+    for (size_t j = 0; j < layer.params().size(); ++j) {
+      const Tensor& param = *layer.params()[j];
+      root.write(param_name(layer.name(), j), param.data(), param.shape());
+    }
+  }
+}
+
+WeightsReport read_weights(const hdf5::Group& root, Net& net, bool strict) {
+  VISAGE_CHECK(root.contains("data"), root.file_path(),
+               ": has no /data group, so it holds no weights in Visage's (Caffe's HDF5) layout");
+  WeightsReport report;
+  for (int i = 0; i < net.num_layers(); ++i) {
+    Layer& layer = net.layer(i);
+    if (layer.params().empty()) continue;
+    if (!root.contains(concat("data/", layer.name()))) {
+      VISAGE_CHECK(!strict, root.file_path(), ": has no weights for ", layer.describe(),
+                   " (was it written for a different net?)");
+      report.layers_missing.push_back(layer.name());
+      continue;
+    }
+    for (size_t j = 0; j < layer.params().size(); ++j) {
+      const std::string name = param_name(layer.name(), j);
+      VISAGE_CHECK(root.contains(name), root.where(name), ": missing (", layer.describe(), " has ",
+                   layer.params().size(), " parameters)");
+      Shape shape;
+      std::vector<float> values = root.read_floats(name, &shape);
+      Tensor& param = *layer.params()[j];
+      VISAGE_CHECK(without_leading_ones(shape) == without_leading_ones(param.shape()),
+                   root.where(name), ": shape ", to_string(shape), " does not match ",
+                   layer.describe(), " parameter ", j, " of shape ", param.shape_string());
+      std::ranges::copy(values, param.mutable_data().begin());
+    }
+    ++report.layers_loaded;
+  }
+  VISAGE_CHECK(report.layers_loaded > 0 || report.layers_missing.empty(), root.file_path(),
+               ": no layer of net '", net.name(),
+               "' has weights in this file (layer names must "
+               "match)");
+  return report;
+}
+
+WeightsReport load_weights(Net& net, const std::string& path) {
+  const hdf5::File file = hdf5::File::open(path);
+  return read_weights(file, net, false);
+}
+
+void write_layer_states(hdf5::Group& root, const std::string& group, const Net& net) {
+  hdf5::Group states = root.require_group(concat("state/", group));
+  for (int i = 0; i < net.num_layers(); ++i) {
+    const std::string state = net.layer(i).save_state();
+    if (!state.empty()) states.write_bytes(net.layer(i).name(), state);
+  }
+}
+
+void read_layer_states(const hdf5::Group& root, const std::string& group, Net& net) {
+  const std::string path = concat("state/", group);
+  if (!root.contains(path)) return;
+  const hdf5::Group states = root.open_group(path);
+  for (int i = 0; i < net.num_layers(); ++i) {
+    Layer& layer = net.layer(i);
+    if (!states.contains(layer.name())) continue;
+    with_context(states.where(layer.name()),
+                 [&] { layer.load_state(states.read_bytes(layer.name())); });
+  }
+}
+
+}  // namespace visage

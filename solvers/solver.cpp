@@ -1,0 +1,367 @@
+#include "solvers/solver.hpp"
+
+#include <cmath>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "core/math.hpp"
+#include "solvers/snapshot.hpp"
+#if VISAGE_WITH_CUDA
+#include "cuda/math.hpp"
+#endif
+
+namespace visage {
+namespace {
+
+namespace fs = std::filesystem;
+
+uint64_t choose_seed(int64_t configured) {
+  if (configured >= 0) return static_cast<uint64_t>(configured);
+  return static_cast<uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+}
+
+NetOptions net_options(proto::Phase phase, const proto::NetState* state) {
+  NetOptions options;
+  options.phase = phase;
+  if (state != nullptr) {
+    options.level = state->level();
+    options.stages.assign(state->stage().begin(), state->stage().end());
+  }
+  return options;
+}
+
+Regularization regularization_of(const std::string& type) {
+  if (type == "L2") return Regularization::l2;
+  if (type == "L1") return Regularization::l1;
+  fail("solver: unknown regularization_type '", type, "' (L2 or L1)");
+}
+
+double seconds_between(std::chrono::steady_clock::time_point a,
+                       std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+}  // namespace
+
+Solver::Solver(const proto::SolverParameter& param, Context& ctx, SolverOptions options)
+    : param_(param),
+      ctx_(ctx),
+      options_(std::move(options)),
+      seed_(choose_seed(param.random_seed())),
+      policy_(param),
+      losses_(param.average_loss()),
+      regularization_(regularization_of(param.regularization_type())) {
+  VISAGE_CHECK(param_.max_iter() >= 0, "solver: max_iter must be >= 0");
+  VISAGE_CHECK(param_.iter_size() >= 1, "solver: iter_size must be >= 1, got ", param_.iter_size());
+  VISAGE_CHECK(param_.average_loss() >= 1, "solver: average_loss must be >= 1");
+  ctx_.rng() = Rng(seed_);
+  if (param_.random_seed() < 0 && options_.out != nullptr) {
+    *options_.out << "random_seed not set: seeding from the clock with " << seed_
+                  << " (set random_seed to reproduce this run)" << std::endl;
+  }
+  const fs::path solver_path(options_.solver_path);
+  const std::string stem = solver_path.empty() ? "visage" : solver_path.stem().string();
+  snapshot_prefix_ = resolve(param_.snapshot_prefix().empty() ? stem : param_.snapshot_prefix());
+  build_nets();
+  rule_ = make_update_rule(param_, net_->learnable_params(), net_->num_param_elements());
+}
+
+std::string Solver::resolve(const std::string& path) const {
+  const fs::path p(path);
+  if (p.is_absolute() || options_.solver_path.empty()) return path;
+  const fs::path beside = fs::path(options_.solver_path).parent_path() / p;
+  // Caffe resolved against the current folder; accept that when only it has the file.
+  std::error_code ec;
+  if (!fs::exists(beside, ec) && fs::exists(p, ec)) return path;
+  return beside.string();
+}
+
+void Solver::build_nets() {
+  const int sources = static_cast<int>(param_.has_train_net_param()) + param_.has_train_net() +
+                      param_.has_net_param() + param_.has_net();
+  VISAGE_CHECK(sources == 1,
+               "solver: give exactly one of net, net_param, train_net and "
+               "train_net_param (found ",
+               sources, ")");
+  const std::string where = options_.solver_path.empty() ? "<solver>" : options_.solver_path;
+  NetConfig train_config;
+  if (param_.has_train_net_param()) {
+    train_config = net_config_from(param_.train_net_param(), where + " (train_net_param)");
+  } else if (param_.has_net_param()) {
+    train_config = net_config_from(param_.net_param(), where + " (net_param)");
+  } else {
+    train_config =
+        load_net_config(resolve(param_.has_train_net() ? param_.train_net() : param_.net()));
+  }
+  net_ = std::make_unique<Net>(
+      train_config,
+      net_options(proto::TRAIN, param_.has_train_state() ? &param_.train_state() : nullptr), ctx_,
+      *options_.registry);
+
+  // Caffe's rules: explicit test nets first (params, then files), then one instance of the
+  // generic net per remaining test_iter entry.
+  std::vector<NetConfig> test_configs;
+  for (const auto& p : param_.test_net_param()) {
+    test_configs.push_back(net_config_from(p, where + " (test_net_param)"));
+  }
+  for (const auto& file : param_.test_net()) test_configs.push_back(load_net_config(resolve(file)));
+  const bool generic = param_.has_net() || param_.has_net_param();
+  const int explicit_nets = static_cast<int>(test_configs.size());
+  VISAGE_CHECK(
+      generic ? param_.test_iter_size() >= explicit_nets : param_.test_iter_size() == explicit_nets,
+      "solver: ", param_.test_iter_size(), " test_iter values for ", explicit_nets, " test nets",
+      generic ? " (plus instances of the net)" : "");
+  for (int k = explicit_nets; k < param_.test_iter_size(); ++k) {
+    test_configs.push_back(net_->config());
+  }
+  VISAGE_CHECK(param_.test_state_size() == 0 || param_.test_state_size() == param_.test_iter_size(),
+               "solver: ", param_.test_state_size(), " test_state entries for ",
+               param_.test_iter_size(), " test nets");
+  for (size_t k = 0; k < test_configs.size(); ++k) {
+    const int index = static_cast<int>(k);
+    auto net = std::make_unique<Net>(
+        test_configs[k],
+        net_options(proto::TEST,
+                    index < param_.test_state_size() ? &param_.test_state(index) : nullptr),
+        ctx_, *options_.registry);
+    net->share_params_with(*net_);
+    test_nets_.push_back(std::move(net));
+  }
+}
+
+ProgressLog& Solver::progress() {
+  if (!progress_) {
+    std::string path = !options_.progress_log.empty()  ? options_.progress_log
+                       : param_.progress_log().empty() ? snapshot_prefix_ + "_log.jsonl"
+                                                       : resolve(param_.progress_log());
+    if (path == "-") path.clear();
+    // A resumed run continues its log; a fresh run starts a new one.
+    progress_ = std::make_unique<ProgressLog>(options_.out, path, iter_ > 0);
+  }
+  return *progress_;
+}
+
+SolveOutcome Solver::solve() {
+  progress().say(concat("training net '", net_->name(), "' on ", ctx_.describe(),
+                        " from iteration ", iter_, " to ", param_.max_iter(), " (",
+                        net_->num_param_elements(), " parameters)"));
+  step(param_.max_iter() - iter_);
+  if (stopped_) {
+    if (last_snapshot_iter_ != iter_) snapshot();
+    progress().event("stopped", iter_, "snapshot", last_snapshot_);
+    return SolveOutcome::stopped;
+  }
+  if (param_.snapshot_after_train() && last_snapshot_iter_ != iter_) snapshot();
+  if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0) test_all();
+  progress().say(
+      concat("optimization done at iteration ", iter_, ", smoothed loss ", losses_.mean()));
+  progress().event("done", iter_, "snapshot", last_snapshot_);
+  return SolveOutcome::finished;
+}
+
+void Solver::step(int64_t iterations) {
+  const int64_t stop_at = iter_ + iterations;
+  start_time_ = last_display_time_ = Clock::now();
+  last_display_iter_ = iter_;
+  stopped_ = false;
+  while (iter_ < stop_at) {
+    const bool test_now = param_.test_interval() > 0 && iter_ % param_.test_interval() == 0 &&
+                          (iter_ > 0 || param_.test_initialization());
+    if (test_now && !test_nets_.empty()) test_all();
+
+    net_->zero_param_diffs(ctx_);
+    float loss = 0;
+    for (int k = 0; k < param_.iter_size(); ++k) loss += net_->forward_backward(ctx_);
+    loss /= static_cast<float>(param_.iter_size());
+    if (!std::isfinite(loss)) fail_non_finite(loss);
+    losses_.add(loss);
+
+    const double rate = policy_.rate(iter_);
+    if (param_.display() > 0 && iter_ % param_.display() == 0) display(rate);
+    apply_update();
+    ++iter_;
+
+    if (param_.snapshot() > 0 && iter_ % param_.snapshot() == 0) snapshot();
+    if (stop_requested()) {
+      stopped_ = true;
+      return;
+    }
+  }
+}
+
+float Solver::gradient_scale() {
+  const float average = 1.0f / static_cast<float>(param_.iter_size());
+  if (param_.clip_gradients() <= 0) return average;
+  Tensor& params = net_->all_params();
+  float sum_of_squares = 0;
+  const int64_t n = params.count();
+#if VISAGE_WITH_CUDA
+  if (ctx_.is_gpu()) {
+    Tensor result(Shape{1});
+    gpu::dot(ctx_, n, params.gpu_diff(ctx_), params.gpu_diff(ctx_), result.mutable_gpu_data(ctx_));
+    sum_of_squares = result.data()[0];
+  } else {
+    sum_of_squares = cpu::dot(n, params.diff().data(), params.diff().data());
+  }
+#else
+  sum_of_squares = cpu::dot(n, params.diff().data(), params.diff().data());
+#endif
+  // The threshold applies to the averaged gradient, whatever iter_size is.
+  const float norm = std::sqrt(sum_of_squares) * average;
+  if (norm <= param_.clip_gradients()) return average;
+  progress().say(concat("clipping gradients: L2 norm ", norm, " > ", param_.clip_gradients()));
+  return average * (param_.clip_gradients() / norm);
+}
+
+void Solver::apply_update() {
+  UpdateStep step;
+  step.rate = static_cast<float>(policy_.rate(iter_));
+  step.gradient_scale = gradient_scale();
+  step.weight_decay = param_.weight_decay();
+  step.regularization = regularization_;
+  rule_->apply(ctx_, net_->all_params(), step);
+}
+
+void Solver::display(double rate) {
+  const Clock::time_point now = Clock::now();
+  const double since_last = seconds_between(last_display_time_, now);
+  const int64_t done = iter_ + 1 - last_display_iter_;
+  const Tensor* first_top =
+      net_->num_layers() > 0 && !net_->tops(0).empty() ? net_->tops(0)[0] : nullptr;
+  const int64_t batch = first_top != nullptr && first_top->num_axes() > 0 ? first_top->dim(0) : 1;
+  TrainProgress p;
+  p.iter = iter_;
+  p.max_iter = param_.max_iter();
+  p.loss = losses_.mean();
+  p.lr = rate;
+  const double per_iteration = done > 0 ? since_last / static_cast<double>(done) : 0.0;
+  p.images_per_s =
+      since_last > 0 ? static_cast<double>(done * batch * param_.iter_size()) / since_last : 0.0;
+  p.elapsed_s = seconds_between(start_time_, now);
+  p.eta_s =
+      per_iteration * static_cast<double>(std::max<int64_t>(param_.max_iter() - iter_ - 1, 0));
+  progress().train(p);
+  last_display_time_ = now;
+  last_display_iter_ = iter_ + 1;
+}
+
+void Solver::fail_non_finite(float loss) {
+  // Read the activations of the last forward pass to name the first layer whose output went bad.
+  std::string culprit;
+  for (int i = 0; i < net_->num_layers() && culprit.empty(); ++i) {
+    for (size_t t = 0; t < net_->tops(i).size() && culprit.empty(); ++t) {
+      const auto values = net_->tops(i)[t]->data();
+      if (!std::ranges::all_of(values, [](float v) { return std::isfinite(v); })) {
+        culprit = concat("; the first non-finite output is top '", net_->top_names(i)[t], "' of ",
+                         net_->layer(i).describe(), " (", net_->where(i), ")");
+      }
+    }
+  }
+  fail("training stopped at iteration ", iter_, ": the loss is ", loss, culprit,
+       ". No snapshot was written for this iteration; the last good one is ",
+       last_snapshot_.empty() ? std::string("(none)") : last_snapshot_,
+       ". Try a lower base_lr or clip_gradients.");
+}
+
+TestResult average_outputs(Net& net, Context& ctx, int iterations) {
+  const auto names = net.output_names();
+  std::vector<std::vector<double>> sums(names.size());
+  for (int it = 0; it < iterations; ++it) {
+    net.forward(ctx);
+    for (size_t o = 0; o < names.size(); ++o) {
+      const auto values = net.tensor(names[o])->data();
+      sums[o].resize(values.size(), 0.0);
+      for (size_t j = 0; j < values.size(); ++j) sums[o][j] += values[j];
+    }
+  }
+  TestResult result;
+  for (size_t o = 0; o < names.size(); ++o) {
+    for (size_t j = 0; j < sums[o].size(); ++j) {
+      const std::string name = sums[o].size() == 1 ? names[o] : concat(names[o], "[", j, "]");
+      result.outputs.emplace_back(name, sums[o][j] / std::max(iterations, 1));
+    }
+  }
+  return result;
+}
+
+std::vector<TestResult> Solver::test_all() {
+  std::vector<TestResult> results;
+  for (size_t k = 0; k < test_nets_.size(); ++k) {
+    TestResult result =
+        average_outputs(*test_nets_[k], ctx_, param_.test_iter(static_cast<int>(k)));
+    result.net = static_cast<int>(k);
+    progress().test(iter_, result);
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+std::string Solver::snapshot() {
+  const std::string path = snapshot_path(snapshot_prefix_, iter_);
+  write_hdf5_atomically(path, [&](hdf5::File& file) {
+    write_snapshot_header(file, *net_);
+    write_weights(file, *net_);
+    hdf5::Group solver = file.require_group("solver");
+    solver.set_attribute("type", std::string(rule_->type()));
+    solver.set_attribute("iteration", iter_);
+    solver.set_attribute("lr_step", policy_.step(iter_));
+    solver.set_attribute("loss_window_next", static_cast<int64_t>(losses_.next()));
+    solver.write("loss_window", std::span<const float>(losses_.values()),
+                 {static_cast<int64_t>(losses_.values().size())});
+    for (const auto& [name, tensor] : rule_->history()) {
+      solver.write(concat("history/", name), tensor->data(), tensor->shape());
+    }
+    solver.write_bytes("rng", ctx_.rng().state());
+    write_layer_states(file, "train", *net_);
+    for (size_t k = 0; k < test_nets_.size(); ++k) {
+      write_layer_states(file, concat("test", k), *test_nets_[k]);
+    }
+  });
+  last_snapshot_ = path;
+  last_snapshot_iter_ = iter_;
+  progress().say(concat("snapshot: ", path));
+  progress().event("snapshot", iter_, "path", path);
+  return path;
+}
+
+void Solver::restore(const std::string& path) {
+  const hdf5::File file = open_snapshot(path);
+  std::vector<std::string> warnings;
+  if (const std::string mismatch = describe_config_mismatch(file, *net_); !mismatch.empty()) {
+    warnings.push_back(concat(mismatch, "; resuming anyway because every parameter shape matches"));
+  }
+  read_weights(file, *net_, true);
+  const hdf5::Group solver = file.open_group("solver");
+  const std::string type = solver.string_attribute("type");
+  VISAGE_CHECK(type == rule_->type(), path, ": written by a ", type, " solver, this solver is ",
+               rule_->type(),
+               " (solver type must match to resume; use --weights to start a new "
+               "run from these weights)");
+  for (const auto& [name, tensor] : rule_->history()) {
+    const std::string dataset = concat("history/", name);
+    Shape shape;
+    const std::vector<float> values = solver.read_floats(dataset, &shape);
+    VISAGE_CHECK(shape == tensor->shape(), solver.where(dataset), ": shape ", to_string(shape),
+                 " does not match the net's ", tensor->count(), " parameters");
+    std::ranges::copy(values, tensor->mutable_data().begin());
+  }
+  std::vector<float> window = solver.read_floats("loss_window");
+  const auto next = static_cast<int>(solver.int_attribute("loss_window_next"));
+  if (static_cast<int>(window.size()) <= losses_.size() && next < losses_.size()) {
+    losses_.restore(std::move(window), next);
+  } else {
+    warnings.push_back(concat(path, ": average_loss changed; the smoothed loss restarts"));
+  }
+  ctx_.rng().set_state(solver.read_bytes("rng"));
+  read_layer_states(file, "train", *net_);
+  for (size_t k = 0; k < test_nets_.size(); ++k) {
+    read_layer_states(file, concat("test", k), *test_nets_[k]);
+  }
+  iter_ = solver.int_attribute("iteration");
+  last_snapshot_ = path;
+  last_snapshot_iter_ = iter_;
+  for (const auto& warning : warnings) progress().say("warning: " + warning);
+  progress().say(concat("resumed from ", path, " at iteration ", iter_));
+}
+
+}  // namespace visage

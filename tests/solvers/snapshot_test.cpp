@@ -1,0 +1,188 @@
+#include "solvers/snapshot.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+
+#include "core/config.hpp"
+#include "solvers/solver.hpp"
+#include "tests/solvers/training_fixture.hpp"
+
+namespace visage {
+namespace {
+
+using testing::make_problem;
+using testing::TempFolder;
+
+SolverOptions quiet(const std::string& solver_path) {
+  SolverOptions options;
+  options.solver_path = solver_path;
+  options.out = nullptr;
+  return options;
+}
+
+std::string restore_error(const proto::SolverParameter& param, const std::string& solver_path,
+                          const std::string& snapshot) {
+  Context ctx = Context::cpu();
+  Solver solver(param, ctx, quiet(solver_path));
+  try {
+    solver.restore(snapshot);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::vector<std::string> leftovers(const std::filesystem::path& folder) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().filename().string().find(".tmp") != std::string::npos) {
+      names.push_back(entry.path().string());
+    }
+  }
+  return names;
+}
+
+class SnapshotTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    problem_ = make_problem(folder_, "max_iter: 4\n");
+    param_ = load_solver_config(problem_.solver);
+    Solver solver(param_, ctx_, quiet(problem_.solver));
+    solver.step(2);
+    snapshot_ = solver.snapshot();
+  }
+
+  TempFolder folder_;
+  testing::TrainingProblem problem_;
+  proto::SolverParameter param_;
+  Context ctx_ = Context::cpu();
+  std::string snapshot_;
+};
+
+TEST_F(SnapshotTest, HoldsCaffeLayoutWeightsAndAttributes) {
+  const hdf5::File file = open_snapshot(snapshot_);
+  EXPECT_EQ(file.shape_of("data/ip/0"), (Shape{2, 4}));
+  EXPECT_EQ(file.shape_of("data/ip/1"), (Shape{2}));
+  EXPECT_EQ(file.string_attribute("net_name"), "tiny");
+  EXPECT_EQ(file.int_attribute("format_version"), kSnapshotFormatVersion);
+  EXPECT_EQ(file.open_group("solver").int_attribute("iteration"), 2);
+  EXPECT_TRUE(file.contains("state/train/data"));
+}
+
+TEST_F(SnapshotTest, TruncatedCopyIsRejectedNamingTheFile) {
+  const std::string truncated = folder_ / "truncated.h5";
+  std::filesystem::copy_file(snapshot_, truncated);
+  std::filesystem::resize_file(truncated, std::filesystem::file_size(snapshot_) * 2 / 3);
+  const std::string message = restore_error(param_, problem_.solver, truncated);
+  EXPECT_EQ(message.rfind(truncated + ": ", 0), 0u) << message;
+}
+
+TEST_F(SnapshotTest, NonHdf5AndForeignFilesAreRejected) {
+  testing::write_text(folder_ / "junk.h5", "definitely not HDF5");
+  EXPECT_EQ(restore_error(param_, problem_.solver, folder_ / "junk.h5"),
+            folder_ / "junk.h5" + ": not an HDF5 file");
+  {
+    hdf5::File foreign = hdf5::File::create(folder_ / "foreign.h5");
+    foreign.write("data/ip/0", std::span<const float>(std::vector<float>(8, 0.5f)), {2, 4});
+    foreign.write("data/ip/1", std::span<const float>(std::vector<float>(2, 0.25f)), {2});
+    foreign.close();
+  }
+  const std::string message = restore_error(param_, problem_.solver, folder_ / "foreign.h5");
+  EXPECT_NE(message.find("not a Visage snapshot"), std::string::npos) << message;
+  // ...but Caffe-layout weights load for fine-tuning, layers matched by name.
+  Context ctx = Context::cpu();
+  Solver solver(param_, ctx, quiet(problem_.solver));
+  const WeightsReport report = load_weights(solver.net(), folder_ / "foreign.h5");
+  EXPECT_EQ(report.layers_loaded, 1);
+  EXPECT_EQ(solver.net().layer(1).params()[0]->data()[3], 0.5f);
+  EXPECT_EQ(solver.net().layer(1).params()[1]->data()[1], 0.25f);
+}
+
+TEST_F(SnapshotTest, DifferentShapesFailAndAChangedConfigWarns) {
+  // A net with 3 outputs: the config hash differs (a warning) and the shapes too (an error).
+  const std::string other = folder_ / "other.prototxt";
+  std::string text = read_file(problem_.net);
+  text.replace(text.find("num_output: 2"), 13, "num_output: 3");
+  testing::write_text(other, text);
+  proto::SolverParameter param = param_;
+  param.set_net("other.prototxt");
+  const std::string message = restore_error(param, problem_.solver, snapshot_);
+  EXPECT_NE(message.find(snapshot_ + ":/data/ip/0: shape (2 x 4) does not match"),
+            std::string::npos)
+      << message;
+
+  // A change that keeps every shape: the run resumes, with a warning.
+  text = read_file(problem_.net);
+  text.replace(text.find("std: 0.1"), 8, "std: 0.2");
+  testing::write_text(other, text);
+  std::ostringstream out;
+  SolverOptions options = quiet(problem_.solver);
+  options.out = &out;
+  options.progress_log = "-";
+  Context ctx = Context::cpu();
+  Solver solver(param, ctx, options);
+  solver.restore(snapshot_);
+  EXPECT_NE(
+      out.str().find("warning: " + snapshot_ + " was written for net 'tiny' with config hash"),
+      std::string::npos)
+      << out.str();
+}
+
+TEST_F(SnapshotTest, FailedRenameLeavesThePreviousSnapshotAndNoTemporaryFile) {
+  Solver solver(param_, ctx_, quiet(problem_.solver));
+  solver.restore(snapshot_);
+  solver.step(1);
+  // The target name is taken by a non-empty folder, so the final rename fails.
+  const std::string blocked = snapshot_path(folder_ / "snap/tiny", 3);
+  std::filesystem::create_directories(blocked + "/x");
+  try {
+    solver.snapshot();
+    FAIL() << "expected the snapshot to fail";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_EQ(message.rfind("cannot write " + blocked + ": cannot rename", 0), 0u) << message;
+    EXPECT_NE(message.find("the partial file was removed"), std::string::npos) << message;
+  }
+  EXPECT_TRUE(leftovers(folder_.path() / "snap").empty());
+  Context ctx = Context::cpu();
+  Solver again(param_, ctx, quiet(problem_.solver));
+  again.restore(snapshot_);
+  EXPECT_EQ(again.iter(), 2);
+}
+
+// A full disk, simulated with a file-size limit in a child process: the write fails inside HDF5,
+// the error says so, the temporary file is gone and the existing file at the target is untouched.
+TEST_F(SnapshotTest, DiskFullDuringWriteLeavesTheExistingFileIntact) {
+  const auto before = read_file(snapshot_);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::signal(SIGXFSZ, SIG_IGN);
+    const rlimit limit{4096, 4096};
+    setrlimit(RLIMIT_FSIZE, &limit);
+    try {
+      write_hdf5_atomically(snapshot_, [](hdf5::File& file) {
+        const std::vector<float> big(100000, 1.0f);
+        file.write("big", std::span<const float>(big), {100000});
+      });
+      _exit(3);
+    } catch (const Error& e) {
+      const std::string message = e.what();
+      _exit(message.find("the partial file was removed") != std::string::npos ? 0 : 4);
+    }
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(read_file(snapshot_), before);
+  EXPECT_TRUE(leftovers(folder_.path() / "snap").empty());
+}
+
+}  // namespace
+}  // namespace visage
