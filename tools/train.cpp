@@ -1,0 +1,114 @@
+// `visage train`: trains from a solver prototxt, optionally resuming from a snapshot or starting
+// from pretrained weights. SIGINT/SIGTERM finish the current iteration, write a snapshot and exit
+// with 128 + the signal number (130 / 143), after saying where the snapshot is.
+#include <csignal>
+#include <iostream>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "solvers/snapshot.hpp"
+#include "solvers/solver.hpp"
+#include "tools/command.hpp"
+#include "tools/device_choice.hpp"
+#include "tools/options.hpp"
+
+namespace visage::tools {
+namespace {
+
+// The number of the stop signal received, 0 while none. A signal handler may only store to a
+// volatile sig_atomic_t object with static storage duration (C++ [support.signal]), so this is the
+// one global the design allows; StopSignals scopes its use to one training run.
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void record_stop_signal(int signal) { g_stop_signal = signal; }
+
+// Installs the handler for SIGINT and SIGTERM and restores the previous ones on destruction. The
+// handler resets itself after one delivery (SA_RESETHAND), so a second Ctrl-C kills at once.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = record_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &previous_int_);
+    sigaction(SIGTERM, &action, &previous_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  static bool received() { return g_stop_signal != 0; }
+  static int signal() { return g_stop_signal; }
+
+ private:
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+};
+
+// --device auto follows solver_mode: CPU when it says so, else the configured GPU when present.
+std::string device_for(const std::string& flag, const proto::SolverParameter& param) {
+  if (flag != "auto") return flag;
+  if (param.has_solver_mode() && param.solver_mode() == proto::SolverParameter::CPU) return "cpu";
+  return device::count() > 0 ? concat("gpu:", param.device_id()) : "cpu";
+}
+
+const char* signal_name(int signal) {
+  return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+}  // namespace
+
+int run_train(Args args) {
+  Options options("train",
+                  "Train a network as a solver prototxt describes. Ctrl-C (SIGINT) or "
+                  "SIGTERM stops after the current iteration with a snapshot.");
+  options.value("solver", "FILE", "solver prototxt (required)")
+      .value("snapshot", "FILE", "resume from this snapshot (.h5)")
+      .value("weights", "FILE", "start from these weights (Visage snapshot or Caffe HDF5 weights)")
+      .value("device", "WHERE", kDeviceHelp, "auto")
+      .value("log", "FILE",
+             "JSON-lines progress log (default: <snapshot_prefix>_log.jsonl; "
+             "'-' for none)");
+  if (!options.parse(args)) return 0;
+  VISAGE_CHECK(options.has("solver"), "visage train: --solver is required\n\n", options.usage());
+  VISAGE_CHECK(!(options.has("snapshot") && options.has("weights")),
+               "visage train: give --snapshot (resume) or --weights (fine-tune), not both");
+
+  const std::string solver_path = options.get("solver");
+  const proto::SolverParameter param = load_solver_config(solver_path);
+  Context ctx = make_context(device_for(options.get("device"), param), 1);
+
+  const StopSignals signals;
+  SolverOptions solver_options;
+  solver_options.solver_path = solver_path;
+  solver_options.progress_log = options.get("log");
+  solver_options.stop_requested = [] { return StopSignals::received(); };
+  Solver solver(param, ctx, solver_options);
+  if (options.has("snapshot")) solver.restore(options.get("snapshot"));
+  if (options.has("weights")) {
+    const WeightsReport report = load_weights(solver.net(), options.get("weights"));
+    std::cout << "loaded weights of " << report.layers_loaded << " layers from "
+              << options.get("weights");
+    if (!report.layers_missing.empty()) {
+      std::cout << "; initialised from the config:";
+      for (const auto& name : report.layers_missing) std::cout << " " << name;
+    }
+    std::cout << std::endl;
+  }
+
+  if (solver.solve() == SolveOutcome::stopped) {
+    const int signal = StopSignals::signal();
+    std::cerr << "visage train: stopped by " << signal_name(signal) << " at iteration "
+              << solver.iter() << "; snapshot: " << solver.last_snapshot()
+              << " (continue with --snapshot " << solver.last_snapshot() << ")" << std::endl;
+    return 128 + signal;
+  }
+  return 0;
+}
+
+}  // namespace visage::tools
