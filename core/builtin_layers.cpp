@@ -1,12 +1,17 @@
 // The one place that lists every layer Visage ships.
 #include "core/registry.hpp"
-#include "layers/hdf5_data.hpp"
+#include "layers/accuracy.hpp"
 #include "layers/convolution.hpp"
+#include "layers/hdf5_data.hpp"
+#include "layers/inner_product.hpp"
 #include "layers/input.hpp"
 #include "layers/locally_connected.hpp"
 #include "layers/lrn.hpp"
 #include "layers/pooling.hpp"
+#include "layers/relu.hpp"
+#include "layers/softmax.hpp"
 #include "layers/split.hpp"
+#include "losses/softmax_with_loss.hpp"
 #include "losses/triplet_loss.hpp"
 
 namespace visage {
@@ -14,12 +19,17 @@ namespace {
 
 LayerRegistry make_builtin_layers() {
   LayerRegistry r;
+  r.add<AccuracyLayer>("Accuracy");
   r.add<ConvolutionLayer>("Convolution");
   r.add<HDF5DataLayer>("HDF5Data");
+  r.add<InnerProductLayer>("InnerProduct");
   r.add<InputLayer>("Input");
   r.add<LRNLayer>("LRN");
   r.add<LocallyConnectedLayer>("LocallyConnected");
   r.add<PoolingLayer>("Pooling");
+  r.add<ReLULayer>("ReLU");
+  r.add<SoftmaxLayer>("Softmax");
+  r.add<SoftmaxWithLossLayer>("SoftmaxWithLoss");
   r.add<SplitLayer>("Split");
   r.add<TripletLossLayer>("TripletLoss");
   return r;
