@@ -1,0 +1,18 @@
+#include "solvers/nesterov.hpp"
+
+#include "core/error.hpp"
+
+namespace visage {
+
+NesterovRule::NesterovRule(float momentum, std::span<const ParamSlot> slots, int64_t num_params)
+    : UpdateRule(slots, num_params), momentum_(momentum), velocity_(add_history("momentum")) {
+  VISAGE_CHECK(momentum >= 0 && momentum < 1, "solver: Nesterov momentum must be in [0, 1), got ",
+               momentum);
+}
+
+void NesterovRule::apply_cpu(Context&, Tensor& params, const UpdateStep& step) {
+  fused::update_on_cpu(slots(), params, step,
+                       NesterovElement{velocity_.mutable_data().data(), momentum_});
+}
+
+}  // namespace visage

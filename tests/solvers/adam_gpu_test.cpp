@@ -1,0 +1,19 @@
+// The fused Adam kernel against the CPU loop: bit-identical values and history.
+#include <gtest/gtest.h>
+
+#include "solvers/adam.hpp"
+#include "tests/solvers/rule_parity.hpp"
+#include "tests/support/parity.hpp"
+
+namespace visage {
+namespace {
+
+TEST(AdamGpu, FusedKernelMatchesCpuBitForBit) {
+  VISAGE_REQUIRE_GPU();
+  testing::expect_rule_parity([](std::span<const ParamSlot> slots, int64_t n) {
+    return std::make_unique<AdamRule>(0.9f, 0.999f, 1e-8f, slots, n);
+  });
+}
+
+}  // namespace
+}  // namespace visage

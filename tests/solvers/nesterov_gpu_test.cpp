@@ -1,0 +1,19 @@
+// The fused Nesterov kernel against the CPU loop: bit-identical values and history.
+#include <gtest/gtest.h>
+
+#include "solvers/nesterov.hpp"
+#include "tests/solvers/rule_parity.hpp"
+#include "tests/support/parity.hpp"
+
+namespace visage {
+namespace {
+
+TEST(NesterovGpu, FusedKernelMatchesCpuBitForBit) {
+  VISAGE_REQUIRE_GPU();
+  testing::expect_rule_parity([](std::span<const ParamSlot> slots, int64_t n) {
+    return std::make_unique<NesterovRule>(0.9f, slots, n);
+  });
+}
+
+}  // namespace
+}  // namespace visage
