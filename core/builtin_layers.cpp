@@ -11,6 +11,8 @@
 #include "layers/relu.hpp"
 #include "layers/softmax.hpp"
 #include "layers/split.hpp"
+#include "losses/center_loss.hpp"
+#include "losses/contrastive_loss.hpp"
 #include "losses/softmax_with_loss.hpp"
 #include "losses/triplet_loss.hpp"
 
@@ -20,6 +22,8 @@ namespace {
 LayerRegistry make_builtin_layers() {
   LayerRegistry r;
   r.add<AccuracyLayer>("Accuracy");
+  r.add<CenterLossLayer>("CenterLoss");
+  r.add<ContrastiveLossLayer>("ContrastiveLoss");
   r.add<ConvolutionLayer>("Convolution");
   r.add<HDF5DataLayer>("HDF5Data");
   r.add<InnerProductLayer>("InnerProduct");
