@@ -1,0 +1,83 @@
+// Helpers for the data-pipeline tests: a scratch folder removed afterwards, tiny images with
+// known pixels, and where the shared LFW copy lives.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "datasets/image.hpp"
+#include "datasets/image_io.hpp"
+
+namespace visage::data::testing {
+
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+}
+
+inline void write_text(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
+// A small RGB image whose pixel (y, x, c) is `value + 10 y + x + 100 c` (mod 256): every pixel
+// differs, and the value tells which image it came from.
+inline Image pattern_image(int height, int width, int value) {
+  Image image(height, width, 3);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      for (int c = 0; c < 3; ++c)
+        image.at(y, x, c) = static_cast<uint8_t>((value + 10 * y + x + 100 * c) % 256);
+    }
+  }
+  return image;
+}
+
+inline FloatImage float_image(int height, int width, int channels, std::vector<float> values) {
+  FloatImage image(height, width, channels);
+  image.pixels = std::move(values);
+  return image;
+}
+
+inline std::filesystem::path lfw_root() {
+  const char* source = std::getenv("VISAGE_SOURCE_DIR");
+  return std::filesystem::path(source != nullptr ? source : ".") / ".." / "shared" / "data" / "lfw";
+}
+
+}  // namespace visage::data::testing
+
+#define SKIP_WITHOUT_LFW()                                                                 \
+  do {                                                                                     \
+    if (!std::filesystem::is_directory(::visage::data::testing::lfw_root() / "images")) {  \
+      GTEST_SKIP() << "skipped: LFW not found at " << ::visage::data::testing::lfw_root(); \
+    }                                                                                      \
+  } while (false)
