@@ -1,0 +1,117 @@
+#include "datasets/transform_pipeline.hpp"
+
+#include "core/error.hpp"
+#include "datasets/transforms.hpp"
+
+namespace visage::data {
+
+TransformPipeline::TransformPipeline(const proto::FaceTransformParameter& param, bool train)
+    : param_(param), train_(train) {
+  const auto& p = param_;
+  VISAGE_CHECK(p.channels() == 1 || p.channels() == 3,
+               "face_transform_param.channels must be 1 or 3, not ", p.channels());
+  VISAGE_CHECK(p.jpeg_quality() <= 100,
+               "face_transform_param.jpeg_quality must be in 1..100 (0: off), not ",
+               p.jpeg_quality());
+  VISAGE_CHECK((p.resize_height() == 0) == (p.resize_width() == 0),
+               "face_transform_param: set both resize_height and resize_width, or neither");
+  VISAGE_CHECK((p.crop_height() == 0) == (p.crop_width() == 0),
+               "face_transform_param: set both crop_height and crop_width, or neither");
+  VISAGE_CHECK(p.max_rotation_degrees() >= 0 && p.max_rotation_degrees() <= 180,
+               "face_transform_param.max_rotation_degrees must be in [0, 180]");
+  VISAGE_CHECK(p.max_scale_change() >= 0 && p.max_scale_change() < 1,
+               "face_transform_param.max_scale_change must be in [0, 1)");
+  VISAGE_CHECK(p.brightness() >= 0 && p.contrast() >= 0 && p.saturation() >= 0 &&
+                   p.brightness() <= 1 && p.contrast() <= 1 && p.saturation() <= 1,
+               "face_transform_param: brightness, contrast and saturation must be in [0, 1]");
+  VISAGE_CHECK(p.mean_value_size() <= 1 || p.mean_value_size() == channels(),
+               "face_transform_param: give one mean_value, or one per channel (", p.channels(),
+               "), not ", p.mean_value_size());
+  VISAGE_CHECK(
+      !p.standardize() || (p.mean_value_size() == 0 && p.scale() == 1.0f),
+      "face_transform_param: standardize replaces mean_value and scale; set one or the other");
+}
+
+std::pair<int, int> TransformPipeline::output_size(int height, int width) const {
+  if (param_.crop_height() > 0) {
+    return {static_cast<int>(param_.crop_height()), static_cast<int>(param_.crop_width())};
+  }
+  if (param_.resize_height() > 0) {
+    return {static_cast<int>(param_.resize_height()), static_cast<int>(param_.resize_width())};
+  }
+  return {height, width};
+}
+
+FloatImage TransformPipeline::apply(const Image& image, Rng& rng) const {
+  const auto& p = param_;
+  const bool rotate = train_ && (p.max_rotation_degrees() > 0 || p.max_scale_change() > 0);
+  const bool float_geometry =
+      p.jpeg_quality() > 0 || p.degrade_to_pixels() > 0 || p.resize_height() > 0 || rotate;
+  const auto crop_to = [&](const auto& in) {
+    const auto h = static_cast<int>(p.crop_height());
+    const auto w = static_cast<int>(p.crop_width());
+    return train_ ? random_crop(in, h, w, rng) : center_crop(in, h, w);
+  };
+  Image converted;
+  if (image.channels != channels()) converted = to_channels(image, channels());
+  const Image& source = image.channels == channels() ? image : converted;
+  // With nothing to do before the crop, crop the 8-bit image: less to convert and allocate.
+  if (!float_geometry && p.crop_height() > 0) {
+    return finish(to_float(crop_to(source)), rng);
+  }
+  FloatImage x = to_float(source);
+  if (p.jpeg_quality() > 0) x = jpeg_degrade(x, static_cast<int>(p.jpeg_quality()));
+  if (p.degrade_to_pixels() > 0) x = downscale_degrade(x, p.degrade_to_pixels());
+  if (p.resize_height() > 0) {
+    x = resize(x, static_cast<int>(p.resize_height()), static_cast<int>(p.resize_width()),
+               p.resize_method() == proto::FaceTransformParameter::AREA ? ResizeMethod::area
+                                                                        : ResizeMethod::bilinear);
+  }
+  if (rotate) x = random_rotate_scale(x, p.max_rotation_degrees(), p.max_scale_change(), rng);
+  if (p.crop_height() > 0) x = crop_to(x);
+  return finish(std::move(x), rng);
+}
+
+FloatImage TransformPipeline::finish(FloatImage x, Rng& rng) const {
+  const auto& p = param_;
+  if (train_ && p.mirror() && rng.bernoulli(0.5)) mirror_in_place(x);
+  if (train_) color_jitter(x, {p.brightness(), p.contrast(), p.saturation()}, rng);
+  if (p.standardize()) {
+    standardize(x);
+  } else {
+    normalize(
+        x, std::span<const float>(p.mean_value().data(), static_cast<size_t>(p.mean_value_size())),
+        p.scale());
+  }
+  return x;
+}
+
+void TransformPipeline::apply_chw(const Image& image, Rng& rng, std::span<float> out) const {
+  const FloatImage x = apply(image, rng);
+  const size_t plane = static_cast<size_t>(x.height) * x.width;
+  VISAGE_CHECK(out.size() == plane * x.channels, "transformed image is ", shape_string(x),
+               " but the batch expects ", out.size(),
+               " values per image (images of different "
+               "sizes need a resize or crop in face_transform_param)");
+  for (size_t i = 0; i < plane; ++i) {
+    for (int c = 0; c < x.channels; ++c) out[c * plane + i] = x.pixels[i * x.channels + c];
+  }
+}
+
+proto::FaceTransformParameter from_caffe_transform(const proto::TransformationParameter& caffe,
+                                                   int channels) {
+  VISAGE_CHECK(!caffe.has_mean_file(),
+               "transform_param.mean_file is not supported; give mean_value");
+  VISAGE_CHECK(!(caffe.force_color() && caffe.force_gray()),
+               "transform_param: force_color and force_gray exclude each other");
+  proto::FaceTransformParameter p;
+  p.set_channels(caffe.force_gray() ? 1 : caffe.force_color() ? 3 : channels);
+  p.set_crop_height(caffe.crop_size());
+  p.set_crop_width(caffe.crop_size());
+  p.set_mirror(caffe.mirror());
+  p.set_scale(caffe.scale());
+  for (float m : caffe.mean_value()) p.add_mean_value(m);
+  return p;
+}
+
+}  // namespace visage::data
