@@ -1,0 +1,189 @@
+#include "datasets/prefetcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/error.hpp"
+#include "datasets/identity_sampler.hpp"
+#include "datasets/shuffle_sampler.hpp"
+#include "tests/datasets/dataset_test_support.hpp"
+
+namespace visage::data {
+namespace {
+
+// Images made in memory, as the synthetic generator will: identity i, image j is a pattern
+// image whose first pixel is 10 i + j. Images listed in `bad` fail to load.
+class MemorySource : public FaceSource {
+ public:
+  MemorySource(std::vector<int> counts, std::set<std::pair<int, int>> bad = {})
+      : counts_(std::move(counts)), bad_(std::move(bad)) {}
+  int num_identities() const override { return static_cast<int>(counts_.size()); }
+  int num_images(int identity) const override { return counts_[static_cast<size_t>(identity)]; }
+  Image load(int identity, int index) const override {
+    if (bad_.count({identity, index}) != 0) fail(describe(identity, index), ": corrupt");
+    return testing::pattern_image(6, 6, 10 * identity + index);
+  }
+  int label(int identity) const override { return 100 + identity; }
+  std::string describe(int identity, int index) const override {
+    return "memory:" + std::to_string(identity) + "/" + std::to_string(index);
+  }
+
+ private:
+  std::vector<int> counts_;
+  std::set<std::pair<int, int>> bad_;
+};
+
+std::shared_ptr<const TransformPipeline> augmenting_pipeline() {
+  proto::FaceTransformParameter p;
+  p.set_crop_height(4);
+  p.set_crop_width(4);
+  p.set_mirror(true);
+  p.set_brightness(0.3f);
+  return std::make_shared<const TransformPipeline>(p, true);
+}
+
+struct Batches {
+  std::vector<std::vector<float>> data;
+  std::vector<std::vector<float>> labels;
+};
+
+Batches run_batches(std::shared_ptr<const FaceSource> source, int threads, int batches,
+                    int rank = 0, int world = 1, int p = 2,
+                    std::shared_ptr<BadImageLog> log = nullptr) {
+  PrefetchOptions options;
+  options.threads = threads;
+  options.depth = 2;
+  options.seed = 42;
+  options.rank = rank;
+  options.world_size = world;
+  auto sampler = std::make_unique<IdentitySampler>(std::vector<int>{3, 4, 2, 5, 3},
+                                                   IdentitySamplerConfig{p * world, 2, {}, 42});
+  Prefetcher prefetcher(std::move(source), std::move(sampler), augmenting_pipeline(), {3, 4, 4},
+                        options, std::move(log));
+  Batches out;
+  for (int b = 0; b < batches; ++b) {
+    std::vector<float> data(static_cast<size_t>(prefetcher.batch_size() * 48));
+    std::vector<float> labels(static_cast<size_t>(prefetcher.batch_size()));
+    prefetcher.next(data, labels);
+    out.data.push_back(std::move(data));
+    out.labels.push_back(std::move(labels));
+  }
+  return out;
+}
+
+TEST(Prefetcher, SameBatchesForAnyNumberOfThreads) {
+  const auto source = std::make_shared<MemorySource>(std::vector<int>{3, 4, 2, 5, 3});
+  const Batches one = run_batches(source, 1, 6);
+  const Batches four = run_batches(source, 4, 6);
+  const Batches again = run_batches(source, 4, 6);
+  EXPECT_EQ(one.data, four.data);
+  EXPECT_EQ(one.labels, four.labels);
+  EXPECT_EQ(four.data, again.data);
+  for (float label : one.labels[0]) EXPECT_GE(label, 100);
+  EXPECT_EQ(one.labels[0][0], one.labels[0][1]);  // K = 2 images of one identity
+}
+
+TEST(Prefetcher, RanksReadDisjointSlicesOfOneGlobalBatch) {
+  const auto source = std::make_shared<MemorySource>(std::vector<int>{3, 4, 2, 5, 3});
+  const Batches global = run_batches(source, 2, 3, 0, 1, 4);
+  const Batches rank0 = run_batches(source, 2, 3, 0, 2, 2);
+  const Batches rank1 = run_batches(source, 2, 3, 1, 2, 2);
+  for (size_t b = 0; b < 3; ++b) {
+    std::vector<float> joined = rank0.data[b];
+    joined.insert(joined.end(), rank1.data[b].begin(), rank1.data[b].end());
+    EXPECT_EQ(joined, global.data[b]);
+  }
+}
+
+TEST(Prefetcher, ResumesFromASavedState) {
+  const auto source = std::make_shared<MemorySource>(std::vector<int>{3, 4, 2, 5, 3});
+  const Batches straight = run_batches(source, 2, 5);
+  PrefetchOptions options;
+  options.threads = 3;
+  options.depth = 2;
+  options.seed = 42;
+  auto make = [&] {
+    return std::make_unique<Prefetcher>(
+        source,
+        std::make_unique<IdentitySampler>(std::vector<int>{3, 4, 2, 5, 3},
+                                          IdentitySamplerConfig{2, 2, {}, 42}),
+        augmenting_pipeline(), SampleShape{3, 4, 4}, options, nullptr);
+  };
+  std::vector<float> data(4 * 48);
+  std::vector<float> labels(4);
+  std::string state;
+  {
+    auto first = make();
+    first->next(data, labels);
+    first->next(data, labels);
+    state = first->save_state();
+    first->next(data, labels);  // read ahead and consumed, but after the snapshot
+  }
+  auto resumed = make();
+  resumed->load_state(state);
+  for (size_t b = 2; b < 5; ++b) {
+    resumed->next(data, labels);
+    EXPECT_EQ(data, straight.data[b]) << "batch " << b;
+  }
+}
+
+TEST(Prefetcher, SkipsBadImagesWithOneWarningOrFails) {
+  std::vector<std::string> warnings;
+  auto log = std::make_shared<BadImageLog>([&](const std::string& w) { warnings.push_back(w); });
+  const std::set<std::pair<int, int>> bad = {{0, 0}, {1, 2}};
+  const auto source = std::make_shared<MemorySource>(std::vector<int>{3, 4, 2, 5, 3}, bad);
+  const Batches skipped = run_batches(source, 2, 20, 0, 1, 2, log);
+  EXPECT_EQ(log->count(), 2u);
+  EXPECT_EQ(warnings.size(), 2u);
+  for (const std::string& w : warnings) EXPECT_NE(w.find("corrupt"), std::string::npos);
+  // The same run with one thread substitutes the same images.
+  EXPECT_EQ(run_batches(source, 1, 20, 0, 1, 2, std::make_shared<BadImageLog>(WarningSink{})).data,
+            skipped.data);
+
+  PrefetchOptions strict;
+  strict.threads = 2;
+  strict.seed = 1;
+  strict.skip_bad_images = false;
+  // Every identity has a bad first image: sequential reading hits one in the first batch.
+  const auto all_bad = std::make_shared<MemorySource>(
+      std::vector<int>{2, 2}, std::set<std::pair<int, int>>{{0, 0}, {1, 0}});
+  Prefetcher prefetcher(all_bad,
+                        std::make_unique<ShuffleSampler>(all_bad->natural_order(), 4, false, 1),
+                        augmenting_pipeline(), {3, 4, 4}, strict, nullptr);
+  std::vector<float> data(4 * 48);
+  std::vector<float> labels(4);
+  try {
+    prefetcher.next(data, labels);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("memory:0/0: corrupt"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Prefetcher, IdentityWithNoReadableImageIsAnError) {
+  const auto source =
+      std::make_shared<MemorySource>(std::vector<int>{1, 1}, std::set<std::pair<int, int>>{{1, 0}});
+  PrefetchOptions options;
+  options.threads = 1;
+  Prefetcher prefetcher(
+      source, std::make_unique<ShuffleSampler>(source->natural_order(), 2, false, 1),
+      augmenting_pipeline(), {3, 4, 4}, options, std::make_shared<BadImageLog>(WarningSink{}));
+  std::vector<float> data(2 * 48);
+  std::vector<float> labels(2);
+  EXPECT_THROW(prefetcher.next(data, labels), Error);
+}
+
+TEST(Prefetcher, DestroysCleanlyWhileBatchesAreInFlight) {
+  const auto source = std::make_shared<MemorySource>(std::vector<int>{3, 4, 2, 5, 3});
+  for (int i = 0; i < 20; ++i) {
+    PrefetchOptions options;
+    options.threads = 3;
+    options.depth = 4;
+    Prefetcher prefetcher(source,
+                          std::make_unique<ShuffleSampler>(source->natural_order(), 5, true, 3),
+                          augmenting_pipeline(), {3, 4, 4}, options, nullptr);
+  }
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace visage::data
