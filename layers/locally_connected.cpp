@@ -4,6 +4,7 @@
 
 #include "core/filler.hpp"
 #include "core/math.hpp"
+#include "layers/sliced_parallel.hpp"
 
 namespace visage {
 
@@ -129,40 +130,50 @@ int64_t LocallyConnectedLayer::chunk_locations(int64_t budget) const {
   return std::clamp<int64_t>(budget / std::max<int64_t>(per_location, 1), 1, locations());
 }
 
+// Locations are split into one contiguous slice per BLAS thread (cpu::run_sliced), each slice
+// walking its own chunks with its own scratch; every location's outputs and parameter gradients
+// belong to one slice only.
 void LocallyConnectedLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const int64_t num_locations = locations();
   const int64_t k = window_.patch_size();
   const int64_t o = num_output_;
   const int64_t n = batch_;
   const int64_t chunk = chunk_locations(kCpuColumnBudget);
-  float* columns = ctx.host_workspace(chunk * n * (k + o));
-  float* results = columns + chunk * n * k;
+  const int workers = cpu::slice_workers(num_locations);
+  const int64_t scratch_size = chunk * n * (k + o);
+  float* scratch = ctx.host_workspace(workers * scratch_size);
   const float* in = bottom[0]->data().data();
   const float* w = weights().data().data();
   const float* b = bias_term_ ? bias().data().data() : nullptr;
   float* out = top[0]->mutable_data().data();
 
-  for (int64_t first = 0; first < num_locations; first += chunk) {
-    const int64_t count = std::min(chunk, num_locations - first);
-    gather_patches(window_, n, first, count, in, columns);
-    for (int64_t l = 0; l < count; ++l) {
-      cpu::gemm(Trans::no, Trans::yes, n, o, k, 1.0f, columns + l * n * k, w + (first + l) * o * k,
-                0.0f, results + l * n * o);
-    }
-    // (L, N, O) -> (N, O, L), adding the bias on the way.
-    for (int64_t l = 0; l < count; ++l) {
-      const float* bias_l = b != nullptr ? b + (first + l) * o : nullptr;
-      for (int64_t img = 0; img < n; ++img) {
-        const float* r = results + (l * n + img) * o;
-        float* dst = out + img * o * num_locations + first + l;
-        for (int64_t j = 0; j < o; ++j) {
-          dst[j * num_locations] = r[j] + (bias_l != nullptr ? bias_l[j] : 0.0f);
+  cpu::run_sliced(num_locations, workers, [&](int64_t begin, int64_t end, int worker) {
+    float* columns = scratch + worker * scratch_size;
+    float* results = columns + chunk * n * k;
+    for (int64_t first = begin; first < end; first += chunk) {
+      const int64_t count = std::min(chunk, end - first);
+      gather_patches(window_, n, first, count, in, columns);
+      for (int64_t l = 0; l < count; ++l) {
+        cpu::gemm(Trans::no, Trans::yes, n, o, k, 1.0f, columns + l * n * k,
+                  w + (first + l) * o * k, 0.0f, results + l * n * o);
+      }
+      // (L, N, O) -> (N, O, L), adding the bias on the way.
+      for (int64_t l = 0; l < count; ++l) {
+        const float* bias_l = b != nullptr ? b + (first + l) * o : nullptr;
+        for (int64_t img = 0; img < n; ++img) {
+          const float* r = results + (l * n + img) * o;
+          float* dst = out + img * o * num_locations + first + l;
+          for (int64_t j = 0; j < o; ++j) {
+            dst[j * num_locations] = r[j] + (bias_l != nullptr ? bias_l[j] : 0.0f);
+          }
         }
       }
     }
-  }
+  });
 }
 
+// Windows of neighbouring locations overlap, so slices other than the first accumulate their
+// bottom gradient into private buffers that are added at the end.
 void LocallyConnectedLayer::backward_cpu(Context& ctx, Tensors top,
                                          const std::vector<bool>& propagate_down, Tensors bottom) {
   const int64_t num_locations = locations();
@@ -170,52 +181,62 @@ void LocallyConnectedLayer::backward_cpu(Context& ctx, Tensors top,
   const int64_t o = num_output_;
   const int64_t n = batch_;
   const int64_t chunk = chunk_locations(kCpuColumnBudget);
-  // The chunk's patches, their gradient, and the top gradient gathered as (L, N, O).
-  float* columns = ctx.host_workspace(chunk * n * (2 * k + o));
-  float* columns_diff = columns + chunk * n * k;
-  float* dy = columns_diff + chunk * n * k;
+  const int workers = cpu::slice_workers(num_locations);
+  // Per slice: the chunk's patches, their gradient, and the top gradient gathered as (L, N, O).
+  const int64_t scratch_size = chunk * n * (2 * k + o);
+  const int64_t in_count = bottom[0]->count();
+  const bool to_bottom = propagate_down[0];
+  float* scratch =
+      ctx.host_workspace(workers * scratch_size + (to_bottom ? (workers - 1) * in_count : 0));
+  float* private_in_diffs = scratch + workers * scratch_size;
   const float* in = bottom[0]->data().data();
   const float* top_diff = top[0]->diff().data();
   const float* w = weights().data().data();
   // Parameter gradients accumulate (iter_size and shared weights rely on it).
   float* w_diff = weights().mutable_diff().data();
   float* b_diff = bias_term_ ? bias().mutable_diff().data() : nullptr;
-  float* in_diff = nullptr;
-  if (propagate_down[0]) {
-    auto d = bottom[0]->mutable_diff();
-    std::ranges::fill(d, 0.0f);
-    in_diff = d.data();
-  }
+  float* in_diff = to_bottom ? bottom[0]->mutable_diff().data() : nullptr;
 
-  for (int64_t first = 0; first < num_locations; first += chunk) {
-    const int64_t count = std::min(chunk, num_locations - first);
-    for (int64_t l = 0; l < count; ++l) {
-      for (int64_t img = 0; img < n; ++img) {
-        const float* src = top_diff + img * o * num_locations + first + l;
-        float* d = dy + (l * n + img) * o;
-        for (int64_t j = 0; j < o; ++j) d[j] = src[j * num_locations];
-      }
-    }
-    if (b_diff != nullptr) {
+  cpu::run_sliced(num_locations, workers, [&](int64_t begin, int64_t end, int worker) {
+    float* columns = scratch + worker * scratch_size;
+    float* columns_diff = columns + chunk * n * k;
+    float* dy = columns_diff + chunk * n * k;
+    float* my_in_diff = worker == 0 ? in_diff : private_in_diffs + (worker - 1) * in_count;
+    if (to_bottom) std::fill_n(my_in_diff, in_count, 0.0f);
+    for (int64_t first = begin; first < end; first += chunk) {
+      const int64_t count = std::min(chunk, end - first);
       for (int64_t l = 0; l < count; ++l) {
-        float* db = b_diff + (first + l) * o;
         for (int64_t img = 0; img < n; ++img) {
-          const float* d = dy + (l * n + img) * o;
-          for (int64_t j = 0; j < o; ++j) db[j] += d[j];
+          const float* src = top_diff + img * o * num_locations + first + l;
+          float* d = dy + (l * n + img) * o;
+          for (int64_t j = 0; j < o; ++j) d[j] = src[j * num_locations];
         }
       }
+      if (b_diff != nullptr) {
+        for (int64_t l = 0; l < count; ++l) {
+          float* db = b_diff + (first + l) * o;
+          for (int64_t img = 0; img < n; ++img) {
+            const float* d = dy + (l * n + img) * o;
+            for (int64_t j = 0; j < o; ++j) db[j] += d[j];
+          }
+        }
+      }
+      gather_patches(window_, n, first, count, in, columns);
+      for (int64_t l = 0; l < count; ++l) {
+        cpu::gemm(Trans::yes, Trans::no, o, k, n, 1.0f, dy + l * n * o, columns + l * n * k, 1.0f,
+                  w_diff + (first + l) * o * k);
+      }
+      if (!to_bottom) continue;
+      for (int64_t l = 0; l < count; ++l) {
+        cpu::gemm(Trans::no, Trans::no, n, k, o, 1.0f, dy + l * n * o, w + (first + l) * o * k,
+                  0.0f, columns_diff + l * n * k);
+      }
+      scatter_patches(window_, n, first, count, columns_diff, my_in_diff);
     }
-    gather_patches(window_, n, first, count, in, columns);
-    for (int64_t l = 0; l < count; ++l) {
-      cpu::gemm(Trans::yes, Trans::no, o, k, n, 1.0f, dy + l * n * o, columns + l * n * k, 1.0f,
-                w_diff + (first + l) * o * k);
-    }
-    if (in_diff == nullptr) continue;
-    for (int64_t l = 0; l < count; ++l) {
-      cpu::gemm(Trans::no, Trans::no, n, k, o, 1.0f, dy + l * n * o, w + (first + l) * o * k, 0.0f,
-                columns_diff + l * n * k);
-    }
-    scatter_patches(window_, n, first, count, columns_diff, in_diff);
+  });
+  for (int worker = 1; to_bottom && worker < workers; ++worker) {
+    const float* part = private_in_diffs + (worker - 1) * in_count;
+    for (int64_t i = 0; i < in_count; ++i) in_diff[i] += part[i];
   }
 }
 
