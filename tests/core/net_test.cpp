@@ -1,8 +1,263 @@
-#include <gtest/gtest.h>
 #include "core/net.hpp"
-TEST(Net, Builds) {
-  auto ctx = visage::Context::cpu();
-  auto cfg = visage::parse_net_config("name: 'n' layer { name: 'in' type: 'Input' top: 'x' input_param { shape { dim: 2 dim: 3 } } }");
-  visage::Net net(cfg, {}, ctx);
-  EXPECT_EQ(net.tensor("x")->count(), 6);
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "tests/support/gradient_check.hpp"
+
+namespace visage::testing {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Input -> InnerProduct -> ReLU (in place) -> InnerProduct -> SoftmaxWithLoss + Accuracy.
+// `ip1_param` goes into ip1's layer block (param { } specs).
+std::string mlp(const std::string& ip1_param = "") {
+  return R"(name: 'mlp'
+layer { name: 'data' type: 'Input' top: 'x' top: 'label'
+        input_param { shape { dim: 4 dim: 5 } shape { dim: 4 } } }
+layer { name: 'ip1' type: 'InnerProduct' bottom: 'x' top: 'hidden' )" +
+         ip1_param + R"(
+        inner_product_param { num_output: 6 weight_filler { type: 'gaussian' std: 0.5 }
+                              bias_filler { type: 'gaussian' std: 0.5 } } }
+layer { name: 'relu1' type: 'ReLU' bottom: 'hidden' top: 'hidden' }
+layer { name: 'ip2' type: 'InnerProduct' bottom: 'hidden' top: 'logits'
+        inner_product_param { num_output: 3 weight_filler { type: 'gaussian' std: 0.5 } } }
+layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' top: 'loss' }
+layer { name: 'accuracy' type: 'Accuracy' bottom: 'logits' bottom: 'label' top: 'accuracy' }
+)";
 }
+
+int index_of(const Net& net, const std::string& layer) {
+  for (int i = 0; i < net.num_layers(); ++i) {
+    if (net.layer(i).name() == layer) return i;
+  }
+  ADD_FAILURE() << "no layer '" << layer << "'";
+  return -1;
+}
+
+std::vector<std::string> layer_names(const Net& net) {
+  std::vector<std::string> names;
+  for (int i = 0; i < net.num_layers(); ++i) names.push_back(net.layer(i).name());
+  return names;
+}
+
+void fill_inputs(Net& net, uint64_t seed) {
+  fill_gaussian(*net.tensor("x"), seed);
+  if (Tensor* y = net.tensor("y")) fill_gaussian(*y, seed + 1);
+  fill_labels(*net.tensor("label"), seed + 2, 2);
+}
+
+std::string build_error(const std::string& text, const std::string& source = "net.prototxt") {
+  auto ctx = Context::cpu();
+  try {
+    Net net(parse_net_config(text, source), {}, ctx);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "the net was built";
+  return {};
+}
+
+// Finite differences of the net's loss w.r.t. every element of the contiguous parameter buffer.
+void expect_net_gradients_match(Net& net, Context& ctx) {
+  net.zero_param_diffs(ctx);
+  net.forward_backward(ctx);
+  Tensor& params = net.all_params();
+  const std::vector<float> analytic(params.diff().begin(), params.diff().end());
+  const float h = 2e-3f;
+  int checked = 0;
+  for (int64_t i = 0; i < params.count(); ++i) {
+    const float original = params.data()[i];
+    params.mutable_data()[i] = original + h;
+    const double plus = net.forward(ctx);
+    params.mutable_data()[i] = original - h;
+    const double minus = net.forward(ctx);
+    params.mutable_data()[i] = original;
+    const double numeric = (plus - minus) / (2 * h);
+    const double allowed = 1e-3 + 1e-2 * std::max(std::abs(numeric), double{std::abs(analytic[i])});
+    EXPECT_NEAR(analytic[i], numeric, allowed) << "parameter element " << i;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+TEST(Net, InsertsASplitWhereLogitsFeedTwoLayers) {
+  auto ctx = Context::cpu();
+  Net net(parse_net_config(mlp()), {}, ctx);
+  const int split = index_of(net, "logits_ip2_0_split");
+  ASSERT_GE(split, 0);
+  EXPECT_STREQ(net.layer(split).type(), "Split");
+  EXPECT_EQ(net.bottoms(split)[0], net.tensor("logits"));
+  ASSERT_EQ(net.tops(split).size(), 2u);
+  const int loss = index_of(net, "loss");
+  const int accuracy = index_of(net, "accuracy");
+  EXPECT_EQ(net.bottoms(loss)[0], net.tops(split)[0]);
+  EXPECT_EQ(net.bottoms(accuracy)[0], net.tops(split)[1]);
+  EXPECT_LT(split, loss);
+}
+
+TEST(Net, PrunesBackwardNobodyNeeds) {
+  auto ctx = Context::cpu();
+  Net net(parse_net_config(mlp()), {}, ctx);
+  for (const char* needed : {"ip1", "relu1", "ip2", "logits_ip2_0_split", "loss"}) {
+    EXPECT_TRUE(net.layer_needs_backward(index_of(net, needed))) << needed;
+  }
+  for (const char* idle : {"data", "accuracy", "label_data_1_split"}) {
+    EXPECT_FALSE(net.layer_needs_backward(index_of(net, idle))) << idle;
+  }
+  // Neither input receives a gradient: their diffs keep what was there.
+  fill_inputs(net, 3);
+  std::ranges::fill(net.tensor("x")->mutable_diff(), 123.0f);
+  std::ranges::fill(net.tensor("label")->mutable_diff(), 123.0f);
+  net.forward_backward(ctx);
+  EXPECT_TRUE(std::ranges::all_of(net.tensor("x")->diff(), [](float g) { return g == 123.0f; }));
+  EXPECT_TRUE(
+      std::ranges::all_of(net.tensor("label")->diff(), [](float g) { return g == 123.0f; }));
+}
+
+TEST(Net, ReluRunsInPlaceAndLossIsTheWeightedTop) {
+  auto ctx = Context::cpu();
+  Net net(parse_net_config(mlp()), {}, ctx);
+  const int relu = index_of(net, "relu1");
+  EXPECT_EQ(net.tops(relu)[0], net.bottoms(relu)[0]);
+  EXPECT_EQ(net.tops(relu)[0], net.tensor("hidden"));
+  fill_inputs(net, 4);
+  const float loss = net.forward(ctx);
+  EXPECT_TRUE(std::ranges::all_of(net.tensor("hidden")->data(), [](float v) { return v >= 0; }));
+  // The accuracy is an output, not part of the loss.
+  EXPECT_FLOAT_EQ(loss, net.tensor("loss")->data()[0]);
+  EXPECT_GT(loss, 0.0f);
+  const float accuracy = net.tensor("accuracy")->data()[0];
+  EXPECT_TRUE(accuracy == 0 || accuracy == 0.25f || accuracy == 0.5f || accuracy == 0.75f ||
+              accuracy == 1);
+}
+
+TEST(Net, WholeNetGradientsMatchFiniteDifferences) {
+  auto ctx = Context::cpu(11);
+  Net net(parse_net_config(mlp()), {}, ctx);
+  EXPECT_EQ(net.num_param_elements(), 6 * 5 + 6 + 3 * 6 + 3);
+  fill_inputs(net, 5);
+  expect_net_gradients_match(net, ctx);
+}
+
+TEST(Net, ZeroLrMultLayerIsSkippedInBackward) {
+  auto ctx = Context::cpu();
+  Net net(parse_net_config(mlp("param { lr_mult: 0 } param { lr_mult: 0 }")), {}, ctx);
+  const int ip1 = index_of(net, "ip1");
+  EXPECT_FALSE(net.layer_needs_backward(ip1));
+  EXPECT_TRUE(net.layer_needs_backward(index_of(net, "ip2")));
+  ASSERT_EQ(net.learnable_params().size(), 4u);
+  EXPECT_EQ(net.learnable_params()[0].lr_mult, 0.0f);
+  fill_inputs(net, 6);
+  net.zero_param_diffs(ctx);
+  net.forward_backward(ctx);
+  for (const auto& p : net.layer(ip1).params()) {
+    EXPECT_TRUE(std::ranges::all_of(p->diff(), [](float g) { return g == 0; }));
+  }
+  const auto ip2_weights = net.layer(index_of(net, "ip2")).params()[0]->diff();
+  EXPECT_TRUE(std::ranges::any_of(ip2_weights, [](float g) { return g != 0; }));
+}
+
+// Two InnerProducts on different inputs share the weight 'w'; each feeds its own loss.
+std::string shared_net(float weight_a, float weight_b) {
+  return concat(R"(name: 'shared'
+layer { name: 'data' type: 'Input' top: 'x' top: 'y' top: 'label'
+        input_param { shape { dim: 3 dim: 4 } shape { dim: 3 dim: 4 } shape { dim: 3 } } }
+layer { name: 'ip_a' type: 'InnerProduct' bottom: 'x' top: 'a' param { name: 'w' }
+        inner_product_param { num_output: 2 weight_filler { type: 'gaussian' } } }
+layer { name: 'ip_b' type: 'InnerProduct' bottom: 'y' top: 'b' param { name: 'w' }
+        inner_product_param { num_output: 2 weight_filler { type: 'gaussian' } } }
+layer { name: 'loss_a' type: 'SoftmaxWithLoss' bottom: 'a' bottom: 'label' top: 'loss_a'
+        loss_weight: )",
+                weight_a, R"( }
+layer { name: 'loss_b' type: 'SoftmaxWithLoss' bottom: 'b' bottom: 'label' top: 'loss_b'
+        loss_weight: )",
+                weight_b, " }\n");
+}
+
+std::vector<float> shared_gradient(float weight_a, float weight_b) {
+  auto ctx = Context::cpu(9);  // same seed: the same initial weights in every variant
+  Net net(parse_net_config(shared_net(weight_a, weight_b)), {}, ctx);
+  fill_inputs(net, 10);
+  net.zero_param_diffs(ctx);
+  net.forward_backward(ctx);
+  const auto w = net.layer(index_of(net, "ip_a")).params()[0]->diff();
+  return {w.begin(), w.end()};
+}
+
+TEST(Net, SharedParameterUsesOneSlotAndSumsBothGradients) {
+  auto ctx = Context::cpu(9);
+  Net net(parse_net_config(shared_net(1, 0.5f)), {}, ctx);
+  const Layer& a = net.layer(index_of(net, "ip_a"));
+  const Layer& b = net.layer(index_of(net, "ip_b"));
+  EXPECT_EQ(a.params()[0], b.params()[0]);
+  // Slots: w, ip_a's bias, ip_b's bias.
+  ASSERT_EQ(net.learnable_params().size(), 3u);
+  EXPECT_EQ(net.num_param_elements(), 8 + 2 + 2);
+  EXPECT_EQ(a.params()[0]->data().data(),
+            net.all_params().data().data() + net.learnable_params()[0].offset);
+
+  const auto both = shared_gradient(1, 0.5f);
+  const auto only_a = shared_gradient(1, 0);
+  const auto only_b = shared_gradient(0, 0.5f);
+  ASSERT_EQ(both.size(), 8u);
+  for (std::size_t i = 0; i < both.size(); ++i) {
+    EXPECT_NEAR(both[i], only_a[i] + only_b[i], 1e-6f) << i;
+    EXPECT_NE(only_a[i], 0.0f);
+    EXPECT_NE(only_b[i], 0.0f);
+  }
+  fill_inputs(net, 10);
+  expect_net_gradients_match(net, ctx);
+}
+
+TEST(Net, PhaseIncludeAndExcludeRules) {
+  const auto text = R"(name: 'phases'
+layer { name: 'data' type: 'Input' top: 'x' input_param { shape { dim: 2 dim: 3 } } }
+layer { name: 'train_relu' type: 'ReLU' bottom: 'x' top: 'a' include { phase: TRAIN } }
+layer { name: 'test_softmax' type: 'Softmax' bottom: 'x' top: 'a' include { phase: TEST } }
+layer { name: 'not_in_test' type: 'Softmax' bottom: 'a' top: 'b' exclude { phase: TEST } }
+)";
+  auto ctx = Context::cpu();
+  NetOptions options;
+  options.phase = proto::TRAIN;
+  Net train(parse_net_config(text), options, ctx);
+  EXPECT_THAT(layer_names(train), ElementsAre("data", "train_relu", "not_in_test"));
+  options.phase = proto::TEST;
+  Net test(parse_net_config(text), options, ctx);
+  EXPECT_THAT(layer_names(test), ElementsAre("data", "test_softmax"));
+}
+
+TEST(Net, UnknownTypeNamesTheFileLineAndSuggestsAFix) {
+  std::string text = mlp();
+  text.replace(text.find("'InnerProduct'"), 14, "'InnerProdcut'");
+  EXPECT_THAT(build_error(text, "mlp.prototxt"),
+              AllOf(HasSubstr("mlp.prototxt:4"), HasSubstr("unknown layer type 'InnerProdcut'"),
+                    HasSubstr("did you mean 'InnerProduct'")));
+}
+
+TEST(Net, MissingBottomAndDuplicateTopAreReported) {
+  std::string missing = mlp();
+  missing.replace(missing.find("bottom: 'hidden' top: 'logits'"), 16, "bottom: 'hiden'");
+  EXPECT_THAT(build_error(missing), AllOf(HasSubstr("net.prototxt:8"), HasSubstr("layer 'ip2'"),
+                                          HasSubstr("bottom 'hiden' is not produced")));
+  std::string duplicate = mlp();
+  duplicate.replace(duplicate.find("top: 'logits'"), 13, "top: 'x'");
+  EXPECT_THAT(build_error(duplicate),
+              AllOf(HasSubstr("layer 'ip2'"), HasSubstr("top 'x' is already produced")));
+}
+
+TEST(Net, ShapeMismatchNamesTheShapes) {
+  std::string text = mlp();
+  text.replace(text.find("shape { dim: 4 } }"), 18, "shape { dim: 3 } }");
+  EXPECT_THAT(build_error(text), AllOf(HasSubstr("net.prototxt:10"), HasSubstr("layer 'loss'"),
+                                       HasSubstr("(3)"), HasSubstr("(4 x 3)")));
+}
+
+}  // namespace
+}  // namespace visage::testing
