@@ -2,7 +2,9 @@
 #include "core/registry.hpp"
 #include "layers/accuracy.hpp"
 #include "layers/convolution.hpp"
+#include "layers/face_data.hpp"
 #include "layers/hdf5_data.hpp"
+#include "layers/image_data.hpp"
 #include "layers/inner_product.hpp"
 #include "layers/input.hpp"
 #include "layers/locally_connected.hpp"
@@ -25,7 +27,9 @@ LayerRegistry make_builtin_layers() {
   r.add<CenterLossLayer>("CenterLoss");
   r.add<ContrastiveLossLayer>("ContrastiveLoss");
   r.add<ConvolutionLayer>("Convolution");
+  r.add<FaceDataLayer>("FaceData");
   r.add<HDF5DataLayer>("HDF5Data");
+  r.add<ImageDataLayer>("ImageData");
   r.add<InnerProductLayer>("InnerProduct");
   r.add<InputLayer>("Input");
   r.add<LRNLayer>("LRN");
