@@ -13,6 +13,7 @@
 #include "layers/relu.hpp"
 #include "layers/softmax.hpp"
 #include "layers/split.hpp"
+#include "layers/synthetic_face_data.hpp"
 #include "losses/center_loss.hpp"
 #include "losses/contrastive_loss.hpp"
 #include "losses/softmax_with_loss.hpp"
@@ -39,6 +40,7 @@ LayerRegistry make_builtin_layers() {
   r.add<SoftmaxLayer>("Softmax");
   r.add<SoftmaxWithLossLayer>("SoftmaxWithLoss");
   r.add<SplitLayer>("Split");
+  r.add<SyntheticFaceDataLayer>("SyntheticFaceData");
   r.add<TripletLossLayer>("TripletLoss");
   return r;
 }

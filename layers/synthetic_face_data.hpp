@@ -1,0 +1,75 @@
+// SyntheticFaceData: the built-in data layer, an endless stream of generated faces
+// (datasets/synthetic_face.hpp) needing no files. Batches are either identity-balanced (P distinct
+// identities x K distinct images each, for triplet loss) or uniform draws (for softmax), over the
+// identity range [first_identity, first_identity + identities), so training and held-out layers
+// can use disjoint ranges.
+//
+// Tops: data, N x C x S x S with each pixel x in [0, 1] stored as (x - 0.5) / 0.25; label
+// (optional), N values identity - first_identity. Batch b's content is a pure function of (seed,
+// range, b, the process's rank): the saved state is just the batch counter, so a resumed run sees
+// exactly the batches an uninterrupted one would, and the rendering threads do not change a pixel.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/layer.hpp"
+#include "datasets/synthetic_face_source.hpp"
+
+namespace visage {
+namespace synthetic {
+class HashStream;
+}
+
+// One image of a batch: which identity (as a label) and which of its images.
+struct SyntheticDraw {
+  int label = 0;
+  int64_t index = 0;
+};
+
+class SyntheticFaceDataLayer : public Layer {
+ public:
+  using Layer::Layer;
+  const char* type() const override { return "SyntheticFaceData"; }
+  Arity bottom_arity() const override { return Arity::exactly(0); }
+  Arity top_arity() const override { return Arity::between(1, 2); }
+  bool can_backward_to(int) const override { return false; }
+  void reshape(Tensors bottom, Tensors top) override;
+
+  std::string save_state() const override;
+  void load_state(const std::string& state) override;
+
+  // The draws of the stream's batch number `batch` (counted across all ranks).
+  std::vector<SyntheticDraw> plan_batch(int64_t batch) const;
+  int64_t batches_done() const { return batches_done_; }
+  int batch_size() const { return batch_size_; }
+
+  // The normalisation of the data top: stored = (pixel - kMean) / kSpread.
+  static constexpr float kMean = 0.5f;
+  static constexpr float kSpread = 0.25f;
+
+ protected:
+  void configure(Context& ctx, Tensors bottom, Tensors top) override;
+  void forward_cpu(Context& ctx, Tensors bottom, Tensors top) override;
+  void backward_cpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
+#if VISAGE_WITH_CUDA
+  void forward_gpu(Context& ctx, Tensors bottom, Tensors top) override;
+  void backward_gpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
+#endif
+
+ private:
+  int64_t draw_index(synthetic::HashStream& random) const;
+  void render(const std::vector<SyntheticDraw>& draws, float* data) const;
+
+  std::optional<SyntheticFaceSource> source_;
+  int identities_per_batch_ = 0;  // 0: uniform sampling
+  int images_per_identity_ = 0;
+  int batch_size_ = 0;
+  int threads_ = 1;
+  int64_t batches_done_ = 0;
+};
+
+}  // namespace visage

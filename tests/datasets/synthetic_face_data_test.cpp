@@ -1,0 +1,176 @@
+// The SyntheticFaceData layer: batch composition, labels, normalisation, exact resume.
+#include "layers/synthetic_face_data.hpp"
+
+#include <google/protobuf/text_format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "core/registry.hpp"
+#include "datasets/synthetic_face.hpp"
+
+namespace visage {
+namespace {
+
+SyntheticFaceConfig config_of(uint64_t seed, int size, int channels = 3) {
+  SyntheticFaceConfig config;
+  config.seed = seed;
+  config.size = size;
+  config.channels = channels;
+  return config;
+}
+
+// A configured layer with its two tops.
+struct DataLayer {
+  explicit DataLayer(const std::string& synthetic_face_data_param) {
+    proto::LayerParameter param;
+    const std::string text =
+        "name: 'faces' type: 'SyntheticFaceData' top: 'data' top: 'label' "
+        "synthetic_face_data_param { " +
+        synthetic_face_data_param + " }";
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &param)) << text;
+    layer = builtin_layers().create(param);
+    layer->setup(ctx, {}, tops());
+  }
+  std::vector<Tensor*> tops() { return {&data, &label}; }
+  void forward() { layer->forward(ctx, {}, tops()); }
+  std::vector<float> labels() const { return {label.data().begin(), label.data().end()}; }
+  std::vector<float> pixels() const { return {data.data().begin(), data.data().end()}; }
+
+  Context ctx = Context::cpu();
+  Tensor data, label;
+  std::unique_ptr<Layer> layer;
+};
+
+constexpr const char* kTriplets =
+    "seed: 4 size: 16 identities: 50 first_identity: 1000 identities_per_batch: 3 "
+    "images_per_identity: 4";
+
+TEST(SyntheticFaceData, BalancedBatchesHoldPDistinctIdentitiesOfKImagesEach) {
+  DataLayer faces(kTriplets);
+  EXPECT_EQ(faces.data.shape(), (Shape{12, 3, 16, 16}));
+  EXPECT_EQ(faces.label.shape(), (Shape{12}));
+  auto& layer = dynamic_cast<SyntheticFaceDataLayer&>(*faces.layer);
+  std::set<float> labels_seen;
+  for (int batch = 0; batch < 5; ++batch) {
+    faces.forward();
+    const std::vector<float> labels = faces.labels();
+    std::map<float, int> per_identity;
+    for (const float l : labels) {
+      ASSERT_EQ(l, std::floor(l));
+      ASSERT_GE(l, 0);
+      ASSERT_LT(l, 50);
+      ++per_identity[l];
+      labels_seen.insert(l);
+    }
+    EXPECT_EQ(per_identity.size(), 3u) << "batch " << batch;
+    for (const auto& [label, count] : per_identity) EXPECT_EQ(count, 4) << "label " << label;
+    // The K images of an identity are distinct draws, consecutive in the batch.
+    const std::vector<SyntheticDraw> plan = layer.plan_batch(batch);
+    for (size_t i = 0; i < plan.size(); ++i) {
+      EXPECT_EQ(static_cast<float>(plan[i].label), labels[i]);
+      if (i % 4 != 0) {
+        EXPECT_EQ(plan[i].label, plan[i - 1].label);
+      }
+      for (size_t j = i + 1; j < plan.size(); ++j) {
+        if (plan[i].label == plan[j].label) {
+          EXPECT_NE(plan[i].index, plan[j].index);
+        }
+      }
+    }
+  }
+  EXPECT_GT(labels_seen.size(), 6u);  // batches draw different identities
+}
+
+TEST(SyntheticFaceData, DataIsTheGeneratorsFaceNormalisedChannelFirst) {
+  DataLayer faces(kTriplets);
+  faces.forward();
+  const auto& layer = dynamic_cast<const SyntheticFaceDataLayer&>(*faces.layer);
+  const SyntheticDraw first = layer.plan_batch(0)[0];
+  const FaceImage image = render_face(config_of(4, 16), 1000 + first.label, first.index);
+  const std::vector<float> data = faces.pixels();
+  for (int c = 0; c < 3; ++c) {
+    for (int y = 0; y < 16; y += 5) {
+      for (int x = 0; x < 16; x += 3) {
+        EXPECT_FLOAT_EQ(data[static_cast<size_t>((c * 16 + y) * 16 + x)],
+                        (image.at(y, x, c) - 0.5f) / 0.25f);
+      }
+    }
+  }
+}
+
+TEST(SyntheticFaceData, UniformBatchesStayInTheRange) {
+  DataLayer faces("size: 12 channels: 1 identities: 7 first_identity: 3 batch_size: 30");
+  EXPECT_EQ(faces.data.shape(), (Shape{30, 1, 12, 12}));
+  faces.forward();
+  std::set<float> distinct;
+  for (const float l : faces.labels()) {
+    EXPECT_GE(l, 0);
+    EXPECT_LT(l, 7);
+    distinct.insert(l);
+  }
+  EXPECT_GT(distinct.size(), 3u);
+}
+
+TEST(SyntheticFaceData, ResumingFromSavedStateRepeatsTheStreamExactly) {
+  DataLayer original(kTriplets);
+  original.forward();
+  original.forward();
+  const std::string state = original.layer->save_state();
+  original.forward();
+  const std::vector<float> expected_pixels = original.pixels();
+  const std::vector<float> expected_labels = original.labels();
+
+  DataLayer resumed(kTriplets);
+  resumed.layer->load_state(state);
+  resumed.forward();
+  EXPECT_EQ(resumed.pixels(), expected_pixels);
+  EXPECT_EQ(resumed.labels(), expected_labels);
+  EXPECT_THROW(resumed.layer->load_state("hdf5_data_v1 3"), Error);
+}
+
+TEST(SyntheticFaceData, ThreadCountDoesNotChangeAPixel) {
+  DataLayer one(std::string(kTriplets) + " threads: 1");
+  DataLayer three(std::string(kTriplets) + " threads: 3");
+  one.forward();
+  three.forward();
+  EXPECT_EQ(one.pixels(), three.pixels());
+}
+
+TEST(SyntheticFaceData, DisjointRangesGiveDisjointIdentities) {
+  DataLayer train("size: 8 identities: 20 first_identity: 0 batch_size: 4");
+  DataLayer held_out("size: 8 identities: 20 first_identity: 20 batch_size: 4");
+  train.forward();
+  held_out.forward();
+  // Same labels 0..19 but different faces: the label is relative to the range.
+  EXPECT_NE(train.pixels(), held_out.pixels());
+}
+
+TEST(SyntheticFaceData, ConfigMistakesAreNamed) {
+  proto::LayerParameter param;
+  google::protobuf::TextFormat::ParseFromString(
+      "name: 'faces' type: 'SyntheticFaceData' top: 'data' synthetic_face_data_param { identities: "
+      "2 "
+      "identities_per_batch: 3 images_per_identity: 2 }",
+      &param);
+  auto layer = builtin_layers().create(param);
+  Context ctx = Context::cpu();
+  Tensor data;
+  std::vector<Tensor*> tops{&data};
+  try {
+    layer->setup(ctx, {}, tops);
+    FAIL() << "3 distinct identities out of 2 were accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'faces'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("distinct identities"), std::string::npos) << e.what();
+  }
+  param.mutable_synthetic_face_data_param()->set_identities_per_batch(0);
+  auto no_batch = builtin_layers().create(param);
+  EXPECT_THROW(no_batch->setup(ctx, {}, tops), Error);
+}
+
+}  // namespace
+}  // namespace visage
