@@ -22,6 +22,7 @@ constexpr Command kCommands[] = {
     {"time", visage::tools::run_time, "time forward and backward, per layer and in total"},
     {"summary", visage::tools::run_summary, "per-layer table of shapes, parameters and FLOPs"},
     {"device-query", visage::tools::run_device_query, "GPU, driver, CUDA, cuDNN and NCCL versions"},
+    {"synth", visage::tools::run_synth, "write synthetic faces: identity folders and a pairs file"},
 };
 
 void print_usage(std::ostream& out) {
