@@ -45,6 +45,15 @@ void Storage::ensure_device_allocated(const Context& ctx) {
   allocator_ = ctx.allocator();
   stream_ = ctx.stream();
   device_ = allocator_->allocate(std::max<std::size_t>(bytes_, 1), stream_);
+  if (host_ != nullptr && !host_pinned_) {
+    // The buffer now lives on a GPU: move its host mirror to pinned memory once, so every later
+    // transfer can be asynchronous.
+    void* pinned = device::allocate_pinned(round_up(std::max<std::size_t>(bytes_, 1)));
+    std::memcpy(pinned, host_, bytes_);
+    std::free(host_);
+    host_ = pinned;
+    host_pinned_ = true;
+  }
 }
 
 void Storage::sync_to_host() {

@@ -174,11 +174,13 @@ void Solver::step(int64_t iterations) {
     for (int k = 0; k < param_.iter_size(); ++k) loss += net_->forward_backward(ctx_);
     loss /= static_cast<float>(param_.iter_size());
     if (!std::isfinite(loss)) fail_non_finite(loss);
+    const float gradient_squares = gradient_sum_of_squares();
+    if (!std::isfinite(gradient_squares)) fail_non_finite_gradient();
     losses_.add(loss);
 
     const double rate = policy_.rate(iter_);
     if (param_.display() > 0 && iter_ % param_.display() == 0) display(rate);
-    apply_update();
+    apply_update(gradient_squares);
     ++iter_;
 
     if (param_.snapshot() > 0 && iter_ % param_.snapshot() == 0) snapshot();
@@ -189,23 +191,22 @@ void Solver::step(int64_t iterations) {
   }
 }
 
-float Solver::gradient_scale() {
-  const float average = 1.0f / static_cast<float>(param_.iter_size());
-  if (param_.clip_gradients() <= 0) return average;
+float Solver::gradient_sum_of_squares() {
   Tensor& params = net_->all_params();
-  float sum_of_squares = 0;
   const int64_t n = params.count();
 #if VISAGE_WITH_CUDA
   if (ctx_.is_gpu()) {
     Tensor result(Shape{1});
     gpu::dot(ctx_, n, params.gpu_diff(ctx_), params.gpu_diff(ctx_), result.mutable_gpu_data(ctx_));
-    sum_of_squares = result.data()[0];
-  } else {
-    sum_of_squares = cpu::dot(n, params.diff().data(), params.diff().data());
+    return result.data()[0];
   }
-#else
-  sum_of_squares = cpu::dot(n, params.diff().data(), params.diff().data());
 #endif
+  return cpu::dot(n, params.diff().data(), params.diff().data());
+}
+
+float Solver::gradient_scale(float sum_of_squares) {
+  const float average = 1.0f / static_cast<float>(param_.iter_size());
+  if (param_.clip_gradients() <= 0) return average;
   // The threshold applies to the averaged gradient, whatever iter_size is.
   const float norm = std::sqrt(sum_of_squares) * average;
   if (norm <= param_.clip_gradients()) return average;
@@ -213,10 +214,10 @@ float Solver::gradient_scale() {
   return average * (param_.clip_gradients() / norm);
 }
 
-void Solver::apply_update() {
+void Solver::apply_update(float gradient_squares) {
   UpdateStep step;
   step.rate = static_cast<float>(policy_.rate(iter_));
-  step.gradient_scale = gradient_scale();
+  step.gradient_scale = gradient_scale(gradient_squares);
   step.weight_decay = param_.weight_decay();
   step.regularization = regularization_;
   rule_->apply(ctx_, net_->all_params(), step);
@@ -259,6 +260,35 @@ void Solver::fail_non_finite(float loss) {
   }
   fail("training stopped at iteration ", iter_, ": the loss is ", loss, culprit,
        ". No snapshot was written for this iteration; the last good one is ",
+       last_snapshot_.empty() ? std::string("(none)") : last_snapshot_,
+       ". Try a lower base_lr or clip_gradients.");
+}
+
+void Solver::fail_non_finite_gradient() {
+  // Backward runs from the last layer to the first: the first layer, in that order, whose
+  // parameter or input gradient holds a NaN or Inf is where it appeared.
+  const auto finite = [](std::span<const float> values) {
+    return std::ranges::all_of(values, [](float v) { return std::isfinite(v); });
+  };
+  std::string culprit;
+  for (int i = net_->num_layers() - 1; i >= 0 && culprit.empty(); --i) {
+    if (!net_->layer_needs_backward(i)) continue;
+    for (const auto& param : net_->layer(i).params()) {
+      if (!finite(param->diff())) {
+        culprit = concat("; it first appears in the parameter gradients of ",
+                         net_->layer(i).describe(), " (", net_->where(i), ")");
+        break;
+      }
+    }
+    for (size_t b = 0; b < net_->bottoms(i).size() && culprit.empty(); ++b) {
+      if (!finite(net_->bottoms(i)[b]->diff())) {
+        culprit = concat("; it first appears in the input gradient of ",
+                         net_->layer(i).describe(), " (", net_->where(i), ")");
+      }
+    }
+  }
+  fail("training stopped at iteration ", iter_, ": the gradient holds NaN or Inf while the loss is "
+       "finite", culprit, ". No snapshot was written for this iteration; the last good one is ",
        last_snapshot_.empty() ? std::string("(none)") : last_snapshot_,
        ". Try a lower base_lr or clip_gradients.");
 }

@@ -80,10 +80,13 @@ class Solver {
 
   void build_nets();
   std::string resolve(const std::string& path) const;
-  void apply_update();
-  float gradient_scale();
+  void apply_update(float gradient_squares);
+  // Sum of squares of the whole gradient buffer (one dot product on the device).
+  float gradient_sum_of_squares();
+  float gradient_scale(float sum_of_squares);
   void display(double rate);
   [[noreturn]] void fail_non_finite(float loss);
+  [[noreturn]] void fail_non_finite_gradient();
   bool stop_requested() const { return options_.stop_requested && options_.stop_requested(); }
 
   proto::SolverParameter param_;

@@ -14,6 +14,8 @@ int run_test(Args args);
 int run_time(Args args);
 int run_summary(Args args);
 int run_device_query(Args args);
+int run_embed(Args args);
+int run_verify(Args args);
 int run_synth(Args args);
 
 }  // namespace visage::tools

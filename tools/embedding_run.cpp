@@ -25,6 +25,18 @@ bool is_image_name(const fs::path& p) {
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".pgm" || ext == ".ppm";
 }
 
+// Pairs files name images `<name>_<NNNN>.jpg` (LFW's convention); a folder written by
+// `visage synth` holds .png files. The embedding keeps the pairs' name, the file may differ.
+fs::path resolve_image(const fs::path& root, const std::string& name) {
+  fs::path file = root / name;
+  if (fs::exists(file)) return file;
+  for (const char* ext : {".png", ".jpeg", ".pgm", ".ppm", ".jpg"}) {
+    file.replace_extension(ext);
+    if (fs::exists(file)) return file;
+  }
+  fail(root / name, ": no such image (also tried .png, .jpeg, .pgm, .ppm)");
+}
+
 // The images to embed, relative to `root`: the wanted ones, a list file's, or a folder's.
 std::vector<std::string> image_list(const std::string& images, const std::vector<std::string>& wanted,
                                     fs::path& root) {
@@ -162,7 +174,7 @@ eval::EmbeddingTable compute_embeddings(const Options& options,
     const size_t count = std::min(paths.size() - first, static_cast<size_t>(batch));
     std::vector<data::FloatImage> prepared;
     for (size_t i = 0; i < count; ++i) {
-      const fs::path file = root / paths[first + i];
+      const fs::path file = resolve_image(root, paths[first + i]);
       prepared.push_back(prepare(data::read_image(file, channels), input_param, height, width));
     }
     sums.assign(count, {});

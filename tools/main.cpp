@@ -21,6 +21,8 @@ constexpr Command kCommands[] = {
     {"test", visage::tools::run_test, "evaluate trained weights: mean of each net output"},
     {"time", visage::tools::run_time, "time forward and backward, per layer and in total"},
     {"summary", visage::tools::run_summary, "per-layer table of shapes, parameters and FLOPs"},
+    {"embed", visage::tools::run_embed, "embeddings of images with a trained network"},
+    {"verify", visage::tools::run_verify, "LFW-protocol verification: 10-fold accuracy, ROC, VAL@FAR"},
     {"device-query", visage::tools::run_device_query, "GPU, driver, CUDA, cuDNN and NCCL versions"},
     {"synth", visage::tools::run_synth, "write synthetic faces: identity folders and a pairs file"},
 };

@@ -59,3 +59,63 @@ TEST(NonFinite, MidRunNanKeepsTheLastGoodSnapshotIntact) {
 
 }  // namespace
 }  // namespace visage
+
+namespace visage {
+namespace {
+
+// Passes its input through and back-propagates NaN: a finite loss with a poisoned gradient.
+class PoisonGradientLayer : public Layer {
+ public:
+  using Layer::Layer;
+  const char* type() const override { return "PoisonGradient"; }
+  Arity bottom_arity() const override { return Arity::exactly(1); }
+  Arity top_arity() const override { return Arity::exactly(1); }
+  void reshape(Tensors bottom, Tensors top) override { top[0]->reshape_like(*bottom[0]); }
+
+ protected:
+  void forward_cpu(Context&, Tensors bottom, Tensors top) override {
+    top[0]->copy_data_from(*bottom[0]);
+  }
+  void backward_cpu(Context&, Tensors, const std::vector<bool>&, Tensors bottom) override {
+    std::ranges::fill(bottom[0]->mutable_diff(), std::numeric_limits<float>::quiet_NaN());
+  }
+#if VISAGE_WITH_CUDA
+  void forward_gpu(Context&, Tensors, Tensors) override { fail_here("CPU-only test layer"); }
+  void backward_gpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {
+    fail_here("CPU-only test layer");
+  }
+#endif
+};
+
+TEST(NonFinite, NanGradientWithFiniteLossNamesTheLayer) {
+  TempFolder folder;
+  const auto problem = make_problem(folder, "max_iter: 5\n");
+  std::string net = read_file(problem.net);
+  const auto loss = net.find(R"(layer { name: "loss")");
+  net.insert(loss, "layer { name: \"poison\" type: \"PoisonGradient\" bottom: \"ip\" top: \"poisoned\" }\n");
+  net.replace(net.find(R"(bottom: "ip" bottom: "label")"), 12, R"(bottom: "poisoned")");
+  testing::write_text(problem.net, net);
+
+  LayerRegistry registry = builtin_layers();
+  registry.add<PoisonGradientLayer>("PoisonGradient");
+  SolverOptions options;
+  options.solver_path = problem.solver;
+  options.out = nullptr;
+  options.registry = &registry;
+  Context ctx = Context::cpu();
+  Solver solver(load_solver_config(problem.solver), ctx, options);
+  try {
+    solver.step(1);
+    FAIL() << "expected the NaN gradient to stop training";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("the gradient holds NaN or Inf while the loss is finite"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("input gradient of layer 'poison' (PoisonGradient)"), std::string::npos)
+        << message;
+  }
+}
+
+}  // namespace
+}  // namespace visage
