@@ -7,8 +7,10 @@
 #include "layers/image_data.hpp"
 #include "layers/inner_product.hpp"
 #include "layers/input.hpp"
+#include "layers/l2_normalize.hpp"
 #include "layers/locally_connected.hpp"
 #include "layers/lrn.hpp"
+#include "layers/maxout.hpp"
 #include "layers/pooling.hpp"
 #include "layers/relu.hpp"
 #include "layers/softmax.hpp"
@@ -33,8 +35,10 @@ LayerRegistry make_builtin_layers() {
   r.add<ImageDataLayer>("ImageData");
   r.add<InnerProductLayer>("InnerProduct");
   r.add<InputLayer>("Input");
+  r.add<L2NormalizeLayer>("L2Normalize");
   r.add<LRNLayer>("LRN");
   r.add<LocallyConnectedLayer>("LocallyConnected");
+  r.add<MaxoutLayer>("Maxout");
   r.add<PoolingLayer>("Pooling");
   r.add<ReLULayer>("ReLU");
   r.add<SoftmaxLayer>("Softmax");
