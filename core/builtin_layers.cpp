@@ -1,8 +1,11 @@
 // The one place that lists every layer Visage ships.
 #include "core/registry.hpp"
 #include "layers/accuracy.hpp"
+#include "layers/concat.hpp"
 #include "layers/convolution.hpp"
+#include "layers/dropout.hpp"
 #include "layers/face_data.hpp"
+#include "layers/flatten.hpp"
 #include "layers/hdf5_data.hpp"
 #include "layers/image_data.hpp"
 #include "layers/inner_product.hpp"
@@ -13,6 +16,7 @@
 #include "layers/maxout.hpp"
 #include "layers/pooling.hpp"
 #include "layers/relu.hpp"
+#include "layers/reshape.hpp"
 #include "layers/softmax.hpp"
 #include "layers/split.hpp"
 #include "layers/synthetic_face_data.hpp"
@@ -28,9 +32,12 @@ LayerRegistry make_builtin_layers() {
   LayerRegistry r;
   r.add<AccuracyLayer>("Accuracy");
   r.add<CenterLossLayer>("CenterLoss");
+  r.add<ConcatLayer>("Concat");
   r.add<ContrastiveLossLayer>("ContrastiveLoss");
   r.add<ConvolutionLayer>("Convolution");
+  r.add<DropoutLayer>("Dropout");
   r.add<FaceDataLayer>("FaceData");
+  r.add<FlattenLayer>("Flatten");
   r.add<HDF5DataLayer>("HDF5Data");
   r.add<ImageDataLayer>("ImageData");
   r.add<InnerProductLayer>("InnerProduct");
@@ -41,6 +48,7 @@ LayerRegistry make_builtin_layers() {
   r.add<MaxoutLayer>("Maxout");
   r.add<PoolingLayer>("Pooling");
   r.add<ReLULayer>("ReLU");
+  r.add<ReshapeLayer>("Reshape");
   r.add<SoftmaxLayer>("Softmax");
   r.add<SoftmaxWithLossLayer>("SoftmaxWithLoss");
   r.add<SplitLayer>("Split");
