@@ -4,6 +4,7 @@
 #include "layers/concat.hpp"
 #include "layers/convolution.hpp"
 #include "layers/dropout.hpp"
+#include "layers/eltwise.hpp"
 #include "layers/face_data.hpp"
 #include "layers/flatten.hpp"
 #include "layers/hdf5_data.hpp"
@@ -15,6 +16,7 @@
 #include "layers/lrn.hpp"
 #include "layers/maxout.hpp"
 #include "layers/pooling.hpp"
+#include "layers/prelu.hpp"
 #include "layers/relu.hpp"
 #include "layers/reshape.hpp"
 #include "layers/softmax.hpp"
@@ -36,6 +38,7 @@ LayerRegistry make_builtin_layers() {
   r.add<ContrastiveLossLayer>("ContrastiveLoss");
   r.add<ConvolutionLayer>("Convolution");
   r.add<DropoutLayer>("Dropout");
+  r.add<EltwiseLayer>("Eltwise");
   r.add<FaceDataLayer>("FaceData");
   r.add<FlattenLayer>("Flatten");
   r.add<HDF5DataLayer>("HDF5Data");
@@ -46,6 +49,7 @@ LayerRegistry make_builtin_layers() {
   r.add<LRNLayer>("LRN");
   r.add<LocallyConnectedLayer>("LocallyConnected");
   r.add<MaxoutLayer>("Maxout");
+  r.add<PReLULayer>("PReLU");
   r.add<PoolingLayer>("Pooling");
   r.add<ReLULayer>("ReLU");
   r.add<ReshapeLayer>("Reshape");
