@@ -1,6 +1,7 @@
 // The one place that lists every layer Visage ships.
 #include "core/registry.hpp"
 #include "layers/accuracy.hpp"
+#include "layers/bias.hpp"
 #include "layers/concat.hpp"
 #include "layers/convolution.hpp"
 #include "layers/dropout.hpp"
@@ -19,6 +20,7 @@
 #include "layers/prelu.hpp"
 #include "layers/relu.hpp"
 #include "layers/reshape.hpp"
+#include "layers/scale.hpp"
 #include "layers/softmax.hpp"
 #include "layers/split.hpp"
 #include "layers/synthetic_face_data.hpp"
@@ -33,6 +35,7 @@ namespace {
 LayerRegistry make_builtin_layers() {
   LayerRegistry r;
   r.add<AccuracyLayer>("Accuracy");
+  r.add<BiasLayer>("Bias");
   r.add<CenterLossLayer>("CenterLoss");
   r.add<ConcatLayer>("Concat");
   r.add<ContrastiveLossLayer>("ContrastiveLoss");
@@ -53,6 +56,7 @@ LayerRegistry make_builtin_layers() {
   r.add<PoolingLayer>("Pooling");
   r.add<ReLULayer>("ReLU");
   r.add<ReshapeLayer>("Reshape");
+  r.add<ScaleLayer>("Scale");
   r.add<SoftmaxLayer>("Softmax");
   r.add<SoftmaxWithLossLayer>("SoftmaxWithLoss");
   r.add<SplitLayer>("Split");

@@ -1,0 +1,41 @@
+// Caffe's Scale: top = bottom * s (+ b with scale_param.bias_term), s broadcast over the input
+// axes [axis, axis + rank(s)) (layers/broadcast_axes.hpp). With one bottom, s is a learned
+// parameter covering num_axes axes from axis (filler default constant 1); with two, s is bottom[1]
+// and receives the gradient. Parameters: [s, b] with one bottom, [b] with two, as in Caffe.
+#pragma once
+
+#include "core/layer.hpp"
+#include "layers/broadcast_axes.hpp"
+
+namespace visage {
+
+class ScaleLayer : public Layer {
+ public:
+  using Layer::Layer;
+  const char* type() const override { return "Scale"; }
+  Arity bottom_arity() const override { return Arity::between(1, 2); }
+  Arity top_arity() const override { return Arity::exactly(1); }
+  void reshape(Tensors bottom, Tensors top) override;
+
+ protected:
+  void configure(Context& ctx, Tensors bottom, Tensors top) override;
+  void forward_cpu(Context& ctx, Tensors bottom, Tensors top) override;
+  void backward_cpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
+                    Tensors bottom) override;
+#if VISAGE_WITH_CUDA
+  void forward_gpu(Context& ctx, Tensors bottom, Tensors top) override;
+  void backward_gpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
+                    Tensors bottom) override;
+#endif
+
+ private:
+  bool learned_scale(Tensors bottom) const { return bottom.size() == 1; }
+  Tensor& scale(Tensors bottom) { return learned_scale(bottom) ? *params_[0] : *bottom[1]; }
+  // nullptr without bias_term.
+  const float* bias_on(const Context& ctx, Tensors bottom);
+
+  bool bias_term_ = false;
+  BroadcastAxes axes_;
+};
+
+}  // namespace visage
