@@ -1,6 +1,7 @@
 // The one place that lists every layer Visage ships.
 #include "core/registry.hpp"
 #include "layers/accuracy.hpp"
+#include "layers/batch_norm.hpp"
 #include "layers/bias.hpp"
 #include "layers/concat.hpp"
 #include "layers/convolution.hpp"
@@ -35,6 +36,7 @@ namespace {
 LayerRegistry make_builtin_layers() {
   LayerRegistry r;
   r.add<AccuracyLayer>("Accuracy");
+  r.add<BatchNormLayer>("BatchNorm");
   r.add<BiasLayer>("Bias");
   r.add<CenterLossLayer>("CenterLoss");
   r.add<ConcatLayer>("Concat");

@@ -41,6 +41,10 @@ class Layer {
   virtual bool is_loss() const { return false; }
   // Whether a gradient can flow into this bottom at all (labels can't).
   virtual bool can_backward_to(int bottom_index) const { return true; }
+  // Whether the solver may update params()[index]. Statistics kept as parameters so that
+  // snapshots and Caffe weights carry them (BatchNorm's running mean and variance) are not: the Net
+  // gives their slots lr_mult 0 and decay_mult 0 whatever the config says.
+  virtual bool param_is_learnable(int index) const { return true; }
   // Whether top[i] may be the same tensor as bottom[i].
   virtual bool supports_in_place() const { return false; }
 

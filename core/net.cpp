@@ -229,7 +229,11 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
     Layer& layer = *layers_[i];
     const auto& lp = filtered.layer(i);
     for (int j = 0; j < static_cast<int>(layer.params().size()); ++j) {
-      const proto::ParamSpec spec = j < lp.param_size() ? lp.param(j) : proto::ParamSpec();
+      proto::ParamSpec spec = j < lp.param_size() ? lp.param(j) : proto::ParamSpec();
+      if (!layer.param_is_learnable(j)) {
+        spec.set_lr_mult(0);
+        spec.set_decay_mult(0);
+      }
       VISAGE_CHECK(spec.lr_mult() >= 0 && spec.decay_mult() >= 0, where(i), ": ", layer.describe(),
                    ": negative lr_mult or decay_mult in param ", j);
       auto& tensor = layer.params()[j];
