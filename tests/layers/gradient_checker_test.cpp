@@ -18,7 +18,8 @@ enum class Bug { none, wrong_bottom_gradient, accumulates_bottom, forgets_param 
 
 class ScaledSquareLayer : public Layer {
  public:
-  ScaledSquareLayer(Bug bug) : Layer(layer_param("name: 'sq' type: 'ScaledSquare'")), bug_(bug) {}
+  explicit ScaledSquareLayer(Bug bug)
+      : Layer(layer_param("name: 'sq' type: 'ScaledSquare'")), bug_(bug) {}
   const char* type() const override { return "ScaledSquare"; }
   Arity bottom_arity() const override { return Arity::exactly(1); }
   Arity top_arity() const override { return Arity::exactly(1); }

@@ -16,10 +16,12 @@ namespace {
 // so any of it surviving into the result shows up as a mismatch.
 constexpr float kStaleGradient = 17.0f;
 
+using TopValues = std::vector<std::vector<float>>;
+
 // The values the objective weights the tops with, and the tops' values at the unperturbed point.
 struct Objective {
   std::vector<std::vector<double>> weights;  // per top; empty for tops left out
-  std::vector<std::vector<float>> baseline;  // per top, for the argmax-change test
+  TopValues baseline;                        // for the argmax-change test
 
   double evaluate(Tensors top) const {
     double total = 0;
@@ -48,16 +50,14 @@ Objective make_objective(Tensors top, const GradientCheckOptions& options) {
   return objective;
 }
 
-std::vector<std::vector<float>> snapshot(Tensors top) {
-  std::vector<std::vector<float>> out;
+TopValues snapshot(Tensors top) {
+  TopValues out;
   for (const Tensor* t : top) out.emplace_back(t->data().begin(), t->data().end());
   return out;
 }
 
 // Whether some top is not linear over [x - h, x + h]: its second difference exceeds round-off.
-bool moved_argmax(const std::vector<std::vector<float>>& minus,
-                  const std::vector<std::vector<float>>& centre,
-                  const std::vector<std::vector<float>>& plus) {
+bool moved_argmax(const TopValues& minus, const TopValues& centre, const TopValues& plus) {
   for (std::size_t t = 0; t < centre.size(); ++t) {
     for (std::size_t i = 0; i < centre[t].size(); ++i) {
       const double second = double{plus[t][i]} - 2.0 * centre[t][i] + minus[t][i];
