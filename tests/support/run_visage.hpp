@@ -1,6 +1,9 @@
-// Runs the built `visage` binary as a user would (ctest sets VISAGE_BIN and VISAGE_SOURCE_DIR).
+// Runs the built `visage` binary as a user would, and finds the source tree and the shared LFW
+// copy. The environment (VISAGE_BIN, VISAGE_SOURCE_DIR) overrides the paths compiled in, so the
+// tests also run from a build carried to another machine (scripts/gpu_check.sh).
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 namespace visage::testing {
@@ -11,7 +14,10 @@ struct CommandResult {
 };
 
 CommandResult run_visage(const std::string& args);
+std::string visage_binary();
 // A path inside the source tree (configs, ...).
 std::string source_path(const std::string& relative);
+// ../shared/data/lfw beside the source tree (tests using it skip when it is absent).
+std::filesystem::path lfw_root();
 
 }  // namespace visage::testing

@@ -46,20 +46,21 @@ class EmbedVerify : public ::testing::Test {
       write_weights(file, net);
     });
 
-    // Identity k's images are flat grey at 20 + 20k and 22 + 20k: JPEG keeps flat images exact.
+    // Identity k's images are flat grey at 20 + 30k and 22 + 30k: JPEG keeps flat images exact.
     for (int k = 0; k < 8; ++k) {
       const std::string name = "person" + std::to_string(k);
       fs::create_directories(dir_ / "images" / name);
       for (int i = 1; i <= 2; ++i) {
-        const auto value = static_cast<uint8_t>(20 + 20 * k + 2 * (i - 1));
+        const auto value = static_cast<uint8_t>(20 + 30 * k + 2 * (i - 1));
         data::write_image(data::Image(2, 2, 1, value),
                           dir_ / "images" / name / (name + "_000" + std::to_string(i) + ".jpg"));
       }
     }
-    // Two folds of 2 matched + 2 mismatched pairs.
+    // Two folds of 2 matched + 2 mismatched pairs; every mismatched pair is far apart, so each
+    // fold's threshold, chosen on the other fold, separates it perfectly.
     std::ofstream(dir_ / "pairs.txt") << "2\t2\n"
                                          "person0\t1\t2\nperson1\t1\t2\n"
-                                         "person0\t1\tperson1\t2\nperson2\t1\tperson3\t1\n"
+                                         "person0\t1\tperson2\t2\nperson1\t1\tperson3\t1\n"
                                          "person4\t1\t2\nperson5\t1\t2\n"
                                          "person4\t2\tperson6\t1\nperson5\t1\tperson7\t2\n";
   }
@@ -80,8 +81,8 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
   EXPECT_EQ(table.size(), 12u);  // the distinct images the pairs name
   const auto e = table.find("person7/person7_0002.jpg");
   ASSERT_EQ(e.size(), 2u);
-  EXPECT_NEAR(e[0], 162.0f / 255.0f, 1e-6f);
-  EXPECT_NEAR(e[1], 162.0f / 255.0f, 1e-6f);
+  EXPECT_NEAR(e[0], 232.0f / 255.0f, 1e-6f);
+  EXPECT_NEAR(e[1], 232.0f / 255.0f, 1e-6f);
 
   const auto verify = run_visage("verify --pairs " + path("pairs.txt") + " --embeddings " +
                                  path("emb.h5") + " --out " + path("result/lfw"));
