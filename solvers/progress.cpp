@@ -86,11 +86,18 @@ void ProgressLog::train(const TrainProgress& p) {
       line, sizeof(line), "iter %lld/%lld  loss %.6g  lr %.6g  %.1f images/s  elapsed %s  ETA %s",
       static_cast<long long>(p.iter), static_cast<long long>(p.max_iter), p.loss, p.lr,
       p.images_per_s, format_duration(p.elapsed_s).c_str(), format_duration(p.eta_s).c_str());
-  say(line);
+  std::string text = line;
+  std::string outputs;
+  for (const auto& [name, value] : p.outputs) {
+    text += concat("  ", name, " ", value);
+    outputs += concat(outputs.empty() ? "" : ",", "\"", name, "\":", json_number(value));
+  }
+  say(text);
   json_line(concat("{\"type\":\"train\",\"iter\":", p.iter, ",\"max_iter\":", p.max_iter,
                    ",\"loss\":", json_number(p.loss), ",\"lr\":", json_number(p.lr),
                    ",\"images_per_s\":", json_number(p.images_per_s), ",\"elapsed_s\":",
-                   json_number(p.elapsed_s), ",\"eta_s\":", json_number(p.eta_s), "}"));
+                   json_number(p.elapsed_s), ",\"eta_s\":", json_number(p.eta_s),
+                   ",\"outputs\":{", outputs, "}}"));
 }
 
 void ProgressLog::test(int64_t iter, const TestResult& result) {

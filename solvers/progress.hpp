@@ -21,6 +21,9 @@ struct TrainProgress {
   double images_per_s = 0;
   double elapsed_s = 0;
   double eta_s = 0;
+  // The train net's outputs that are not losses (accuracy, triplet mining statistics, ...), as of
+  // the last iteration: "name" for one value, "name[i]" for each of several.
+  std::vector<std::pair<std::string, double>> outputs;
 };
 
 struct TestResult {

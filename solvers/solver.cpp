@@ -1,5 +1,6 @@
 #include "solvers/solver.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -241,9 +242,31 @@ void Solver::display(double rate) {
   p.elapsed_s = seconds_between(start_time_, now);
   p.eta_s =
       per_iteration * static_cast<double>(std::max<int64_t>(param_.max_iter() - iter_ - 1, 0));
+  p.outputs = monitored_outputs();
   progress().train(p);
   last_display_time_ = now;
   last_display_iter_ = iter_ + 1;
+}
+
+std::vector<std::pair<std::string, double>> Solver::monitored_outputs() {
+  constexpr int64_t kMaxValuesPerOutput = 16;
+  const auto outputs = net_->output_names();
+  std::vector<std::pair<std::string, double>> values;
+  for (int i = 0; i < net_->num_layers(); ++i) {
+    for (size_t t = 0; t < net_->tops(i).size(); ++t) {
+      const std::string& name = net_->top_names(i)[t];
+      if (net_->layer(i).loss_weight(static_cast<int>(t)) != 0.0f ||
+          std::ranges::find(outputs, name) == outputs.end()) {
+        continue;
+      }
+      const auto data = net_->tops(i)[t]->data();
+      const int64_t n = std::min<int64_t>(static_cast<int64_t>(data.size()), kMaxValuesPerOutput);
+      for (int64_t j = 0; j < n; ++j) {
+        values.emplace_back(data.size() == 1 ? name : concat(name, "[", j, "]"), data[j]);
+      }
+    }
+  }
+  return values;
 }
 
 void Solver::fail_non_finite(float loss) {

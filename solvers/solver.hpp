@@ -85,6 +85,8 @@ class Solver {
   float gradient_sum_of_squares();
   float gradient_scale(float sum_of_squares);
   void display(double rate);
+  // Non-loss outputs of the train net, for the progress line.
+  std::vector<std::pair<std::string, double>> monitored_outputs();
   [[noreturn]] void fail_non_finite(float loss);
   [[noreturn]] void fail_non_finite_gradient();
   bool stop_requested() const { return options_.stop_requested && options_.stop_requested(); }

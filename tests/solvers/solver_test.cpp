@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/config.hpp"
 #include "solvers/snapshot.hpp"
@@ -95,6 +96,27 @@ TEST(Solver, SolveSnapshotsTestsAndLogsJsonLines) {
   }
   EXPECT_EQ(train, 1);
   EXPECT_EQ(test, 1);
+}
+
+TEST(Solver, ProgressShowsTheTrainNetsNonLossOutputs) {
+  TempFolder folder;
+  const auto problem = make_problem(folder, "max_iter: 30\ndisplay: 10\n");
+  testing::write_text(problem.net,
+                      read_file(problem.net) +
+                          R"(layer { name: "accuracy" type: "Accuracy" bottom: "ip" bottom: "label"
+                                     top: "accuracy" include { phase: TRAIN } })");
+  std::ostringstream screen;
+  SolverOptions options = quiet(problem.solver);
+  options.out = &screen;
+  Context ctx = Context::cpu();
+  Solver solver(load_solver_config(problem.solver), ctx, options);
+  solver.solve();
+  // The separable problem is learnt within 20 iterations: the last line shows full accuracy.
+  EXPECT_NE(screen.str().find("iter 20/30"), std::string::npos) << screen.str();
+  EXPECT_NE(screen.str().find("accuracy 1\n"), std::string::npos) << screen.str();
+  std::ifstream log(folder / "snap/tiny_log.jsonl");
+  const std::string json((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(json.find(",\"outputs\":{\"accuracy\":1}}"), std::string::npos) << json;
 }
 
 TEST(Solver, NonFiniteLossStopsWithTheCulpritAndNoSnapshot) {
