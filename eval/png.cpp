@@ -1,25 +1,15 @@
 #include "eval/png.hpp"
 
-#include <png.h>
+#include <algorithm>
 
-#include <cstring>
-
-#include "core/error.hpp"
+#include "datasets/image_io.hpp"
 
 namespace visage::eval {
 
 void write_png(const Canvas& canvas, const std::filesystem::path& path) {
-  png_image image;
-  std::memset(&image, 0, sizeof image);
-  image.version = PNG_IMAGE_VERSION;
-  image.width = static_cast<png_uint_32>(canvas.width());
-  image.height = static_cast<png_uint_32>(canvas.height());
-  image.format = PNG_FORMAT_RGB;
-  const int ok =
-      png_image_write_to_file(&image, path.c_str(), 0, canvas.pixels().data(), 0, nullptr);
-  const std::string message = image.message;
-  png_image_free(&image);
-  VISAGE_CHECK(ok, "cannot write PNG ", path.string(), ": ", message);
+  data::Image image(canvas.height(), canvas.width(), 3);
+  std::ranges::copy(canvas.pixels(), image.pixels.begin());
+  data::write_image(image, path);
 }
 
 }  // namespace visage::eval
