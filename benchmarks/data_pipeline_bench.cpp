@@ -2,9 +2,8 @@
 // needs: decode, random 224x224 crop, random mirror, mean/scale normalisation, written into
 // N x 3 x 224 x 224 batches of P x K identity-balanced samples by the prefetcher.
 //
-// Not built by CMake; compile against a build folder's library (see the commit message or the
-// data-pipeline note), then run:
-//   data_pipeline_bench [lfw_images_folder] [threads] [batches]
+// Built with the project (build/bin/data_pipeline_bench); see docs/benchmarks.md.
+//   usage: data_pipeline_bench [lfw_images_folder] [threads] [batches]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
