@@ -7,8 +7,10 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <system_error>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 
 namespace visage {
@@ -172,7 +174,66 @@ WeightsReport read_weights(const hdf5::Group& root, Net& net, bool strict) {
   return report;
 }
 
+namespace {
+
+Shape blob_shape(const proto::BlobProto& blob) {
+  if (blob.has_shape()) return {blob.shape().dim().begin(), blob.shape().dim().end()};
+  return {blob.num(), blob.channels(), blob.height(), blob.width()};  // Caffe's legacy 4-D form
+}
+
+}  // namespace
+
+WeightsReport read_caffemodel(Net& net, const std::string& path) {
+  proto::NetParameter model;
+  try {
+    read_binary_proto(path, model);
+  } catch (const Error&) {
+    fail(path, ": neither an HDF5 weights file nor a binary Caffe model (.caffemodel)");
+  }
+  std::map<std::string, const proto::LayerParameter*> by_name;
+  for (const auto& layer : model.layer()) by_name[layer.name()] = &layer;
+  WeightsReport report;
+  for (int i = 0; i < net.num_layers(); ++i) {
+    Layer& layer = net.layer(i);
+    if (layer.params().empty()) continue;
+    const auto found = by_name.find(layer.name());
+    if (found == by_name.end() || found->second->blobs_size() == 0) {
+      report.layers_missing.push_back(layer.name());
+      continue;
+    }
+    const auto& blobs = found->second->blobs();
+    VISAGE_CHECK(blobs.size() == static_cast<int>(layer.params().size()), path, ": layer '",
+                 layer.name(), "' has ", blobs.size(), " blobs but ", layer.describe(), " has ",
+                 layer.params().size(), " parameters");
+    for (int j = 0; j < blobs.size(); ++j) {
+      const proto::BlobProto& blob = blobs[j];
+      Tensor& param = *layer.params()[j];
+      const Shape shape = blob_shape(blob);
+      VISAGE_CHECK(without_leading_ones(shape) == without_leading_ones(param.shape()), path,
+                   ": layer '", layer.name(), "' blob ", j, " has shape ", to_string(shape),
+                   " but ", layer.describe(), " parameter ", j, " has shape ",
+                   param.shape_string());
+      auto out = param.mutable_data();
+      const int64_t stored = blob.data_size() > 0 ? blob.data_size() : blob.double_data_size();
+      VISAGE_CHECK(stored == param.count(), path, ": layer '", layer.name(), "' blob ", j, " holds ",
+                   stored, " values for shape ", to_string(shape));
+      for (int64_t k = 0; k < param.count(); ++k) {
+        out[k] = blob.data_size() > 0 ? blob.data(static_cast<int>(k))
+                                      : static_cast<float>(blob.double_data(static_cast<int>(k)));
+      }
+    }
+    ++report.layers_loaded;
+  }
+  VISAGE_CHECK(report.layers_loaded > 0, path, ": no layer of net '", net.name(),
+               "' has weights in this model (layer names must match)");
+  return report;
+}
+
 WeightsReport load_weights(Net& net, const std::string& path) {
+  if (!hdf5::is_hdf5_file(path)) {
+    VISAGE_CHECK(std::filesystem::exists(path), path, ": no such file");
+    return read_caffemodel(net, path);
+  }
   const hdf5::File file = hdf5::File::open(path);
   return read_weights(file, net, false);
 }

@@ -45,7 +45,9 @@ struct WeightsReport {
 // otherwise (fine-tuning) layers absent from the file keep their initialisation, but at least one
 // must match. Shapes must agree (a legacy 4-D Caffe shape with leading 1s counts as equal).
 WeightsReport read_weights(const hdf5::Group& root, Net& net, bool strict);
-// `--weights`: Visage snapshots and Caffe HDF5 weight files alike.
+// Copies the `blobs` of a binary Caffe NetParameter (.caffemodel) into the layers of the same name.
+WeightsReport read_caffemodel(Net& net, const std::string& path);
+// `--weights`: Visage snapshots, Caffe HDF5 weight files and Caffe .caffemodel files alike.
 WeightsReport load_weights(Net& net, const std::string& path);
 
 // Layer states under /state/<group>/<layer name> (only layers with a non-empty state).
