@@ -29,9 +29,7 @@ CudaResources& Context::cuda() const {
   return *cuda_;
 }
 
-std::shared_ptr<DeviceAllocator> Context::allocator() const {
-  return device::allocator_of(cuda());
-}
+std::shared_ptr<DeviceAllocator> Context::allocator() const { return device::allocator_of(cuda()); }
 
 StreamHandle Context::stream() const { return device::stream_of(cuda()); }
 

@@ -20,7 +20,8 @@ class DeviceAllocator {
   virtual void deallocate(void* ptr, std::size_t bytes, StreamHandle stream) = 0;
 };
 
-// Per-device resources (stream, cuBLAS and cuDNN handles, allocator, workspace): cuda/resources.hpp.
+// Per-device resources (stream, cuBLAS and cuDNN handles, allocator, workspace):
+// cuda/resources.hpp.
 class CudaResources;
 
 namespace device {

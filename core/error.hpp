@@ -39,9 +39,9 @@ auto with_context(const std::string& what, Fn&& fn) -> decltype(fn()) {
 
 }  // namespace visage
 
-#define VISAGE_CHECK(condition, ...)   \
-  do {                                 \
-    if (!(condition)) {                \
-      ::visage::fail(__VA_ARGS__);     \
-    }                                  \
+#define VISAGE_CHECK(condition, ...) \
+  do {                               \
+    if (!(condition)) {              \
+      ::visage::fail(__VA_ARGS__);   \
+    }                                \
   } while (false)

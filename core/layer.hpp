@@ -106,8 +106,8 @@ template <typename... Parts>
   fail(describe(), ": ", std::forward<Parts>(parts)...);
 }
 
-#define VISAGE_LAYER_CHECK(condition, ...) \
-  do {                                     \
+#define VISAGE_LAYER_CHECK(condition, ...)    \
+  do {                                        \
     if (!(condition)) fail_here(__VA_ARGS__); \
   } while (false)
 

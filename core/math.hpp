@@ -9,8 +9,8 @@ namespace visage::cpu {
 enum class Trans { no, yes };
 
 // C = alpha * op(A) * op(B) + beta * C, with op(A) M x K and op(B) K x N.
-void gemm(Trans trans_a, Trans trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          const float* b, float beta, float* c);
+void gemm(Trans trans_a, Trans trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+          const float* a, const float* b, float beta, float* c);
 // y = alpha * op(A) * x + beta * y, with A an M x N matrix.
 void gemv(Trans trans_a, int64_t m, int64_t n, float alpha, const float* a, const float* x,
           float beta, float* y);

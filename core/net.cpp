@@ -92,7 +92,8 @@ void insert_splits(proto::NetParameter& net, std::vector<int>& source_index) {
       const Producer p = bottom_producer[i][b];
       if (p.layer >= 0 && consumers[p] > 1) {
         const auto& producer = net.layer(p.layer);
-        layer.set_bottom(b, split_name(producer.top(p.top), producer.name(), p.top, next_split[p]++));
+        layer.set_bottom(b,
+                         split_name(producer.top(p.top), producer.name(), p.top, next_split[p]++));
       }
     }
     *out.add_layer() = layer;
@@ -105,7 +106,8 @@ void insert_splits(proto::NetParameter& net, std::vector<int>& source_index) {
       split.set_name(concat(layer.top(t), "_", layer.name(), "_", t, "_split"));
       split.set_type("Split");
       split.add_bottom(layer.top(t));
-      for (int k = 0; k < it->second; ++k) split.add_top(split_name(layer.top(t), layer.name(), t, k));
+      for (int k = 0; k < it->second; ++k)
+        split.add_top(split_name(layer.top(t), layer.name(), t, k));
       if (layer.has_phase()) split.set_phase(layer.phase());
       *out.add_layer() = split;
       out_index.push_back(source_index[i]);
@@ -137,7 +139,8 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
   filtered.clear_layer();
   for (int i = 0; i < config.param.layer_size(); ++i) {
     const auto& layer = config.param.layer(i);
-    const bool included = with_context(config.where(i), [&] { return layer_included(layer, options); });
+    const bool included =
+        with_context(config.where(i), [&] { return layer_included(layer, options); });
     if (included) {
       *filtered.add_layer() = layer;
       layer_source_index_.push_back(i);
@@ -145,8 +148,8 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
   }
   with_context(config.source, [&] { upgrade_legacy_inputs(filtered, layer_source_index_); });
   insert_splits(filtered, layer_source_index_);
-  VISAGE_CHECK(filtered.layer_size() > 0, config.source, ": net '", name_, "' has no layers in phase ",
-               proto::Phase_Name(phase_));
+  VISAGE_CHECK(filtered.layer_size() > 0, config.source, ": net '", name_,
+               "' has no layers in phase ", proto::Phase_Name(phase_));
 
   for (int i = 0; i < filtered.layer_size(); ++i) {
     with_context(where(static_cast<int>(layers_.size())), [&] {
@@ -170,8 +173,8 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
       for (const auto& name : lp.top()) {
         const bool in_place = std::ranges::find(bottom_names, name) != bottom_names.end();
         if (in_place) {
-          VISAGE_CHECK(layer->supports_in_place(), layer->describe(), ": cannot compute in place ('",
-                       name, "' is both bottom and top)");
+          VISAGE_CHECK(layer->supports_in_place(), layer->describe(),
+                       ": cannot compute in place ('", name, "' is both bottom and top)");
           tops.push_back(tensors_[name].get());
           continue;
         }
@@ -188,7 +191,8 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
       if (lp.loss_weight_size() > 0) {
         VISAGE_CHECK(lp.loss_weight_size() == lp.top_size(), layer->describe(), ": ",
                      lp.loss_weight_size(), " loss_weight values for ", lp.top_size(), " tops");
-        for (int t = 0; t < lp.loss_weight_size(); ++t) layer->set_loss_weight(t, lp.loss_weight(t));
+        for (int t = 0; t < lp.loss_weight_size(); ++t)
+          layer->set_loss_weight(t, lp.loss_weight(t));
       } else if (layer->is_loss() && !tops.empty()) {
         layer->set_loss_weight(0, 1.0f);
       }
@@ -247,7 +251,8 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
                        owner.layer, "'");
           VISAGE_CHECK(!spec.has_lr_mult() || spec.lr_mult() == owner.lr_mult, where(i), ": ",
                        layer.describe(), ": shared parameter '", spec.name(), "' has lr_mult ",
-                       spec.lr_mult(), " here but ", owner.lr_mult, " in layer '", owner.layer, "'");
+                       spec.lr_mult(), " here but ", owner.lr_mult, " in layer '", owner.layer,
+                       "'");
           tensor = slot_tensors_[found->second];
           layer_slots[i].push_back(found->second);
           continue;
@@ -255,8 +260,8 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
         slot_by_name[spec.name()] = static_cast<int>(slots_.size());
       }
       layer_slots[i].push_back(static_cast<int>(slots_.size()));
-      slots_.push_back(ParamSlot{layer.name(), j, tensor->shape(), 0, tensor->count(), spec.lr_mult(),
-                                 spec.decay_mult()});
+      slots_.push_back(ParamSlot{layer.name(), j, tensor->shape(), 0, tensor->count(),
+                                 spec.lr_mult(), spec.decay_mult()});
       slot_tensors_.push_back(tensor);
     }
   }
@@ -366,9 +371,8 @@ void Net::backward(Context& ctx) {
   }
   for (int i = num_layers() - 1; i >= 0; --i) {
     if (!layer_needs_backward_[i]) continue;
-    with_context(where(i), [&] {
-      layers_[i]->backward(ctx, tops_[i], propagate_down_[i], bottoms_[i]);
-    });
+    with_context(where(i),
+                 [&] { layers_[i]->backward(ctx, tops_[i], propagate_down_[i], bottoms_[i]); });
   }
 }
 

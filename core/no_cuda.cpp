@@ -5,8 +5,9 @@
 namespace visage::device {
 namespace {
 [[noreturn]] void unavailable(const char* what) {
-  fail(what, ": this Visage was built without CUDA (configure with -DVISAGE_CUDA=ON on a machine "
-             "with the CUDA toolkit)");
+  fail(what,
+       ": this Visage was built without CUDA (configure with -DVISAGE_CUDA=ON on a machine "
+       "with the CUDA toolkit)");
 }
 }  // namespace
 

@@ -51,8 +51,8 @@ std::unique_ptr<Layer> LayerRegistry::create(const proto::LayerParameter& param)
     std::string known;
     for (const auto& [type, factory] : factories_) known += (known.empty() ? "" : ", ") + type;
     fail("layer '", param.name(), "': unknown layer type '", param.type(), "'",
-         best.empty() ? std::string() : concat(" (did you mean '", best, "'?)"), "; known types: ",
-         known);
+         best.empty() ? std::string() : concat(" (did you mean '", best, "'?)"),
+         "; known types: ", known);
   }
   return it->second(param);
 }

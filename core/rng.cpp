@@ -10,7 +10,8 @@ namespace visage {
 
 uint64_t Rng::below(uint64_t n) {
   VISAGE_CHECK(n > 0, "Rng::below(0)");
-  const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % n;
+  const uint64_t limit =
+      std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % n;
   uint64_t x = engine_();
   while (x >= limit) x = engine_();
   return x % n;

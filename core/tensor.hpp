@@ -1,7 +1,8 @@
 // An N-D array with a value (data) and a gradient (diff), each a lazily synchronised host/device
 // buffer. The element type is a property of the tensor (only float32 today) so that mixed precision
 // can come without templating the whole engine. A tensor may be a view into a larger buffer: the
-// Net keeps all learnable parameters in one contiguous buffer and binds each parameter to its slice.
+// Net keeps all learnable parameters in one contiguous buffer and binds each parameter to its
+// slice.
 #pragma once
 
 #include <cstdint>

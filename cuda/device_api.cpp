@@ -24,8 +24,9 @@ std::string describe() {
   const cudaError_t status = cudaGetDeviceCount(&n);
   if (status != cudaSuccess || n == 0) {
     cudaGetLastError();
-    return concat("no GPU: ",
-                  status != cudaSuccess ? cudaGetErrorString(status) : "no CUDA device found", "\n");
+    return concat(
+        "no GPU: ", status != cudaSuccess ? cudaGetErrorString(status) : "no CUDA device found",
+        "\n");
   }
   int driver = 0;
   int runtime = 0;
@@ -34,10 +35,10 @@ std::string describe() {
   int nccl = 0;
   ncclGetVersion(&nccl);
   const size_t cudnn = cudnnGetVersion();
-  std::string out = concat("CUDA driver ", driver / 1000, ".", driver % 1000 / 10, ", runtime ",
-                           runtime / 1000, ".", runtime % 1000 / 10, ", cuDNN ", cudnn / 10000, ".",
-                           cudnn % 10000 / 100, ".", cudnn % 100, ", NCCL ", nccl / 10000, ".",
-                           nccl % 10000 / 100, ".", nccl % 100, "\n");
+  std::string out =
+      concat("CUDA driver ", driver / 1000, ".", driver % 1000 / 10, ", runtime ", runtime / 1000,
+             ".", runtime % 1000 / 10, ", cuDNN ", cudnn / 10000, ".", cudnn % 10000 / 100, ".",
+             cudnn % 100, ", NCCL ", nccl / 10000, ".", nccl % 10000 / 100, ".", nccl % 100, "\n");
   for (int d = 0; d < n; ++d) {
     cudaDeviceProp prop{};
     cudaGetDeviceProperties(&prop, d);
@@ -66,13 +67,13 @@ void* allocate_pinned(std::size_t bytes) {
 void free_pinned(void* ptr) { cudaFreeHost(ptr); }
 
 void copy_to_device(void* dst, const void* src, std::size_t bytes, StreamHandle stream) {
-  VISAGE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice,
-                                    static_cast<cudaStream_t>(stream)));
+  VISAGE_CUDA_CHECK(
+      cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, static_cast<cudaStream_t>(stream)));
 }
 
 void copy_to_host(void* dst, const void* src, std::size_t bytes, StreamHandle stream) {
-  VISAGE_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost,
-                                    static_cast<cudaStream_t>(stream)));
+  VISAGE_CUDA_CHECK(
+      cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, static_cast<cudaStream_t>(stream)));
   VISAGE_CUDA_CHECK(cudaStreamSynchronize(static_cast<cudaStream_t>(stream)));
 }
 

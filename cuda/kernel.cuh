@@ -39,6 +39,6 @@ cudnnHandle_t cudnn(const Context& ctx);
 #define VISAGE_CUDA_CHECK_LAUNCH() VISAGE_CUDA_CHECK(cudaGetLastError())
 
 // for (int64_t i : grid-stride range over [0, n))
-#define VISAGE_KERNEL_LOOP(i, n)                                                   \
+#define VISAGE_KERNEL_LOOP(i, n)                                                         \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)

@@ -34,8 +34,9 @@ EmbeddingTable read_embeddings(const std::string& path) {
   hdf5::File file = hdf5::File::open(path);
   VISAGE_CHECK(file.has_attribute("visage_embeddings_version") && file.contains("embeddings") &&
                    file.contains("paths"),
-               path, ": not an embeddings file written by `visage embed` (expected the datasets "
-                     "'embeddings' and 'paths')");
+               path,
+               ": not an embeddings file written by `visage embed` (expected the datasets "
+               "'embeddings' and 'paths')");
   Shape shape;
   const std::vector<float> values = file.read_floats("embeddings", &shape);
   VISAGE_CHECK(shape.size() == 2, path, ": 'embeddings' has shape ", to_string(shape),

@@ -95,8 +95,8 @@ void ProgressLog::train(const TrainProgress& p) {
   say(text);
   json_line(concat("{\"type\":\"train\",\"iter\":", p.iter, ",\"max_iter\":", p.max_iter,
                    ",\"loss\":", json_number(p.loss), ",\"lr\":", json_number(p.lr),
-                   ",\"images_per_s\":", json_number(p.images_per_s), ",\"elapsed_s\":",
-                   json_number(p.elapsed_s), ",\"eta_s\":", json_number(p.eta_s),
+                   ",\"images_per_s\":", json_number(p.images_per_s),
+                   ",\"elapsed_s\":", json_number(p.elapsed_s), ",\"eta_s\":", json_number(p.eta_s),
                    ",\"outputs\":{", outputs, "}}"));
 }
 

@@ -215,8 +215,8 @@ WeightsReport read_caffemodel(Net& net, const std::string& path) {
                    param.shape_string());
       auto out = param.mutable_data();
       const int64_t stored = blob.data_size() > 0 ? blob.data_size() : blob.double_data_size();
-      VISAGE_CHECK(stored == param.count(), path, ": layer '", layer.name(), "' blob ", j, " holds ",
-                   stored, " values for shape ", to_string(shape));
+      VISAGE_CHECK(stored == param.count(), path, ": layer '", layer.name(), "' blob ", j,
+                   " holds ", stored, " values for shape ", to_string(shape));
       for (int64_t k = 0; k < param.count(); ++k) {
         out[k] = blob.data_size() > 0 ? blob.data(static_cast<int>(k))
                                       : static_cast<float>(blob.double_data(static_cast<int>(k)));

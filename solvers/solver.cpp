@@ -305,13 +305,15 @@ void Solver::fail_non_finite_gradient() {
     }
     for (size_t b = 0; b < net_->bottoms(i).size() && culprit.empty(); ++b) {
       if (!finite(net_->bottoms(i)[b]->diff())) {
-        culprit = concat("; it first appears in the input gradient of ",
-                         net_->layer(i).describe(), " (", net_->where(i), ")");
+        culprit = concat("; it first appears in the input gradient of ", net_->layer(i).describe(),
+                         " (", net_->where(i), ")");
       }
     }
   }
-  fail("training stopped at iteration ", iter_, ": the gradient holds NaN or Inf while the loss is "
-       "finite", culprit, ". No snapshot was written for this iteration; the last good one is ",
+  fail("training stopped at iteration ", iter_,
+       ": the gradient holds NaN or Inf while the loss is "
+       "finite",
+       culprit, ". No snapshot was written for this iteration; the last good one is ",
        last_snapshot_.empty() ? std::string("(none)") : last_snapshot_,
        ". Try a lower base_lr or clip_gradients.");
 }

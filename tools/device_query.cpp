@@ -10,8 +10,8 @@ int run_device_query(Args args) {
                   "Prints the GPUs Visage can use with the driver, CUDA runtime, cuDNN and NCCL "
                   "versions, or says why there is none.");
   if (!options.parse(args)) return 0;
-  std::cout << "Visage " VISAGE_VERSION ", built " << (device::built_with_cuda() ? "with" : "without")
-            << " CUDA\n"
+  std::cout << "Visage " VISAGE_VERSION ", built "
+            << (device::built_with_cuda() ? "with" : "without") << " CUDA\n"
             << device::describe();
   return 0;
 }

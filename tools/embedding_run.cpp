@@ -38,8 +38,8 @@ fs::path resolve_image(const fs::path& root, const std::string& name) {
 }
 
 // The images to embed, relative to `root`: the wanted ones, a list file's, or a folder's.
-std::vector<std::string> image_list(const std::string& images, const std::vector<std::string>& wanted,
-                                    fs::path& root) {
+std::vector<std::string> image_list(const std::string& images,
+                                    const std::vector<std::string>& wanted, fs::path& root) {
   if (fs::is_directory(images)) {
     root = images;
     if (!wanted.empty()) return wanted;
@@ -192,7 +192,8 @@ eval::EmbeddingTable compute_embeddings(const Options& options,
       for (size_t i = 0; i < count; ++i) {
         auto& sum = sums[i];
         sum.resize(static_cast<size_t>(dim), 0.0f);
-        for (int64_t d = 0; d < dim; ++d) sum[d] += result[static_cast<int64_t>(i) * dim + d] / passes;
+        for (int64_t d = 0; d < dim; ++d)
+          sum[d] += result[static_cast<int64_t>(i) * dim + d] / passes;
       }
     }
     if (!table_ready) {

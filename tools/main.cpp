@@ -22,7 +22,8 @@ constexpr Command kCommands[] = {
     {"time", visage::tools::run_time, "time forward and backward, per layer and in total"},
     {"summary", visage::tools::run_summary, "per-layer table of shapes, parameters and FLOPs"},
     {"embed", visage::tools::run_embed, "embeddings of images with a trained network"},
-    {"verify", visage::tools::run_verify, "LFW-protocol verification: 10-fold accuracy, ROC, VAL@FAR"},
+    {"verify", visage::tools::run_verify,
+     "LFW-protocol verification: 10-fold accuracy, ROC, VAL@FAR"},
     {"device-query", visage::tools::run_device_query, "GPU, driver, CUDA, cuDNN and NCCL versions"},
     {"synth", visage::tools::run_synth, "write synthetic faces: identity folders and a pairs file"},
 };
@@ -30,7 +31,8 @@ constexpr Command kCommands[] = {
 void print_usage(std::ostream& out) {
   out << "usage: visage <command> [options]   (visage <command> --help for details)\n\n"
          "Visage " VISAGE_VERSION
-         ": train and evaluate face-recognition networks (DeepFace, FaceNet) from prototxt configs.\n\n"
+         ": train and evaluate face-recognition networks (DeepFace, FaceNet) from prototxt "
+         "configs.\n\n"
          "commands:\n";
   for (const Command& c : kCommands) {
     std::string name = c.name;

@@ -20,11 +20,14 @@ std::string kernel_of(const Layer& layer, const std::vector<Tensor*>& bottoms) {
       !bottoms.empty() && bottoms[0]->num_axes() == 4 ? bottoms[0]->dim(1) : 0;
   if (p.has_convolution_param()) {
     const auto& c = p.convolution_param();
-    const uint32_t kh = c.has_kernel_h() ? c.kernel_h() : (c.kernel_size_size() ? c.kernel_size(0) : 0);
-    const uint32_t kw = c.has_kernel_w() ? c.kernel_w()
-                                         : (c.kernel_size_size() ? c.kernel_size(c.kernel_size_size() - 1) : 0);
+    const uint32_t kh =
+        c.has_kernel_h() ? c.kernel_h() : (c.kernel_size_size() ? c.kernel_size(0) : 0);
+    const uint32_t kw = c.has_kernel_w()
+                            ? c.kernel_w()
+                            : (c.kernel_size_size() ? c.kernel_size(c.kernel_size_size() - 1) : 0);
     const uint32_t sh = c.has_stride_h() ? c.stride_h() : (c.stride_size() ? c.stride(0) : 1);
-    const uint32_t sw = c.has_stride_w() ? c.stride_w() : (c.stride_size() ? c.stride(c.stride_size() - 1) : 1);
+    const uint32_t sw =
+        c.has_stride_w() ? c.stride_w() : (c.stride_size() ? c.stride(c.stride_size() - 1) : 1);
     return join_kernel(kh, kw, sh, sw, in_channels / std::max<uint32_t>(c.group(), 1));
   }
   if (p.has_locally_connected_param()) {

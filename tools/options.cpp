@@ -87,9 +87,10 @@ bool Options::parse(Args args) {
     }
   }
   VISAGE_CHECK(positional_values_.size() == positionals_.size(), "visage ", command_,
-               ": missing argument ", positionals_.size() > positional_values_.size()
-                                          ? positionals_[positional_values_.size()].first
-                                          : std::string(),
+               ": missing argument ",
+               positionals_.size() > positional_values_.size()
+                   ? positionals_[positional_values_.size()].first
+                   : std::string(),
                "\n\n", usage());
   return true;
 }

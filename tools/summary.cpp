@@ -46,13 +46,13 @@ int run_summary(Args args) {
   int64_t total_params = 0;
   int64_t total_macs = 0;
   for (const auto& r : rows) {
-    print_row(r.name, r.type, r.size_in, r.size_out, r.kernel, r.params ? format_count(r.params) : "",
-              r.macs ? format_count(r.macs) : "");
+    print_row(r.name, r.type, r.size_in, r.size_out, r.kernel,
+              r.params ? format_count(r.params) : "", r.macs ? format_count(r.macs) : "");
     total_macs += r.macs;
   }
   total_params = net.num_param_elements();
-  std::cout << "total: " << format_count(total_params) << " parameters (" << total_params
-            << "), " << format_count(total_macs) << " multiply-adds = " << format_count(2 * total_macs)
+  std::cout << "total: " << format_count(total_params) << " parameters (" << total_params << "), "
+            << format_count(total_macs) << " multiply-adds = " << format_count(2 * total_macs)
             << " FLOPs per sample\n";
   return 0;
 }

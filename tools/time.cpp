@@ -82,23 +82,30 @@ int run_time(Args args) {
       const auto t0 = Clock::now();
       net.layer(i).forward(ctx, net.bottoms(i), net.tops(i));
       ctx.synchronize();
-      if (timed) forward_ms[i].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      if (timed)
+        forward_ms[i].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
     if (backward) {
       for (int i = n - 1; i >= 0; --i) {
         const auto t0 = Clock::now();
         net.layer(i).backward(ctx, net.tops(i), propagate[i], net.bottoms(i));
         ctx.synchronize();
-        if (timed) backward_ms[i].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (timed)
+          backward_ms[i].push_back(
+              std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
       net.zero_param_diffs(ctx);
     }
     ctx.synchronize();
-    if (timed) iteration_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    if (timed)
+      iteration_ms.push_back(
+          std::chrono::duration<double, std::milli>(Clock::now() - start).count());
   }
 
   std::cout << std::left << std::setw(24) << "layer" << std::setw(18) << "type" << std::right
-            << std::setw(14) << "forward ms" << std::setw(14) << "backward ms" << "\n";
+            << std::setw(14) << "forward ms" << std::setw(14) << "backward ms"
+            << "\n";
   double total_forward = 0;
   double total_backward = 0;
   for (int i = 0; i < n; ++i) {
@@ -113,9 +120,9 @@ int run_time(Args args) {
   const double step = median(iteration_ms);
   std::cout << std::fixed << std::setprecision(3) << "forward: " << total_forward
             << " ms, backward: " << total_backward << " ms (sums of per-layer medians)\n"
-            << (backward ? "forward-backward" : "forward") << " iteration: " << step << " ms median, "
-            << step / static_cast<double>(batch) << " ms per image, " << std::setprecision(1)
-            << 1000.0 * static_cast<double>(batch) / step << " images/s\n";
+            << (backward ? "forward-backward" : "forward") << " iteration: " << step
+            << " ms median, " << step / static_cast<double>(batch) << " ms per image, "
+            << std::setprecision(1) << 1000.0 * static_cast<double>(batch) / step << " images/s\n";
   return 0;
 }
 

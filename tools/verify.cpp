@@ -25,7 +25,8 @@ std::vector<double> parse_fars(const std::string& text) {
       VISAGE_CHECK(used == item.size() && far > 0 && far <= 1, "");
       fars.push_back(far);
     } catch (const std::exception&) {
-      fail("--far ", text, ": expected comma-separated false accept rates in (0, 1], e.g. 1e-3,1e-2");
+      fail("--far ", text,
+           ": expected comma-separated false accept rates in (0, 1], e.g. 1e-3,1e-2");
     }
   }
   return fars;
@@ -42,7 +43,8 @@ int run_verify(Args args) {
       "do; AUC, EER and VAL@FAR (FaceNet's validation rate) come from all pairs. Embeddings come "
       "from --embeddings (written by `visage embed`), or are computed first from --model, "
       "--weights and --images. A pair naming an image without an embedding is an error.");
-  options.value("pairs", "FILE", "pairs file (LFW pairs.txt, pairsDevTest.txt, or `visage synth`'s)")
+  options
+      .value("pairs", "FILE", "pairs file (LFW pairs.txt, pairsDevTest.txt, or `visage synth`'s)")
       .value("embeddings", "E.h5", "embeddings written by `visage embed`")
       .value("distance", "NAME", "squared_l2, l2 or cosine", "squared_l2")
       .value("far", "LIST", "false accept rates for VAL@FAR, comma-separated", "1e-3")
@@ -81,7 +83,8 @@ int run_verify(Args args) {
     eval::write_text_file(prefix + "_roc.csv", eval::roc_csv(result.roc));
     eval::write_text_file(prefix + ".json", eval::verification_json(result));
     eval::write_roc_png(result.roc, eval::roc_plot_title(result), prefix + "_roc.png");
-    std::cerr << "wrote " << prefix << "_roc.csv, " << prefix << "_roc.png, " << prefix << ".json\n";
+    std::cerr << "wrote " << prefix << "_roc.csv, " << prefix << "_roc.png, " << prefix
+              << ".json\n";
   }
   return 0;
 }

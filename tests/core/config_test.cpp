@@ -1,9 +1,10 @@
+#include "core/config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
 
@@ -35,11 +36,12 @@ TEST(Config, MalformedTextNamesFileLineAndColumn) {
 }
 
 TEST(Config, UnbalancedBraceAndBadValueArePositioned) {
-  EXPECT_NE(error_of([] { parse_net_config("layer {\n  name: 'a'\n", "x.prototxt"); })
-                .find("x.prototxt:3:"),
+  EXPECT_NE(error_of([] {
+              parse_net_config("layer {\n  name: 'a'\n", "x.prototxt");
+            }).find("x.prototxt:3:"),
             std::string::npos);
-  const std::string message = error_of(
-      [] { parse_solver_config("base_lr: 0.01\nmax_iter: many\n", "solver.prototxt"); });
+  const std::string message =
+      error_of([] { parse_solver_config("base_lr: 0.01\nmax_iter: many\n", "solver.prototxt"); });
   EXPECT_NE(message.find("solver.prototxt:2:11:"), std::string::npos) << message;
 }
 

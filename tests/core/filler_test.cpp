@@ -1,9 +1,10 @@
+#include "core/filler.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "core/error.hpp"
-#include "core/filler.hpp"
 
 namespace visage {
 namespace {

@@ -1,8 +1,9 @@
+#include "core/tensor.hpp"
+
 #include <gtest/gtest.h>
 
 #include "core/context.hpp"
 #include "core/error.hpp"
-#include "core/tensor.hpp"
 
 namespace visage {
 namespace {

@@ -2,8 +2,6 @@
 // known pixels, and where the shared LFW copy lives.
 #pragma once
 
-#include "tests/support/run_visage.hpp"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,6 +13,7 @@
 
 #include "datasets/image.hpp"
 #include "datasets/image_io.hpp"
+#include "tests/support/run_visage.hpp"
 
 namespace visage::data::testing {
 

@@ -92,7 +92,9 @@ TEST(NonFinite, NanGradientWithFiniteLossNamesTheLayer) {
   const auto problem = make_problem(folder, "max_iter: 5\n");
   std::string net = read_file(problem.net);
   const auto loss = net.find(R"(layer { name: "loss")");
-  net.insert(loss, "layer { name: \"poison\" type: \"PoisonGradient\" bottom: \"ip\" top: \"poisoned\" }\n");
+  net.insert(
+      loss,
+      "layer { name: \"poison\" type: \"PoisonGradient\" bottom: \"ip\" top: \"poisoned\" }\n");
   net.replace(net.find(R"(bottom: "ip" bottom: "label")"), 12, R"(bottom: "poisoned")");
   testing::write_text(problem.net, net);
 

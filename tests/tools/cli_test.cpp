@@ -19,7 +19,8 @@ TEST(Cli, EveryCommandAnswersHelp) {
        {"train", "test", "time", "summary", "embed", "verify", "device-query"}) {
     const Result r = run_visage(std::string(command) + " --help");
     EXPECT_EQ(r.exit_code, 0) << command << ": " << r.output;
-    EXPECT_NE(r.output.find("usage: visage " + std::string(command)), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("usage: visage " + std::string(command)), std::string::npos)
+        << r.output;
   }
   const Result top = run_visage("--help");
   EXPECT_EQ(top.exit_code, 0);
@@ -28,7 +29,8 @@ TEST(Cli, EveryCommandAnswersHelp) {
 
 TEST(Cli, UnknownCommandAndFlagAreRejected) {
   EXPECT_EQ(run_visage("trian").exit_code, 2);
-  const Result r = run_visage("summary " + config("configs/examples/face_mlp.prototxt") + " --phaze test");
+  const Result r =
+      run_visage("summary " + config("configs/examples/face_mlp.prototxt") + " --phaze test");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("unknown option --phaze"), std::string::npos) << r.output;
 }
@@ -44,7 +46,7 @@ TEST(Cli, SummaryCountsParametersAndMultiplyAdds) {
 
 TEST(Cli, TimeReportsEveryLayerAndThroughput) {
   const Result r = run_visage("time " + config("configs/examples/face_mlp.prototxt") +
-                       " --iterations 2 --device cpu");
+                              " --iterations 2 --device cpu");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   for (const char* layer : {"fc1", "relu1", "fc3", "loss", "images/s"}) {
     EXPECT_NE(r.output.find(layer), std::string::npos) << layer << " missing in\n" << r.output;

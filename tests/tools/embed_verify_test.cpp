@@ -1,6 +1,5 @@
 // `visage embed` and `visage verify` end to end on a tiny model whose embeddings are known exactly.
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
@@ -73,9 +72,8 @@ class EmbedVerify : public ::testing::Test {
 
 TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
   const auto embed = run_visage("embed --device cpu --model " + path("model.prototxt") +
-                                " --weights " + path("weights.h5") + " --images " +
-                                path("images") + " --pairs " + path("pairs.txt") + " --out " +
-                                path("emb.h5"));
+                                " --weights " + path("weights.h5") + " --images " + path("images") +
+                                " --pairs " + path("pairs.txt") + " --out " + path("emb.h5"));
   ASSERT_EQ(embed.exit_code, 0) << embed.output;
   const eval::EmbeddingTable table = eval::read_embeddings(path("emb.h5"));
   EXPECT_EQ(table.size(), 12u);  // the distinct images the pairs name
@@ -95,13 +93,13 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
 }
 
 TEST_F(EmbedVerify, PairNamingAnImageWithoutEmbeddingIsAnError) {
-  const auto embed = run_visage("embed --device cpu --model " + path("model.prototxt") +
-                                " --weights " + path("weights.h5") + " --images " +
-                                path("images") + " --out " + path("emb.h5"));
+  const auto embed =
+      run_visage("embed --device cpu --model " + path("model.prototxt") + " --weights " +
+                 path("weights.h5") + " --images " + path("images") + " --out " + path("emb.h5"));
   ASSERT_EQ(embed.exit_code, 0) << embed.output;
   std::ofstream(dir_ / "more_pairs.txt") << "1\nperson0\t1\t2\nperson0\t1\tnobody\t1\n";
-  const auto verify = run_visage("verify --pairs " + path("more_pairs.txt") + " --embeddings " +
-                                 path("emb.h5"));
+  const auto verify =
+      run_visage("verify --pairs " + path("more_pairs.txt") + " --embeddings " + path("emb.h5"));
   EXPECT_EQ(verify.exit_code, 1);
   EXPECT_NE(verify.output.find("nobody/nobody_0001.jpg"), std::string::npos) << verify.output;
 }
