@@ -68,7 +68,10 @@ void BatchNormLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
       each(c, [&](int64_t i) { sum += in[i]; });
       mean[c] = static_cast<float>(sum / static_cast<double>(m));
       double squares = 0;
-      each(c, [&](int64_t i) { squares += std::pow(double{in[i]} - mean[c], 2); });
+      each(c, [&](int64_t i) {
+        const double deviation = double{in[i]} - mean[c];
+        squares += deviation * deviation;
+      });
       variance[c] = static_cast<float>(squares / static_cast<double>(m));
       running_mean_data[c] = f * running_mean_data[c] + mean[c];
       running_variance_data[c] = f * running_variance_data[c] + correction * variance[c];

@@ -27,12 +27,17 @@ void BiasLayer::reshape(Tensors bottom, Tensors top) {
   top[0]->reshape_like(*bottom[0]);
 }
 
+// (outer, dim, inner) loops keep the inner loop contiguous; see ScaleLayer.
 void BiasLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  const auto in = bottom[0]->data();
-  const auto b = bias(bottom).data();
-  const auto out = top[0]->mutable_data();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    out[i] = in[i] + b[(static_cast<int64_t>(i) / axes_.inner) % axes_.dim];
+  const float* in = bottom[0]->data().data();
+  const float* b = bias(bottom).data().data();
+  float* out = top[0]->mutable_data().data();
+  const int64_t inner = axes_.inner;
+  for (int64_t o = 0; o < axes_.outer; ++o) {
+    for (int64_t d = 0; d < axes_.dim; ++d) {
+      const int64_t base = (o * axes_.dim + d) * inner;
+      for (int64_t i = 0; i < inner; ++i) out[base + i] = in[base + i] + b[d];
+    }
   }
 }
 
@@ -45,8 +50,14 @@ void BiasLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>&
   // A learned bias accumulates its gradient; a bias bottom's gradient is overwritten.
   const auto bias_diff = bias(bottom).mutable_diff();
   if (!learned) std::ranges::fill(bias_diff, 0.0f);
-  for (std::size_t i = 0; i < top_diff.size(); ++i) {
-    bias_diff[(static_cast<int64_t>(i) / axes_.inner) % axes_.dim] += top_diff[i];
+  const int64_t inner = axes_.inner;
+  for (int64_t o = 0; o < axes_.outer; ++o) {
+    for (int64_t d = 0; d < axes_.dim; ++d) {
+      const float* g = top_diff.data() + (o * axes_.dim + d) * inner;
+      float sum = 0.0f;
+      for (int64_t i = 0; i < inner; ++i) sum += g[i];
+      bias_diff[d] += sum;
+    }
   }
 }
 

@@ -51,38 +51,58 @@ const float* ScaleLayer::bias_on(const Context& ctx, Tensors bottom) {
   return bias_term_ ? params_.back()->data_on(ctx) : nullptr;
 }
 
+// The loops walk (outer, dim, inner) so the inner loop is contiguous and vectorises; indexing
+// each element through a division and a modulo costs several times the arithmetic itself.
 void ScaleLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  const auto in = bottom[0]->data();
-  const auto s = scale(bottom).data();
+  const float* in = bottom[0]->data().data();
+  const float* s = scale(bottom).data().data();
   const float* b = bias_on(ctx, bottom);
-  const auto out = top[0]->mutable_data();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const int64_t d = (static_cast<int64_t>(i) / axes_.inner) % axes_.dim;
-    out[i] = in[i] * s[d] + (b != nullptr ? b[d] : 0.0f);
+  float* out = top[0]->mutable_data().data();
+  const int64_t inner = axes_.inner;
+  for (int64_t o = 0; o < axes_.outer; ++o) {
+    for (int64_t d = 0; d < axes_.dim; ++d) {
+      const int64_t base = (o * axes_.dim + d) * inner;
+      const float factor = s[d], shift = b != nullptr ? b[d] : 0.0f;
+      for (int64_t i = 0; i < inner; ++i) out[base + i] = in[base + i] * factor + shift;
+    }
   }
 }
 
 void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
                               Tensors bottom) {
-  const auto top_diff = top[0]->diff();
-  const auto in = bottom[0]->data();
-  const auto slot = [&](std::size_t i) {
-    return (static_cast<int64_t>(i) / axes_.inner) % axes_.dim;
-  };
-  if (bias_term_) {
-    const auto bias_diff = params_.back()->mutable_diff();
-    for (std::size_t i = 0; i < top_diff.size(); ++i) bias_diff[slot(i)] += top_diff[i];
+  const float* top_diff = top[0]->diff().data();
+  const float* in = bottom[0]->data().data();
+  const int64_t inner = axes_.inner;
+  const bool scale_gradient = learned_scale(bottom) || propagate_down[1];
+  float* bias_diff = bias_term_ ? params_.back()->mutable_diff().data() : nullptr;
+  float* scale_diff = nullptr;
+  if (scale_gradient) {
+    // A learned scale accumulates its gradient; a scale bottom's gradient is overwritten.
+    const auto diff = scale(bottom).mutable_diff();
+    if (!learned_scale(bottom)) std::ranges::fill(diff, 0.0f);
+    scale_diff = diff.data();
   }
-  // A learned scale accumulates its gradient; a scale bottom's gradient is overwritten.
-  if (learned_scale(bottom) || propagate_down[1]) {
-    const auto scale_diff = scale(bottom).mutable_diff();
-    if (!learned_scale(bottom)) std::ranges::fill(scale_diff, 0.0f);
-    for (std::size_t i = 0; i < top_diff.size(); ++i) scale_diff[slot(i)] += top_diff[i] * in[i];
-  }
-  if (propagate_down[0]) {
-    const auto s = scale(bottom).data();
-    const auto bottom_diff = bottom[0]->mutable_diff();
-    for (std::size_t i = 0; i < top_diff.size(); ++i) bottom_diff[i] = top_diff[i] * s[slot(i)];
+  float* bottom_diff = propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr;
+  const float* s = bottom_diff != nullptr ? scale(bottom).data().data() : nullptr;
+  for (int64_t o = 0; o < axes_.outer; ++o) {
+    for (int64_t d = 0; d < axes_.dim; ++d) {
+      const int64_t base = (o * axes_.dim + d) * inner;
+      const float* g = top_diff + base;
+      if (bias_diff != nullptr) {
+        float sum = 0.0f;
+        for (int64_t i = 0; i < inner; ++i) sum += g[i];
+        bias_diff[d] += sum;
+      }
+      if (scale_diff != nullptr) {
+        float sum = 0.0f;
+        for (int64_t i = 0; i < inner; ++i) sum += g[i] * in[base + i];
+        scale_diff[d] += sum;
+      }
+      if (bottom_diff != nullptr) {
+        const float factor = s[d];
+        for (int64_t i = 0; i < inner; ++i) bottom_diff[base + i] = g[i] * factor;
+      }
+    }
   }
 }
 
