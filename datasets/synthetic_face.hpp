@@ -11,6 +11,8 @@
 // identity, index) gives the same face at any size, and the same pixels on every machine.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -48,6 +50,12 @@ struct FaceImage {
     return pixels[(static_cast<size_t>(y) * width + x) * channels + c];
   }
 };
+
+// The 8-bit value a pixel in [0, 1] is stored as (clamped, rounded): PNG files written by
+// `visage synth` and the SyntheticFaceData layer's pooled images use it, so the two agree.
+inline uint8_t face_pixel_byte(float value) {
+  return static_cast<uint8_t>(std::lround(255.0f * std::clamp(value, 0.0f, 1.0f)));
+}
 
 // Throws visage::Error for an invalid config: size outside [8, 4096], channels not 1 or 3, a
 // negative nuisance strength.

@@ -1,7 +1,6 @@
 #include "datasets/synthetic_face_png.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/error.hpp"
 #include "datasets/image_io.hpp"
@@ -12,9 +11,7 @@ void write_face_png(const FaceImage& image, const std::filesystem::path& path) {
   VISAGE_CHECK(image.channels == 1 || image.channels == 3, "cannot write ", path.string(),
                ": PNG needs 1 or 3 channels, the image has ", image.channels);
   data::Image bytes(image.height, image.width, image.channels);
-  std::ranges::transform(image.pixels, bytes.pixels.begin(), [](float v) {
-    return static_cast<uint8_t>(std::lround(255.0f * std::clamp(v, 0.0f, 1.0f)));
-  });
+  std::ranges::transform(image.pixels, bytes.pixels.begin(), face_pixel_byte);
   data::write_image(bytes, path);
 }
 

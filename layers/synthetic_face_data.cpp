@@ -23,9 +23,13 @@ void SyntheticFaceDataLayer::configure(Context& ctx, Tensors bottom, Tensors top
                    p.occlusion(), p.clutter(),      p.degradation()};
   const int64_t pool = p.images_per_identity_pool() > 0 ? p.images_per_identity_pool()
                                                         : SyntheticFaceSource::kUnbounded;
+  if (prefetched_.valid()) prefetched_.wait();
+  prefetched_ = {};
+  cache_.reset();
   source_.emplace(with_context(describe(), [&] {
     return SyntheticFaceSource(face, p.first_identity(), static_cast<int>(p.identities()), pool);
   }));
+  if (!source_->unbounded()) cache_ = std::make_unique<SyntheticFaceCache>(*source_);
 
   identities_per_batch_ = static_cast<int>(p.identities_per_batch());
   images_per_identity_ = static_cast<int>(p.images_per_identity());
@@ -99,44 +103,62 @@ std::vector<SyntheticDraw> SyntheticFaceDataLayer::plan_batch(int64_t batch) con
   return draws;
 }
 
-void SyntheticFaceDataLayer::render(const std::vector<SyntheticDraw>& draws, float* data) const {
+void SyntheticFaceDataLayer::render_image(const SyntheticDraw& draw, float* out) {
   const int size = source_->config().size, channels = source_->config().channels;
   const size_t plane = static_cast<size_t>(size) * size;
-  const auto render_one = [&](size_t n) {
-    const FaceImage image = source_->image(draws[n].label, draws[n].index);
-    float* out = data + n * plane * static_cast<size_t>(channels);
+  const auto store = [&](auto&& pixel_of) {
     for (size_t i = 0; i < plane; ++i) {
       for (int c = 0; c < channels; ++c) {
-        out[static_cast<size_t>(c) * plane + i] =
-            (image.pixels[i * static_cast<size_t>(channels) + static_cast<size_t>(c)] - kMean) /
-            kSpread;
+        const size_t hwc = i * static_cast<size_t>(channels) + static_cast<size_t>(c);
+        out[static_cast<size_t>(c) * plane + i] = (pixel_of(hwc) - kMean) / kSpread;
       }
     }
   };
+  if (cache_ != nullptr) {
+    const std::span<const uint8_t> bytes = cache_->image(draw.label, draw.index);
+    store([&](size_t hwc) { return static_cast<float>(bytes[hwc]) * (1.0f / 255.0f); });
+  } else {
+    const FaceImage image = source_->image(draw.label, draw.index);
+    store([&](size_t hwc) { return image.pixels[hwc]; });
+  }
+}
+
+SyntheticFaceDataLayer::RenderedBatch SyntheticFaceDataLayer::render_batch(int64_t number) {
+  const std::vector<SyntheticDraw> draws = plan_batch(number);
+  const SyntheticFaceConfig& face = source_->config();
+  const size_t image_floats = static_cast<size_t>(face.channels) * face.size * face.size;
+  RenderedBatch batch{number, std::vector<float>(draws.size() * image_floats), {}};
+  for (const SyntheticDraw& draw : draws) batch.labels.push_back(static_cast<float>(draw.label));
   // Each image is a pure function of its draw, so splitting the batch across threads changes
   // nothing but the time.
-  std::vector<std::jthread> workers;
-  for (int t = 1; t < threads_; ++t) {
-    workers.emplace_back([&, t] {
-      for (size_t n = static_cast<size_t>(t); n < draws.size();
-           n += static_cast<size_t>(threads_)) {
-        render_one(n);
-      }
-    });
+  const auto render_share = [&](int t) {
+    for (size_t n = static_cast<size_t>(t); n < draws.size(); n += static_cast<size_t>(threads_)) {
+      render_image(draws[n], batch.data.data() + n * image_floats);
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (int t = 1; t < threads_; ++t) workers.emplace_back(render_share, t);
+    render_share(0);
   }
-  for (size_t n = 0; n < draws.size(); n += static_cast<size_t>(threads_)) render_one(n);
+  return batch;
+}
+
+int64_t SyntheticFaceDataLayer::next_batch_number(const Context& ctx) const {
+  // Ranks of a data-parallel run interleave the stream, each taking its own batches.
+  return batches_done_ * ctx.world_size() + ctx.rank();
 }
 
 void SyntheticFaceDataLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  // Ranks of a data-parallel run interleave the stream, each taking its own batches.
-  const int64_t batch = batches_done_ * ctx.world_size() + ctx.rank();
-  const std::vector<SyntheticDraw> draws = plan_batch(batch);
-  render(draws, top[0]->mutable_data().data());
-  if (top.size() > 1) {
-    std::span<float> labels = top[1]->mutable_data();
-    for (size_t n = 0; n < draws.size(); ++n) labels[n] = static_cast<float>(draws[n].label);
-  }
+  const int64_t number = next_batch_number(ctx);
+  RenderedBatch batch;
+  if (prefetched_.valid()) batch = prefetched_.get();
+  if (batch.number != number) batch = render_batch(number);
+  std::ranges::copy(batch.data, top[0]->mutable_data().begin());
+  if (top.size() > 1) std::ranges::copy(batch.labels, top[1]->mutable_data().begin());
   ++batches_done_;
+  prefetched_ = std::async(std::launch::async, &SyntheticFaceDataLayer::render_batch, this,
+                           next_batch_number(ctx));
 }
 
 std::string SyntheticFaceDataLayer::save_state() const {

@@ -8,15 +8,22 @@
 // (optional), N values identity - first_identity. Batch b's content is a pure function of (seed,
 // range, b, the process's rank): the saved state is just the batch counter, so a resumed run sees
 // exactly the batches an uninterrupted one would, and the rendering threads do not change a pixel.
+//
+// The next batch is rendered in the background while the network works on this one. With a fixed
+// pool (images_per_identity_pool), images are stored as 8 bits, like the PNGs `visage synth`
+// writes, and kept in memory once rendered (datasets/synthetic_face_cache.hpp).
 #pragma once
 
 #include <cstdint>
+#include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/layer.hpp"
+#include "datasets/synthetic_face_cache.hpp"
 #include "datasets/synthetic_face_source.hpp"
 
 namespace visage {
@@ -61,15 +68,27 @@ class SyntheticFaceDataLayer : public Layer {
 #endif
 
  private:
+  struct RenderedBatch {
+    int64_t number = -1;
+    std::vector<float> data;
+    std::vector<float> labels;
+  };
+
   int64_t draw_index(synthetic::HashStream& random) const;
-  void render(const std::vector<SyntheticDraw>& draws, float* data) const;
+  RenderedBatch render_batch(int64_t number);
+  void render_image(const SyntheticDraw& draw, float* out);
+  // The stream's batch number for this process's next forward.
+  int64_t next_batch_number(const Context& ctx) const;
 
   std::optional<SyntheticFaceSource> source_;
-  int identities_per_batch_ = 0;  // 0: uniform sampling
+  std::unique_ptr<SyntheticFaceCache> cache_;  // pooled sources only
+  int identities_per_batch_ = 0;               // 0: uniform sampling
   int images_per_identity_ = 0;
   int batch_size_ = 0;
   int threads_ = 1;
   int64_t batches_done_ = 0;
+  // Declared last: destroyed first, so a background render finishes before what it reads goes.
+  std::future<RenderedBatch> prefetched_;
 };
 
 }  // namespace visage

@@ -102,6 +102,37 @@ TEST(SyntheticFaceData, DataIsTheGeneratorsFaceNormalisedChannelFirst) {
   }
 }
 
+TEST(SyntheticFaceData, PooledImagesAreTheEightBitFacesOfVisageSynthAndRepeatExactly) {
+  const std::string pooled = std::string(kTriplets) + " images_per_identity_pool: 5";
+  DataLayer faces(pooled);
+  const auto& layer = dynamic_cast<const SyntheticFaceDataLayer&>(*faces.layer);
+  for (int batch = 0; batch < 3; ++batch) {
+    faces.forward();
+    const std::vector<float> data = faces.pixels();
+    const std::vector<SyntheticDraw> plan = layer.plan_batch(batch);
+    for (size_t n = 0; n < plan.size(); ++n) {
+      ASSERT_LT(plan[n].index, 5);
+      const FaceImage image = render_face(config_of(4, 16), 1000 + plan[n].label, plan[n].index);
+      for (int c = 0; c < 3; ++c) {
+        for (int y = 0; y < 16; y += 3) {
+          for (int x = 0; x < 16; x += 5) {
+            const float byte = face_pixel_byte(image.at(y, x, c));
+            ASSERT_FLOAT_EQ(data[n * 768 + static_cast<size_t>((c * 16 + y) * 16 + x)],
+                            (byte / 255.0f - 0.5f) / 0.25f)
+                << "batch " << batch << " image " << n;
+          }
+        }
+      }
+    }
+  }
+  // A second layer renders the same images afresh: the cache changes nothing but the time.
+  DataLayer fresh(pooled);
+  fresh.forward();
+  fresh.forward();
+  fresh.forward();
+  EXPECT_EQ(fresh.pixels(), faces.pixels());
+}
+
 TEST(SyntheticFaceData, UniformBatchesStayInTheRange) {
   DataLayer faces("size: 12 channels: 1 identities: 7 first_identity: 3 batch_size: 30");
   EXPECT_EQ(faces.data.shape(), (Shape{30, 1, 12, 12}));
