@@ -34,11 +34,11 @@ INSTANTIATE_TEST_SUITE_P(
     Papers, SeedNetworks,
     ::testing::Values(
         // DeepFace with the paper's 4,030 identities: 118.9M parameters.
-        SeedNetwork{"configs/deepface/deepface.prototxt", "F8", {16, 4030}, 118'923'774},
+        SeedNetwork{"configs/deepface/deploy.prototxt", "F8", {16, 4030}, 118'923'774},
         // FaceNet NN1: 140.0M parameters.
-        SeedNetwork{"configs/facenet_nn1/nn1.prototxt", "embedding", {16, 128}, 140'025'664},
+        SeedNetwork{"configs/facenet_nn1/deploy.prototxt", "embedding", {16, 128}, 140'025'664},
         // FaceNet NN2: 7.5M parameters.
-        SeedNetwork{"configs/facenet_nn2/nn2.prototxt", "embedding", {16, 128}, 7'456'304}),
+        SeedNetwork{"configs/facenet_nn2/deploy.prototxt", "embedding", {16, 128}, 7'456'304}),
     [](const auto& test) {
       const std::string config = test.param.config;
       return config.substr(8, config.find('/', 8) - 8);
