@@ -31,6 +31,8 @@ class LineReader {
  public:
   LineReader(std::istream& in, std::string source) : in_(in), source_(std::move(source)) {}
 
+  int line_number() const { return line_number_; }
+
   bool next(std::string& line) {
     if (!std::getline(in_, line)) return false;
     ++line_number_;
@@ -92,14 +94,16 @@ ImagePair parse_pair(const std::string& line, bool same, const LineReader& reade
       reader.fail_here("expected a matched pair `name<TAB>i<TAB>j` (", where, "), got `", line,
                        "`");
     }
-    return {lfw_image_path(fields[0], first), lfw_image_path(fields[0], second), true, 0};
+    return {lfw_image_path(fields[0], first), lfw_image_path(fields[0], second), true, 0,
+            reader.line_number()};
   }
   if (fields.size() != 4 || !parse_positive(fields[1], first) ||
       !parse_positive(fields[3], second)) {
     reader.fail_here("expected a mismatched pair `name1<TAB>i<TAB>name2<TAB>j` (", where,
                      "), got `", line, "`");
   }
-  return {lfw_image_path(fields[0], first), lfw_image_path(fields[2], second), false, 0};
+  return {lfw_image_path(fields[0], first), lfw_image_path(fields[2], second), false, 0,
+          reader.line_number()};
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ struct ImagePair {
   std::string second;  // relative image path
   bool same = false;   // true for a matched pair (one identity)
   int fold = 0;        // 0-based; always 0 in View 1
+  int line = 0;        // 1-based line in the pairs file, for messages
 };
 
 struct PairsProtocol {

@@ -59,6 +59,8 @@ TEST(EvalPairs, ParsesView2) {
   EXPECT_EQ(p.pairs[2].fold, 1);
   EXPECT_TRUE(p.pairs[2].same);
   EXPECT_EQ(p.pairs[3].fold, 1);
+  for (size_t i = 0; i < p.pairs.size(); ++i)
+    EXPECT_EQ(p.pairs[i].line, static_cast<int>(i) + 2) << i;
 }
 
 TEST(EvalPairs, ParsesView1AsOneFold) {
