@@ -50,15 +50,15 @@ void PrefetchingDataLayer::configure(Context& ctx, Tensors bottom, Tensors top) 
   Pipeline pipeline = with_context(describe(), [&] { return make_pipeline(options); });
   source_ = pipeline.source;
   missing_images_ = pipeline.missing_images;
-  auto transform = with_context(describe(), [&] {
+  transform_ = with_context(describe(), [&] {
     return std::make_shared<const data::TransformPipeline>(pipeline.transform,
                                                            phase_ == proto::TRAIN);
   });
-  const data::SampleShape shape = sample_shape(*transform);
+  const data::SampleShape shape = sample_shape(*transform_);
   std::clog << describe() << ": " << pipeline.summary << "; " << shape.channels << "x"
             << shape.height << "x" << shape.width << " per image\n";
   prefetcher_ = with_context(describe(), [&] {
-    return std::make_unique<data::Prefetcher>(source_, std::move(pipeline.sampler), transform,
+    return std::make_unique<data::Prefetcher>(source_, std::move(pipeline.sampler), transform_,
                                               shape, pipeline.options, bad_images_);
   });
   if (top.size() < 2) unused_labels_.resize(static_cast<size_t>(prefetcher_->batch_size()));

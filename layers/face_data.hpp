@@ -16,6 +16,7 @@
 #include "datasets/batch_sampler.hpp"
 #include "datasets/face_source.hpp"
 #include "datasets/prefetcher.hpp"
+#include "datasets/transform_pipeline.hpp"
 
 namespace visage {
 
@@ -33,6 +34,9 @@ class PrefetchingDataLayer : public Layer {
   // Images skipped so far: missing at setup, or unreadable when first loaded.
   std::size_t skipped_images() const { return missing_images_ + bad_images_->count(); }
   const data::FaceSource& source() const { return *source_; }
+  // The per-image transform the layer applies (random steps only in TRAIN), so that images from
+  // elsewhere can be prepared the same way.
+  const proto::FaceTransformParameter& transform_param() const { return transform_->param(); }
 
  protected:
   // What a concrete layer decides from its parameters.
@@ -63,6 +67,7 @@ class PrefetchingDataLayer : public Layer {
   data::SampleShape sample_shape(const data::TransformPipeline& transform) const;
 
   std::shared_ptr<const data::FaceSource> source_;
+  std::shared_ptr<const data::TransformPipeline> transform_;
   std::shared_ptr<data::BadImageLog> bad_images_ = std::make_shared<data::BadImageLog>();
   std::unique_ptr<data::Prefetcher> prefetcher_;
   std::size_t missing_images_ = 0;

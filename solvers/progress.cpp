@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "eval/number_format.hpp"
 
 namespace visage {
 namespace {
@@ -41,6 +42,21 @@ std::string json_number(double x) {
   char text[32];
   std::snprintf(text, sizeof(text), "%.9g", x);
   return text;
+}
+
+// Every bit, for results that are compared with `visage verify --json`.
+std::string json_exact(double x) { return std::isfinite(x) ? eval::round_trip(x) : "null"; }
+
+std::string rule_name(const VerificationProgress& p) {
+  switch (p.result.rule) {
+    case eval::ThresholdRule::kCrossValidated:
+      return "cross_validated";
+    case eval::ThresholdRule::kBestOnPairs:
+      return "best_on_pairs";
+    case eval::ThresholdRule::kFixed:
+      return p.threshold_pairs.empty() ? "fixed" : "threshold_pairs";
+  }
+  fail("invalid ThresholdRule value ", static_cast<int>(p.result.rule));
 }
 
 }  // namespace
@@ -111,6 +127,52 @@ void ProgressLog::test(int64_t iter, const TestResult& result) {
   }
   say(readable);
   json_line(json + "}}");
+}
+
+void ProgressLog::verification(int64_t iter, const VerificationProgress& p) {
+  const eval::VerificationResult& r = p.result;
+  const bool cross_validated = r.fold_statistics.has_value();
+  std::string readable = concat("iter ", iter, "  ", p.name, ": acc ", eval::fixed(r.accuracy, 4));
+  if (cross_validated) {
+    readable += concat(" +/- ", eval::fixed(r.fold_statistics->standard_error, 4));
+  } else if (r.rule == eval::ThresholdRule::kBestOnPairs) {
+    readable += " (threshold fitted on these pairs: optimistic)";
+  } else {
+    readable += concat(" (threshold ", eval::significant(r.folds.front().threshold, 4),
+                       p.threshold_pairs.empty() ? "" : " from " + p.threshold_pairs, ")");
+  }
+  std::string val_json;
+  std::string val_far_json;
+  for (const eval::ValAtFar& v : r.val) {
+    const std::string far = eval::round_trip(v.requested_far);
+    readable +=
+        concat("  VAL@FAR=", eval::significant(v.requested_far, 6), " ", eval::fixed(v.val, 4),
+               v.resolved ? "" : " (read at FAR " + eval::significant(v.far, 3) + ")");
+    val_json += concat(val_json.empty() ? "" : ",", json_string(far), ":", json_exact(v.val));
+    val_far_json +=
+        concat(val_far_json.empty() ? "" : ",", json_string(far), ":", json_exact(v.far));
+  }
+  readable += concat("  AUC ", eval::fixed(r.auc, 4), "  EER ", eval::fixed(r.eer.rate, 4), "  (",
+                     r.same_pairs + r.different_pairs, " pairs",
+                     cross_validated ? concat(", ", r.folds.size(), " folds") : "", ", ",
+                     format_duration(p.seconds), ")");
+  say(readable);
+
+  const std::string threshold =
+      cross_validated ? std::string("null") : json_exact(r.folds.front().threshold);
+  json_line(concat(
+      "{\"type\":\"verification\",\"iter\":", iter, ",\"name\":", json_string(p.name),
+      ",\"pairs_file\":", json_string(r.pairs_source),
+      ",\"pairs\":", r.same_pairs + r.different_pairs, ",\"folds\":", r.folds.size(),
+      ",\"distance\":", json_string(eval::distance_name(r.metric)),
+      ",\"threshold_rule\":", json_string(rule_name(p)), ",\"threshold\":", threshold,
+      ",\"threshold_pairs\":", p.threshold_pairs.empty() ? "null" : json_string(p.threshold_pairs),
+      ",\"accuracy\":", json_exact(r.accuracy), ",\"accuracy_standard_error\":",
+      cross_validated ? json_exact(r.fold_statistics->standard_error) : "null",
+      ",\"accuracy_std\":",
+      cross_validated ? json_exact(r.fold_statistics->standard_deviation) : "null",
+      ",\"auc\":", json_exact(r.auc), ",\"eer\":", json_exact(r.eer.rate), ",\"val\":{", val_json,
+      "},\"val_far\":{", val_far_json, "},\"seconds\":", json_number(p.seconds), "}"));
 }
 
 void ProgressLog::event(const std::string& type, int64_t iter, const std::string& key,

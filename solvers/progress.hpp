@@ -1,7 +1,7 @@
 // What a training run tells the people and programs watching it: a readable line every display
-// interval (iteration, smoothed loss, learning rate, images/s, elapsed time, ETA) and test results,
-// plus the same figures as JSON lines in a log file for plots and experiment runners. Every JSON
-// line is flushed at once so a killed run keeps its log.
+// interval (iteration, smoothed loss, learning rate, images/s, elapsed time, ETA), test results and
+// verification results, plus the same figures as JSON lines in a log file for plots and experiment
+// runners. Every JSON line is flushed at once so a killed run keeps its log.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +10,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "eval/verification.hpp"
 
 namespace visage {
 
@@ -31,6 +33,16 @@ struct TestResult {
   std::vector<std::pair<std::string, double>> outputs;  // mean of each output element
 };
 
+// One verification test's result (solvers/training_verification.hpp).
+struct VerificationProgress {
+  std::string name;
+  eval::VerificationResult result;
+  // The pairs file the threshold was fitted on when it is neither cross-validated nor fitted on
+  // the evaluated pairs themselves; empty otherwise.
+  std::string threshold_pairs;
+  double seconds = 0;
+};
+
 class ProgressLog {
  public:
   // `human` may be null (silent); an empty `json_path` writes no JSON. `append` keeps an existing
@@ -39,6 +51,9 @@ class ProgressLog {
 
   void train(const TrainProgress& p);
   void test(int64_t iter, const TestResult& result);
+  // "iter N  verify: acc 0.9512 +/- 0.0041  VAL@FAR=0.001 0.7321  AUC 0.9870  EER 0.0520 (...)",
+  // and a JSON line of type "verification" with the same figures as fields.
+  void verification(int64_t iter, const VerificationProgress& p);
   // A notable event ("snapshot", "stopped", "done") with one string detail.
   void event(const std::string& type, int64_t iter, const std::string& key,
              const std::string& value);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "core/error.hpp"
 #include "core/math.hpp"
@@ -64,6 +65,7 @@ Solver::Solver(const proto::SolverParameter& param, Context& ctx, SolverOptions 
   const std::string stem = solver_path.empty() ? "visage" : solver_path.stem().string();
   snapshot_prefix_ = resolve(param_.snapshot_prefix().empty() ? stem : param_.snapshot_prefix());
   build_nets();
+  build_verifications();
   rule_ = make_update_rule(param_, net_->learnable_params(), net_->num_param_elements());
 }
 
@@ -130,6 +132,20 @@ void Solver::build_nets() {
   }
 }
 
+void Solver::build_verifications() {
+  std::set<std::string> names;
+  for (const auto& test : param_.verification_test()) {
+    VISAGE_CHECK(names.insert(test.name()).second,
+                 "solver: two verification_test entries are named '", test.name(),
+                 "'; give each a distinct name (it labels the log)");
+    VISAGE_CHECK(param_.test_interval() > 0, "solver: verification_test '", test.name(),
+                 "' runs every test_interval iterations; set test_interval > 0");
+    verifications_.push_back(std::make_unique<TrainingVerification>(
+        test, *net_, ctx_, *options_.registry,
+        [this](const std::string& path) { return resolve(path); }));
+  }
+}
+
 ProgressLog& Solver::progress() {
   if (!progress_) {
     std::string path = !options_.progress_log.empty()  ? options_.progress_log
@@ -146,6 +162,7 @@ SolveOutcome Solver::solve() {
   progress().say(concat("training net '", net_->name(), "' on ", ctx_.describe(),
                         " from iteration ", iter_, " to ", param_.max_iter(), " (",
                         net_->num_param_elements(), " parameters)"));
+  for (const auto& verification : verifications_) progress().say(verification->describe());
   step(param_.max_iter() - iter_);
   if (stopped_) {
     if (last_snapshot_iter_ != iter_) snapshot();
@@ -153,7 +170,11 @@ SolveOutcome Solver::solve() {
     return SolveOutcome::stopped;
   }
   if (param_.snapshot_after_train() && last_snapshot_iter_ != iter_) snapshot();
-  if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0) test_all();
+  if (param_.test_interval() > 0 && iter_ % param_.test_interval() == 0) {
+    test_all();
+  } else if (!verifications_.empty()) {
+    verify_all();  // a run ends with its final figures, whatever its length
+  }
   progress().say(
       concat("optimization done at iteration ", iter_, ", smoothed loss ", losses_.mean()));
   progress().event("done", iter_, "snapshot", last_snapshot_);
@@ -168,7 +189,7 @@ void Solver::step(int64_t iterations) {
   while (iter_ < stop_at) {
     const bool test_now = param_.test_interval() > 0 && iter_ % param_.test_interval() == 0 &&
                           (iter_ > 0 || param_.test_initialization());
-    if (test_now && !test_nets_.empty()) test_all();
+    if (test_now && has_tests()) test_all();
 
     net_->zero_param_diffs(ctx_);
     float loss = 0;
@@ -347,6 +368,16 @@ std::vector<TestResult> Solver::test_all() {
     result.net = static_cast<int>(k);
     progress().test(iter_, result);
     results.push_back(std::move(result));
+  }
+  verify_all();
+  return results;
+}
+
+std::vector<VerificationProgress> Solver::verify_all() {
+  std::vector<VerificationProgress> results;
+  for (const auto& verification : verifications_) {
+    results.push_back(verification->run(ctx_));
+    progress().verification(iter_, results.back());
   }
   return results;
 }

@@ -1,9 +1,9 @@
-// The training loop (Caffe's Solver as a template method): builds the train net and the test nets
-// from a SolverParameter, then per iteration runs forward/backward iter_size times, checks the
-// loss, displays progress, asks the update rule for one fused parameter step, tests and snapshots
-// at their intervals, and stops early when asked to (a signal). Resuming from a snapshot restores
-// everything the next iterations depend on, so a resumed run is bit-identical to an uninterrupted
-// one.
+// The training loop (Caffe's Solver as a template method): builds the train net, the test nets and
+// the verification tests from a SolverParameter, then per iteration runs forward/backward iter_size
+// times, checks the loss, displays progress, asks the update rule for one fused parameter step,
+// tests and snapshots at their intervals, and stops early when asked to (a signal). Resuming from a
+// snapshot restores everything the next iterations depend on, so a resumed run is bit-identical to
+// an uninterrupted one.
 #pragma once
 
 #include <chrono>
@@ -20,6 +20,7 @@
 #include "solvers/loss_window.hpp"
 #include "solvers/lr_policy.hpp"
 #include "solvers/progress.hpp"
+#include "solvers/training_verification.hpp"
 #include "solvers/update_rule.hpp"
 
 namespace visage {
@@ -61,10 +62,16 @@ class Solver {
   std::string snapshot();
   // Continues from a snapshot written by snapshot().
   void restore(const std::string& path);
+  // Runs the test nets and the verification tests, logging their results.
   std::vector<TestResult> test_all();
+  // Runs the verification tests alone, logging their results.
+  std::vector<VerificationProgress> verify_all();
 
   Net& net() { return *net_; }
   const std::vector<std::unique_ptr<Net>>& test_nets() const { return test_nets_; }
+  const std::vector<std::unique_ptr<TrainingVerification>>& verifications() const {
+    return verifications_;
+  }
   UpdateRule& update_rule() { return *rule_; }
   const proto::SolverParameter& param() const { return param_; }
   int64_t iter() const { return iter_; }
@@ -79,6 +86,8 @@ class Solver {
   using Clock = std::chrono::steady_clock;
 
   void build_nets();
+  void build_verifications();
+  bool has_tests() const { return !test_nets_.empty() || !verifications_.empty(); }
   std::string resolve(const std::string& path) const;
   void apply_update(float gradient_squares);
   // Sum of squares of the whole gradient buffer (one dot product on the device).
@@ -98,6 +107,7 @@ class Solver {
   std::string snapshot_prefix_;
   std::unique_ptr<Net> net_;
   std::vector<std::unique_ptr<Net>> test_nets_;
+  std::vector<std::unique_ptr<TrainingVerification>> verifications_;
   LrPolicy policy_;
   std::unique_ptr<UpdateRule> rule_;
   LossWindow losses_;
