@@ -130,7 +130,7 @@ class Layers:
         return "".join(self.text)
 
 
-# ---- The networks ---------------------------------------------------------------------------------
+# ---- The networks --------------------------------------------------------------------------------
 
 
 def deepface_body(net, c3=True, l4_l5=True, classes=4030):
@@ -173,7 +173,8 @@ def nn1_body(net):
     net.conv("conv6a", "conv5", 256, 1)
     net.conv("conv6", "conv6a", 256, 3, 1, 1)
     net.pool("pool4", "conv6", "MAX")
-    net.comment("fc1 and fc2: maxout over p = 2 consecutive units: 8192 linear units -> 4096 outputs.")
+    net.comment("fc1 and fc2: maxout over p = 2 consecutive units: 8192 linear units -> 4096 "
+                "outputs.")
     filler = 'weight_filler { type: "xavier" } bias_filler { type: "constant" value: 0.1 }'
     net.fc("fc1", "pool4", 8192, filler)
     net.maxout("fc1_maxout", "fc1")
@@ -235,7 +236,7 @@ def nns1_body(net):
     top = net.inception("inception_4a", top, 128, 64, 128, 16, 32, "L2", 64)
     top = net.inception("inception_4e", top, 0, 96, 192, 32, 64, "MAX", 0, stride=2)
     top = net.inception("inception_5a", top, 192, 96, 192, 24, 64, "L2", 64)
-    net.comment("fc1: the whole 6x6 map, so that each region of the aligned face keeps its own weights")
+    net.comment("fc1 reads the whole 6x6 map: each region of the aligned face has its own weights")
     net.fc("fc1", top, 1344, XAVIER, relu=True)
     net.fc("fc", "fc1", 128,
            'weight_filler { type: "xavier" } bias_filler { type: "constant" value: 0 }')
@@ -253,14 +254,14 @@ def nns2_body(net):
     top = net.inception("inception_3a", top, 16, 24, 32, 4, 8, "MAX", 8)
     top = net.inception("inception_3c", top, 0, 32, 64, 8, 16, "MAX", 0, stride=2)
     top = net.inception("inception_4a", top, 64, 40, 80, 12, 32, "L2", 32)
-    net.comment("fc1: the whole 9x8 map, so that each region of the aligned face keeps its own weights")
+    net.comment("fc1 reads the whole 9x8 map: each region of the aligned face has its own weights")
     net.fc("fc1", top, 276, XAVIER, relu=True)
     net.fc("fc", "fc1", 128,
            'weight_filler { type: "xavier" } bias_filler { type: "constant" value: 0 }')
     return net.l2_normalize("fc")
 
 
-# ---- Data, losses and solvers ---------------------------------------------------------------------
+# ---- Data, losses and solvers --------------------------------------------------------------------
 
 SYNTH_HELP = """\
 # Data: identity folders, <source>/<identity>/<image> (aligned face crops of any size: they are
@@ -279,9 +280,9 @@ def facenet_data(size, resize):
             "#   visage synth --identities 200 --per-identity 40 --first-identity 1000000 "
             "--out data/faces/val\n"
             "# FaceNet's batches: P identities x K faces of each (the paper: about 40 faces per\n"
-            "# identity, 1,800 per batch). Mining looks for negatives inside the batch, so it cannot\n"
-            "# be split with iter_size; with several GPUs each takes a slice and mining sees the\n"
-            "# gathered batch. Lower identities_per_batch to fit one device's memory.\n"
+            "# identity, 1,800 per batch). Mining looks for negatives inside the batch, so the\n"
+            "# batch cannot be split with iter_size; with several GPUs each takes a slice and\n"
+            "# mining sees the gathered batch. Lower identities_per_batch to fit one device.\n"
             "# The crop is random in TRAIN and central in TEST; mirroring happens in TRAIN only.\n"
             'layer {\n  name: "data" type: "FaceData" top: "data" top: "label"\n'
             "  include { phase: TRAIN }\n"
@@ -385,19 +386,19 @@ snapshot_prefix: "snapshots/{name}"  # relative to this file's folder
 """
 
 
-# ---- Assembly --------------------------------------------------------------------------------------
+# ---- Assembly ------------------------------------------------------------------------------------
 
 
 class Network:
-    def __init__(self, folder, name, header, body, size, kind, resize=None, classes=None):
+    def __init__(self, folder, name, title, header, body, size, kind, resize=None):
         self.folder = folder
         self.name = name
+        self.title = title  # what the solver trains
         self.header = header  # the comment at the top of every file of the network
         self.body = body  # fills a Layers from "data" and returns the output's name
         self.size = size  # (height, width)
         self.kind = kind  # "deepface" or "facenet"
-        self.resize = resize
-        self.classes = classes
+        self.resize = resize  # FaceNet: the size images are resized to before the crop
 
     def layers(self):
         net = Layers()
@@ -425,7 +426,9 @@ class Network:
 
     def solver(self):
         template = DEEPFACE_SOLVER if self.kind == "deepface" else FACENET_SOLVER
-        return self.header + GENERATED + template.format(name=self.name)
+        header = (f"# Trains {self.title}:\n"
+                  f"#   visage train --solver configs/{self.folder}/solver.prototxt\n")
+        return header + GENERATED + template.format(name=self.name)
 
     def files(self):
         folder = ROOT / "configs" / self.folder
@@ -449,8 +452,10 @@ DEEPFACE_HEADER = """\
 
 def deepface_variant(removed, effect):
     return DEEPFACE_HEADER + (
-        f"# Depth ablation (the paper's section 5.2): this variant removes {removed}. The layers\n"
-        f"# that remain keep their kernels and strides, so {effect}\n")
+        "# Depth ablation (DF-sub1..3 in the paper's Table 1): this variant removes "
+        f"{removed}. The\n# layers that remain keep their kernels and strides, so {effect}\n"
+        "# With larger maps left for the layers after the gap, this variant has more parameters\n"
+        "# than the full network, not fewer.\n")
 
 
 NN1_HEADER = """\
@@ -460,22 +465,24 @@ NN1_HEADER = """\
 # (110, 55, 28, 14, 7); LRN is Caffe's across-channel normalisation with the common AlexNet values.
 """
 
-NN2_FAMILY = """\
+L2_POOL = """\
 # Pool "L2" is FaceNet's L2 pooling: the square root of the sum of squares over the window. Max
-# pooling uses FLOOR rounding so that sizes follow the paper's table (112, 56, 28, 14, 7 at 224).
+# pooling uses FLOOR rounding, as in NN2, where it makes the sizes follow the paper's table.
 """
 
 NN2_HEADER = """\
 # FaceNet NN2 (Schroff et al., CVPR 2015, Table 2): a 224x224 inception network with L2 pooling,
 # 7.5M parameters, 1.6G multiply-adds, a 128-d L2-normalised embedding.
-""" + NN2_FAMILY
+# Pool "L2" is FaceNet's L2 pooling: the square root of the sum of squares over the window.
+# Max pooling uses FLOOR rounding so that sizes follow the paper's table (112, 56, 28, 14, 7).
+"""
 
 NN3_HEADER = """\
 # FaceNet NN3 (Schroff et al., CVPR 2015, section 3.3): NN2 (Table 2) at a 160x160 input. Every
 # layer is NN2's: the maps shrink to 80, 40, 20, 10 and 5, where the 3x3 and 5x5 convolutions and
 # the 3x3 poolings (all padded) still fit, so nothing had to change. 7.5M parameters like NN2,
 # about half its multiply-adds.
-""" + NN2_FAMILY
+""" + L2_POOL
 
 NN4_HEADER = """\
 # FaceNet NN4 (Schroff et al., CVPR 2015, section 3.3): NN2 (Table 2) at a 96x96 input; the paper
@@ -484,7 +491,7 @@ NN4_HEADER = """\
 # and 3: here the 5x5 branches of inception_4e (6x6 in, 3x3 out) and inception_5a/5b (3x3 maps,
 # where a padded 5x5 kernel sees mostly padding) are removed, so those modules concatenate 896
 # channels instead of 1024. Everything else is NN2's; all layers stay valid as they are.
-""" + NN2_FAMILY
+""" + L2_POOL
 
 NNS1_HEADER = """\
 # FaceNet NNS1 ("mini Inception", Schroff et al., CVPR 2015, Table 3 and section 3.3) at 165x165.
@@ -494,7 +501,7 @@ NNS1_HEADER = """\
 # be met with most parameters in a fully connected layer, which spends one multiply-add on each.
 # So: NN2's layout at half width (stem, inception_3a/3b/3c, one module at 11x11, inception_4e, one
 # module at 6x6), then a fully connected layer over the whole 6x6 map, then the 128-d embedding.
-""" + NN2_FAMILY
+""" + L2_POOL
 
 NNS2_HEADER = """\
 # FaceNet NNS2 ("tiny Inception", Schroff et al., CVPR 2015, Table 3 and section 3.3) at 140x116
@@ -503,27 +510,33 @@ NNS2_HEADER = """\
 # As for NNS1, parameters : multiply-adds of 1 : 4.7 put most parameters in a fully connected
 # layer. So: a 5x5 stem with 12 and 24 channels, one narrow inception module per stage down to a
 # 9x8 map, then a fully connected layer over the whole map, then the 128-d embedding.
-""" + NN2_FAMILY
+""" + L2_POOL
 
 NETWORKS = [
-    Network("deepface", "deepface", DEEPFACE_HEADER, lambda n: deepface_body(n), (152, 152),
+    Network("deepface", "deepface", "DeepFace", DEEPFACE_HEADER, deepface_body, (152, 152),
             "deepface"),
-    Network("deepface/sub1", "deepface_sub1",
-            deepface_variant("C3", "L4 reads M2's 71x71x32 map and F7 sees 25x25x16."),
+    Network("deepface/sub1", "deepface_sub1", "DeepFace without C3 (sub1)",
+            deepface_variant("C3", "L4 reads M2's 71x71x32 map\n# and F7 sees 25x25x16."),
             lambda n: deepface_body(n, c3=False), (152, 152), "deepface"),
-    Network("deepface/sub2", "deepface_sub2",
-            deepface_variant("L4 and L5", "L6 reads C3's 63x63x16 map and F7 sees 59x59x16."),
+    Network("deepface/sub2", "deepface_sub2", "DeepFace without L4 and L5 (sub2)",
+            deepface_variant("L4 and L5", "L6 reads C3's 63x63x16 map\n# and F7 sees 59x59x16."),
             lambda n: deepface_body(n, l4_l5=False), (152, 152), "deepface"),
-    Network("deepface/sub3", "deepface_sub3",
-            deepface_variant("C3, L4 and L5", "L6 reads M2's 71x71x32 map and F7 sees 67x67x16."),
+    Network("deepface/sub3", "deepface_sub3", "DeepFace without C3, L4 and L5 (sub3)",
+            deepface_variant("C3, L4 and L5",
+                             "L6 reads M2's 71x71x32 map\n# and F7 sees 67x67x16."),
             lambda n: deepface_body(n, c3=False, l4_l5=False), (152, 152), "deepface"),
-    Network("facenet_nn1", "facenet_nn1", NN1_HEADER, nn1_body, (220, 220), "facenet", 240),
-    Network("facenet_nn2", "facenet_nn2", NN2_HEADER, nn2_body, (224, 224), "facenet", 244),
-    Network("facenet_nn3", "facenet_nn3", NN3_HEADER, nn2_body, (160, 160), "facenet", 176),
-    Network("facenet_nn4", "facenet_nn4", NN4_HEADER, lambda n: nn2_body(n, high_5x5=False),
-            (96, 96), "facenet", 106),
-    Network("facenet_nns1", "facenet_nns1", NNS1_HEADER, nns1_body, (165, 165), "facenet", 182),
-    Network("facenet_nns2", "facenet_nns2", NNS2_HEADER, nns2_body, (140, 116), "facenet", 154),
+    Network("facenet_nn1", "facenet_nn1", "FaceNet NN1", NN1_HEADER, nn1_body, (220, 220),
+            "facenet", resize=240),
+    Network("facenet_nn2", "facenet_nn2", "FaceNet NN2", NN2_HEADER, nn2_body, (224, 224),
+            "facenet", resize=244),
+    Network("facenet_nn3", "facenet_nn3", "FaceNet NN3", NN3_HEADER, nn2_body, (160, 160),
+            "facenet", resize=176),
+    Network("facenet_nn4", "facenet_nn4", "FaceNet NN4", NN4_HEADER,
+            lambda n: nn2_body(n, high_5x5=False), (96, 96), "facenet", resize=106),
+    Network("facenet_nns1", "facenet_nns1", "FaceNet NNS1", NNS1_HEADER, nns1_body, (165, 165),
+            "facenet", resize=182),
+    Network("facenet_nns2", "facenet_nns2", "FaceNet NNS2", NNS2_HEADER, nns2_body, (140, 116),
+            "facenet", resize=154),
 ]
 
 
