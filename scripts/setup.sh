@@ -11,6 +11,7 @@ packages=(
   libopenblas-dev
   libgtest-dev
   libturbojpeg0-dev libpng-dev zlib1g-dev
+  graphviz  # `visage draw` renders SVG/PNG with its `dot`
 )
 
 missing=()

@@ -17,5 +17,6 @@ int run_device_query(Args args);
 int run_embed(Args args);
 int run_verify(Args args);
 int run_synth(Args args);
+int run_draw(Args args);
 
 }  // namespace visage::tools

@@ -21,6 +21,7 @@ constexpr Command kCommands[] = {
     {"test", visage::tools::run_test, "evaluate trained weights: mean of each net output"},
     {"time", visage::tools::run_time, "time forward and backward, per layer and in total"},
     {"summary", visage::tools::run_summary, "per-layer table of shapes, parameters and FLOPs"},
+    {"draw", visage::tools::run_draw, "the network's graph as Graphviz DOT, SVG or PNG"},
     {"embed", visage::tools::run_embed, "embeddings of images with a trained network"},
     {"verify", visage::tools::run_verify,
      "LFW-protocol verification: 10-fold accuracy, ROC, VAL@FAR"},

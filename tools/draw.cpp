@@ -1,0 +1,159 @@
+// `visage draw`: a network's graph as Graphviz DOT, or rendered to SVG/PNG/PDF by Graphviz's `dot`.
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "tools/net_graph.hpp"
+#include "tools/options.hpp"
+
+extern char** environ;
+
+namespace visage::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string lower(std::string text) {
+  std::ranges::transform(text, text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+proto::Phase parse_phase(const std::string& phase) {
+  const std::string p = lower(phase);
+  VISAGE_CHECK(p == "train" || p == "test", "--phase ", phase, ": expected TRAIN or TEST");
+  return p == "train" ? proto::TRAIN : proto::TEST;
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  VISAGE_CHECK(out, "cannot write ", path.string(), ": ", std::strerror(errno));
+}
+
+// A file that is removed when it goes out of scope.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(fs::path path) : path_(std::move(path)) {}
+  ~TemporaryFile() {
+    std::error_code ignored;
+    fs::remove(path_, ignored);
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Graphviz's `dot` on PATH, or an error that says how to get it.
+fs::path find_dot(const fs::path& out) {
+  const char* path = std::getenv("PATH");
+  std::string_view folders = path != nullptr ? path : "";
+  while (true) {
+    const size_t colon = folders.find(':');
+    const std::string_view folder = folders.substr(0, colon);
+    const fs::path candidate = fs::path(folder.empty() ? "." : folder) / "dot";
+    if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate)) return candidate;
+    if (colon == std::string_view::npos) break;
+    folders.remove_prefix(colon + 1);
+  }
+  fail("rendering ", out.string(),
+       " needs Graphviz's `dot`, which is not installed (not on PATH): install Graphviz "
+       "(Debian/Ubuntu: sudo apt-get install graphviz), or write DOT with --out ",
+       fs::path(out).replace_extension(".dot").string());
+}
+
+// Runs `dot -T<format> -o out in.dot`; dot's own messages go to the user's terminal.
+void render(const fs::path& dot, const std::string& dot_text, const std::string& format,
+            const fs::path& out) {
+  const TemporaryFile input(fs::temp_directory_path() / concat("visage_draw_", ::getpid(), ".dot"));
+  write_file(input.path(), dot_text);
+  std::vector<std::string> args = {dot.string(), "-T" + format, "-o", out.string(),
+                                   input.path().string()};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int spawned = posix_spawn(&pid, dot.c_str(), nullptr, nullptr, argv.data(), environ);
+  VISAGE_CHECK(spawned == 0, "cannot run ", dot.string(), ": ", std::strerror(spawned));
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    VISAGE_CHECK(errno == EINTR, "waiting for Graphviz's dot: ", std::strerror(errno));
+  }
+  VISAGE_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "Graphviz's dot failed (",
+               WIFEXITED(status) ? concat("exit code ", WEXITSTATUS(status)) : "killed",
+               ") rendering ", out.string());
+}
+
+}  // namespace
+
+int run_draw(Args args) {
+  Options options("draw",
+                  "Draws a network as a graph: layers as boxes with their name, type, key "
+                  "parameters (conv 64 7x7/2, max 3x3/2, fc 4096, ...) and output size per "
+                  "sample; blobs as edges labelled with their size. In-place layers (ReLU, "
+                  "Dropout, ...) are folded into the box of the layer they follow as '+ ReLU' "
+                  "lines. Writes Graphviz DOT (.dot, .gv), or renders .svg, .png or .pdf with "
+                  "Graphviz's `dot` (Debian/Ubuntu package: graphviz). Sizes come from building "
+                  "the net; when it cannot be built (a data layer whose dataset is not there, "
+                  "say), the graph is drawn without them and the reason is printed.");
+  options.positional("NET.prototxt", "the network config")
+      .value("out", "FILE", "FILE.dot, FILE.gv, FILE.svg, FILE.png or FILE.pdf (required)")
+      .value("phase", "TRAIN|TEST", "which phase's layers to draw", "TEST")
+      .value("rankdir", "TB|LR", "top to bottom (TB) or left to right (LR)", "TB")
+      .flag("no-fold", "draw in-place layers as boxes of their own instead of folding them");
+  if (!options.parse(args)) return 0;
+  VISAGE_CHECK(options.has("out"), "visage draw: --out is required\n\n", options.usage());
+  const fs::path out = options.get("out");
+  const std::string format = lower(out.extension().string());
+  VISAGE_CHECK(format == ".dot" || format == ".gv" || format == ".svg" || format == ".png" ||
+                   format == ".pdf",
+               "--out ", out.string(), ": expected a .dot, .gv, .svg, .png or .pdf file");
+
+  GraphOptions graph;
+  graph.phase = parse_phase(options.get("phase"));
+  graph.rankdir = options.get("rankdir");
+  VISAGE_CHECK(graph.rankdir == "TB" || graph.rankdir == "LR", "--rankdir ", graph.rankdir,
+               ": expected TB or LR");
+  graph.fold_in_place = !options.get_flag("no-fold");
+  const bool render_with_dot = format != ".dot" && format != ".gv";
+  // Before building the net, which can take seconds.
+  const fs::path dot_program = render_with_dot ? find_dot(out) : fs::path();
+
+  const NetConfig config = load_net_config(options.positional_value(0));
+  Context ctx = Context::cpu();
+  std::unique_ptr<Net> net;
+  try {
+    NetOptions net_options;
+    net_options.phase = graph.phase;
+    net = std::make_unique<Net>(config, net_options, ctx);
+  } catch (const Error& e) {
+    std::cerr << "visage draw: drawing without sizes: the net cannot be built: " << e.what()
+              << "\n";
+  }
+  const std::string dot = net_to_dot(config, net.get(), graph);
+  if (render_with_dot) {
+    render(dot_program, dot, format.substr(1), out);
+  } else {
+    write_file(out, dot);
+  }
+  std::cout << "visage draw: wrote " << out.string() << "\n";
+  return 0;
+}
+
+}  // namespace visage::tools
