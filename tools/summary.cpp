@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 
@@ -34,12 +35,16 @@ int run_summary(Args args) {
   Net net(config, phase_options(options.get("phase")), ctx);
   const auto rows = summarize(net);
 
-  const auto print_row = [](const std::string& name, const std::string& type, const std::string& in,
-                            const std::string& out, const std::string& kernel,
-                            const std::string& params, const std::string& macs) {
-    std::cout << std::left << std::setw(22) << name << std::setw(18) << type << std::setw(16) << in
-              << std::setw(16) << out << std::setw(18) << kernel << std::right << std::setw(10)
-              << params << std::setw(11) << macs << "\n";
+  // Wide enough for the longest name (inception_4a_3x3_reduce_relu), so columns stay aligned.
+  size_t name_width = 22;
+  for (const auto& r : rows) name_width = std::max(name_width, r.name.size() + 2);
+  const auto print_row = [name_width](const std::string& name, const std::string& type,
+                                      const std::string& in, const std::string& out,
+                                      const std::string& kernel, const std::string& params,
+                                      const std::string& macs) {
+    std::cout << std::left << std::setw(static_cast<int>(name_width)) << name << std::setw(18)
+              << type << std::setw(16) << in << std::setw(16) << out << std::setw(18) << kernel
+              << std::right << std::setw(10) << params << std::setw(11) << macs << "\n";
   };
   std::cout << "net '" << net.name() << "' (" << config.source << ")\n";
   print_row("layer", "type", "size-in", "size-out", "kernel", "params", "mult-adds");
