@@ -116,7 +116,7 @@ void SyntheticFaceDataLayer::render_image(const SyntheticDraw& draw, float* out)
   };
   if (cache_ != nullptr) {
     const std::span<const uint8_t> bytes = cache_->image(draw.label, draw.index);
-    store([&](size_t hwc) { return static_cast<float>(bytes[hwc]) * (1.0f / 255.0f); });
+    store([&](size_t hwc) { return static_cast<float>(bytes[hwc]) / 255.0f; });
   } else {
     const FaceImage image = source_->image(draw.label, draw.index);
     store([&](size_t hwc) { return image.pixels[hwc]; });

@@ -117,8 +117,8 @@ TEST(SyntheticFaceData, PooledImagesAreTheEightBitFacesOfVisageSynthAndRepeatExa
         for (int y = 0; y < 16; y += 3) {
           for (int x = 0; x < 16; x += 5) {
             const float byte = face_pixel_byte(image.at(y, x, c));
-            ASSERT_FLOAT_EQ(data[n * 768 + static_cast<size_t>((c * 16 + y) * 16 + x)],
-                            (byte / 255.0f - 0.5f) / 0.25f)
+            ASSERT_NEAR(data[n * 768 + static_cast<size_t>((c * 16 + y) * 16 + x)],
+                        (byte / 255.0f - 0.5f) / 0.25f, 1e-6)
                 << "batch " << batch << " image " << n;
           }
         }
