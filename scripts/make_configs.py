@@ -338,7 +338,7 @@ layer {
 """
 
 DEEPFACE_SOLVER = """\
-# DeepFace's training (Taigman et al. 2014, section 3.1): SGD with momentum 0.9, mini-batches of
+# DeepFace's training (Taigman et al., CVPR 2014): SGD with momentum 0.9, mini-batches of
 # 128, learning rate 0.01 lowered by a factor of 10 down to 0.0001, about 15 sweeps over the data.
 net: "train_val.prototxt"  # relative to this file's folder
 type: "SGD"
@@ -364,8 +364,8 @@ snapshot_prefix: "snapshots/{name}"  # relative to this file's folder
 """
 
 FACENET_SOLVER = """\
-# FaceNet's training (Schroff et al. 2015, section 3.3): SGD with AdaGrad, learning rate 0.05,
-# lowered to finalise the model; the networks start from random weights.
+# FaceNet's training (Schroff et al., CVPR 2015, section 3.3): SGD with AdaGrad, learning rate
+# 0.05, lowered to finalise the model; the networks start from random weights.
 net: "train_val.prototxt"  # relative to this file's folder
 type: "AdaGrad"
 base_lr: 0.05
@@ -452,7 +452,7 @@ DEEPFACE_HEADER = """\
 
 def deepface_variant(removed, effect):
     return DEEPFACE_HEADER + (
-        "# Depth ablation (DF-sub1..3 in the paper's Table 1): this variant removes "
+        "# Depth ablation (the paper's DF-sub1..3): this variant removes "
         f"{removed}. The\n# layers that remain keep their kernels and strides, so {effect}\n"
         "# With larger maps left for the layers after the gap, this variant has more parameters\n"
         "# than the full network, not fewer.\n")
@@ -490,7 +490,9 @@ NN4_HEADER = """\
 # layers as the receptive field is already too small by then". The maps shrink to 48, 24, 12, 6
 # and 3: here the 5x5 branches of inception_4e (6x6 in, 3x3 out) and inception_5a/5b (3x3 maps,
 # where a padded 5x5 kernel sees mostly padding) are removed, so those modules concatenate 896
-# channels instead of 1024. Everything else is NN2's; all layers stay valid as they are.
+# channels instead of 1024. Everything else is NN2's; all layers stay valid as they are. This
+# gives 6.6M parameters and 287M multiply-adds: the paper's 285M FLOPs, and the low end of the
+# "around 6.6M-7.5M" parameters it gives for its inception models.
 """ + L2_POOL
 
 NNS1_HEADER = """\
