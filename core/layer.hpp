@@ -64,6 +64,10 @@ class Layer {
   // Multiply-adds of one forward pass at the current shapes (FaceNet's "FLOPs").
   virtual int64_t forward_macs(Tensors bottom, Tensors top) const { return 0; }
 
+  // Names of the values of a small top, for progress lines and logs (TripletLoss's mining
+  // statistics, say); empty: the values are numbered.
+  virtual std::vector<std::string> top_value_names(int top_index) const { return {}; }
+
   // State beyond the parameters that an exact resume needs (a data layer's cursor and shuffle
   // order, say), as an opaque string stored in snapshots.
   virtual std::string save_state() const { return {}; }

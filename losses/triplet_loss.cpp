@@ -13,6 +13,11 @@ void TripletLossLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
   distance_ = p.distance();
 }
 
+std::vector<std::string> TripletLossLayer::top_value_names(int top_index) const {
+  if (top_index != 1) return {};
+  return triplet::stat_names();
+}
+
 void TripletLossLayer::reshape(Tensors bottom, Tensors top) {
   const Tensor& embeddings = *bottom[0];
   VISAGE_LAYER_CHECK(embeddings.num_axes() >= 2 && embeddings.dim(0) > 0,

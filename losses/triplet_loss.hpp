@@ -19,6 +19,7 @@
 // Ties go to the lowest index. The mining of a forward is kept for the following backward.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "core/layer.hpp"
@@ -35,6 +36,7 @@ class TripletLossLayer : public Layer {
   bool is_loss() const override { return true; }
   bool can_backward_to(int bottom_index) const override { return bottom_index == 0; }
   void reshape(Tensors bottom, Tensors top) override;
+  std::vector<std::string> top_value_names(int top_index) const override;
 
   // The triplets the last CPU forward chose (SEMI_HARD and HARD; empty for ALL).
   const std::vector<triplet::Triplet>& mined_triplets() const { return mined_; }

@@ -139,6 +139,10 @@ double Tally::normalizer(Mining mining) const {
   return std::max(1.0, mining == proto::TripletLossParameter::ALL ? active : considered);
 }
 
+std::vector<std::string> stat_names() {
+  return {"pairs", "active", "semi_hard", "hard", "easy", "d_ap", "d_an"};
+}
+
 std::array<float, kNumStats> Tally::stats() const {
   const double per = 1.0 / std::max(1.0, considered);
   std::array<float, kNumStats> out{};

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "proto/visage.pb.h"
@@ -33,6 +34,10 @@ enum Stat : int {
   kMeanNegative,  // mean d(a,n)
   kNumStats
 };
+
+// Short names of the statistics, in Stat order, for logs: pairs, active, semi_hard, hard, easy,
+// d_ap, d_an.
+std::vector<std::string> stat_names();
 
 struct Triplet {
   int anchor;

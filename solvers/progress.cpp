@@ -104,8 +104,20 @@ void ProgressLog::train(const TrainProgress& p) {
       p.images_per_s, format_duration(p.elapsed_s).c_str(), format_duration(p.eta_s).c_str());
   std::string text = line;
   std::string outputs;
+  std::string group;  // values named "top.value" share one "top:" label on the line
   for (const auto& [name, value] : p.outputs) {
-    text += concat("  ", name, " ", value);
+    char number[32];
+    std::snprintf(number, sizeof(number), "%.4g", value);
+    const size_t dot = name.find('.');
+    if (dot == std::string::npos) {
+      text += concat("  ", name, " ", number);
+      group.clear();
+    } else {
+      const std::string top = name.substr(0, dot);
+      text += top == group ? " " : concat("  ", top, ": ");
+      text += concat(name.substr(dot + 1), " ", number);
+      group = top;
+    }
     outputs += concat(outputs.empty() ? "" : ",", "\"", name, "\":", json_number(value));
   }
   say(text);

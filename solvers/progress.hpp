@@ -24,7 +24,8 @@ struct TrainProgress {
   double elapsed_s = 0;
   double eta_s = 0;
   // The train net's outputs that are not losses (accuracy, triplet mining statistics, ...), as of
-  // the last iteration: "name" for one value, "name[i]" for each of several.
+  // the last iteration: "name" for one value, "name.value" for each of several the layer names
+  // (TripletLoss's statistics), "name[i]" for each of several it does not.
   std::vector<std::pair<std::string, double>> outputs;
 };
 

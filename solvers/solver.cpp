@@ -282,8 +282,14 @@ std::vector<std::pair<std::string, double>> Solver::monitored_outputs() {
       }
       const auto data = net_->tops(i)[t]->data();
       const int64_t n = std::min<int64_t>(static_cast<int64_t>(data.size()), kMaxValuesPerOutput);
+      const std::vector<std::string> value_names =
+          net_->layer(i).top_value_names(static_cast<int>(t));
       for (int64_t j = 0; j < n; ++j) {
-        values.emplace_back(data.size() == 1 ? name : concat(name, "[", j, "]"), data[j]);
+        const auto k = static_cast<size_t>(j);
+        values.emplace_back(k < value_names.size() ? concat(name, ".", value_names[k])
+                            : data.size() == 1     ? name
+                                                   : concat(name, "[", j, "]"),
+                            data[j]);
       }
     }
   }
