@@ -18,6 +18,14 @@ constexpr const char* kStateVersion = "prefetching_data_v1";
 
 data::FileDataset read_face_dataset(const FaceDataParameter& p) {
   const fs::path source(p.source());
+  std::error_code ec;
+  VISAGE_CHECK(!p.source().empty() && fs::exists(source, ec), "the dataset '", p.source(),
+               "' does not exist (relative paths start in ", fs::current_path(ec).string(),
+               "). Set face_data_param.source to identity folders (<source>/<identity>/<image>, "
+               "as LFW, CASIA-WebFace and VGGFace2 come) or a list file of 'path label' lines; "
+               "for synthetic faces to try the config with, run: visage synth --identities 2000 "
+               "--per-identity 40 --out ",
+               p.source().empty() ? "DIR" : p.source());
   const bool folders = p.layout() == FaceDataParameter::IDENTITY_FOLDERS ||
                        (p.layout() == FaceDataParameter::AUTO && fs::is_directory(source));
   if (folders) return data::scan_identity_folders(source);

@@ -50,10 +50,18 @@ class StopSignals {
   struct sigaction previous_term_ {};
 };
 
-// --device auto follows solver_mode: CPU when it says so, else the configured GPU when present.
-std::string device_for(const std::string& flag, const proto::SolverParameter& param) {
+// --device auto follows solver_mode: CPU when it says so; GPU when it says so, which must then
+// exist; unset, the configured GPU when present, else the CPU.
+std::string device_for(const std::string& flag, const proto::SolverParameter& param,
+                       const std::string& solver_path) {
   if (flag != "auto") return flag;
   if (param.has_solver_mode() && param.solver_mode() == proto::SolverParameter::CPU) return "cpu";
+  const bool gpu_asked =
+      param.has_solver_mode() && param.solver_mode() == proto::SolverParameter::GPU;
+  VISAGE_CHECK(!gpu_asked || device::count() > 0, solver_path,
+               ": solver_mode: GPU asks for a GPU, but this machine has none that Visage can use (",
+               "`visage device-query` says why). Train on the CPU with --device cpu, or remove "
+               "solver_mode from the solver to use a GPU only where there is one.");
   return device::count() > 0 ? concat("gpu:", param.device_id()) : "cpu";
 }
 
@@ -81,7 +89,7 @@ int run_train(Args args) {
 
   const std::string solver_path = options.get("solver");
   const proto::SolverParameter param = load_solver_config(solver_path);
-  Context ctx = make_context(device_for(options.get("device"), param), 1);
+  Context ctx = make_context(device_for(options.get("device"), param, solver_path), 1);
 
   const StopSignals signals;
   SolverOptions solver_options;

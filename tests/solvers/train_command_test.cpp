@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/config.hpp"
+#include "core/device_api.hpp"
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
@@ -86,6 +87,41 @@ TEST(TrainCommand, SigintSnapshotsAndExitsWith130) {
   ASSERT_EQ(waitpid(test, &status, 0), test);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(folder / "test_err.txt");
   EXPECT_NE(read_file(folder / "test_out.txt").find("  loss = "), std::string::npos);
+}
+
+TEST(TrainCommand, RefusesAnAbsentGpuAndOffersTheCpu) {
+  if (device::count() > 0) GTEST_SKIP() << "this machine has a GPU";
+  TempFolder folder;
+  const auto problem = testing::make_problem(folder, "max_iter: 1\nsolver_mode: GPU\n");
+  const auto result = testing::run_visage("train --solver " + problem.solver);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("solver_mode: GPU asks for a GPU, but this machine has none"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("--device cpu"), std::string::npos) << result.output;
+}
+
+TEST(TrainCommand, AMissingDatasetIsNamedWithHowToMakeOne) {
+  TempFolder folder;
+  testing::write_text(folder / "net.prototxt", R"(name: "faces"
+layer { name: "data" type: "FaceData" top: "data" top: "label"
+        face_data_param { source: "no/such/faces" batch_size: 4 } }
+layer { name: "ip" type: "InnerProduct" bottom: "data" top: "ip" inner_product_param { num_output: 2 } }
+layer { name: "loss" type: "SoftmaxWithLoss" bottom: "ip" bottom: "label" top: "loss" }
+)");
+  testing::write_text(folder / "solver.prototxt",
+                      "net: \"net.prototxt\"\nbase_lr: 0.1\nlr_policy: \"fixed\"\nmax_iter: 1\n");
+  const auto result =
+      testing::run_visage("train --device cpu --solver " + (folder / "solver.prototxt"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("net.prototxt:2: layer 'data' (FaceData): the dataset "
+                               "'no/such/faces' does not exist"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("visage synth --identities 2000 --per-identity 40 --out "
+                               "no/such/faces"),
+            std::string::npos)
+      << result.output;
 }
 
 }  // namespace
