@@ -1,6 +1,7 @@
 // The geometry of a 2-D sliding window (kernel, stride, padding, dilation over one image) and the
-// im2col / col2im transforms that turn a convolution into a GEMM. Shared by Convolution (one
-// image at a time, Caffe's layout) and by LocallyConnected (which reads the same geometry).
+// im2col / col2im transforms that turn a convolution into a GEMM. Shared by Convolution (which
+// lays several images side by side in one column matrix) and by LocallyConnected (which reads the
+// same geometry).
 #pragma once
 
 #include <cstdint>
@@ -42,11 +43,13 @@ struct WindowGeometry {
 
 namespace cpu {
 
-// col (patch_size x out_h*out_w, row-major) from one image (channels x height x width).
-void im2col(const WindowGeometry& g, const float* image, float* col);
+// col (patch_size x out_h*out_w, row-major) from one image (channels x height x width). Rows
+// start ld floats apart (0: out_h*out_w, a matrix of its own), so that the columns of several
+// images can sit side by side in one wider matrix.
+void im2col(const WindowGeometry& g, const float* image, float* col, int64_t ld = 0);
 // The adjoint: image = sum of the columns' entries over the pixels they were read from
-// (the image is overwritten, padding entries are dropped).
-void col2im(const WindowGeometry& g, const float* col, float* image);
+// (the image is overwritten, padding entries are dropped). ld as for im2col.
+void col2im(const WindowGeometry& g, const float* col, float* image, int64_t ld = 0);
 
 }  // namespace cpu
 }  // namespace visage
