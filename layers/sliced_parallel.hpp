@@ -1,13 +1,15 @@
-// Coarse-grained CPU parallelism for layers made of many small GEMMs (LocallyConnected): the work
-// is cut into one contiguous slice per BLAS thread, each slice runs on its own std::thread, and
-// OpenBLAS is kept single-threaded meanwhile. OpenBLAS would otherwise thread every small GEMM
-// above its size threshold, paying a fork/join per call; with more runnable threads than cores
-// that costs 50x (measured on DeepFace L4: 82 s instead of 1.7 s per forward pass).
+// Coarse-grained CPU parallelism for layers made of many small GEMMs or independent planes
+// (LocallyConnected, Convolution, Pooling, LRN): the work is cut into slices or blocks, each
+// worker runs on its own std::thread, and OpenBLAS is kept single-threaded meanwhile. OpenBLAS
+// would otherwise thread every small GEMM above its size threshold, paying a fork/join per call;
+// with more runnable threads than cores that costs 50x (measured on DeepFace L4: 82 s instead of
+// 1.7 s per forward pass).
 #pragma once
 
 #include <cblas.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -36,6 +38,35 @@ void run_sliced(int64_t total, int workers, Body&& body) {
       threads.emplace_back([&, w] { body(total * w / workers, total * (w + 1) / workers, w); });
     }
     body(int64_t{0}, total / workers, 0);
+  }  // joins
+  openblas_set_num_threads(saved);
+}
+
+// Calls body(first, end, worker) on the blocks [first, end) of at most `grain` items of
+// [0, total), handed out in order to `workers` threads as each finishes its previous block
+// (worker 0 is the calling thread). Unlike run_sliced, a worker that the OS preempts (the
+// machines are shared) does not hold the others up: they take over its remaining blocks. So the
+// block a worker gets varies from run to run; use it only where the results do not depend on it.
+// body must not throw.
+template <typename Body>
+void run_blocks(int64_t total, int64_t grain, int workers, Body&& body) {
+  grain = std::max<int64_t>(grain, 1);
+  std::atomic<int64_t> next{0};
+  const auto work = [&](int worker) {
+    for (int64_t first = next.fetch_add(grain); first < total; first = next.fetch_add(grain)) {
+      body(first, std::min(first + grain, total), worker);
+    }
+  };
+  if (workers <= 1) {
+    work(0);
+    return;
+  }
+  const int saved = openblas_get_num_threads();
+  openblas_set_num_threads(1);
+  {
+    std::vector<std::jthread> threads;
+    for (int w = 1; w < workers; ++w) threads.emplace_back(work, w);
+    work(0);
   }  // joins
   openblas_set_num_threads(saved);
 }
