@@ -1,15 +1,24 @@
 #include "layers/convolution.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 #include "core/filler.hpp"
 #include "core/math.hpp"
+#include "layers/sliced_parallel.hpp"
 
 namespace visage {
 
 using cpu::Trans;
 
 namespace {
+
+// CPU scratch per BLAS thread, in floats (16 MB): one chunk's columns and results.
+constexpr int64_t kCpuScratchFloats = int64_t{1} << 22;
+// Output pixels per GEMM: past a few hundred a wider GEMM gains nothing, and a wider chunk loses
+// the cache between im2col, GEMM and scatter (measured on NN2: 7x7 layers gain 10-15% from
+// chunks of 11 images, 28x28 layers lose 10% from chunks of 6).
+constexpr int64_t kCpuTargetColumns = 512;
 
 // Caffe's rule for repeated spatial settings: none (the default), one for both axes, or h then w.
 bool read_pair(const google::protobuf::RepeatedField<uint32_t>& values, int64_t& h, int64_t& w) {
@@ -112,48 +121,94 @@ int64_t ConvolutionLayer::forward_macs(Tensors bottom, Tensors top) const {
   return batch_ * window_.out_h() * window_.out_w() * num_output_ * window_.patch_size() / group_;
 }
 
-void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
+// The CPU passes work on chunks of images whose columns sit side by side in one matrix, so that a
+// layer with few output pixels (the 7x7 inception convolutions) still runs one wide GEMM per group
+// instead of one thin GEMM per image. Forward hands the chunks to the BLAS threads as they come
+// free (cpu::run_blocks); backward gives each thread one contiguous slice of the batch
+// (cpu::run_sliced), so that every thread's parameter gradient sums the same images in the same
+// order on every run.
+ConvolutionLayer::CpuPlan ConvolutionLayer::cpu_plan() const {
   const int64_t pixels = window_.out_h() * window_.out_w();
-  const int64_t out_per_group = num_output_ / group_;
-  const int64_t patch_per_group = window_.patch_size() / group_;
+  const int workers = cpu::slice_workers(batch_);
+  const int64_t share = std::max<int64_t>((batch_ + workers - 1) / workers, 1);
+  const int64_t per_image = (window_.patch_size() + num_output_) * pixels;
+  const int64_t wanted = (kCpuTargetColumns + pixels - 1) / pixels;
+  const int64_t fits = kCpuScratchFloats / std::max<int64_t>(per_image, 1);
+  const int64_t most = std::clamp<int64_t>(std::min(wanted, fits), 1, share);
+  // Even chunks: 16 images in chunks of at most 6 run as 6+5+5, not 6+6+4.
+  const int64_t chunks = (share + most - 1) / most;
+  const int64_t chunk = (share + chunks - 1) / chunks;
+  return {workers, chunk, chunk * per_image};
+}
+
+void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
+  const CpuPlan plan = cpu_plan();
   const int64_t image_size = window_.channels * window_.height * window_.width;
-  const bool identity = window_.is_identity();
-  float* col = identity ? nullptr : ctx.host_workspace(window_.patch_size() * pixels);
+  const int64_t out_size = num_output_ * window_.out_h() * window_.out_w();
+  float* scratch = ctx.host_workspace(plan.workers * plan.scratch);
   const float* in = bottom[0]->data().data();
   const float* w = weights().data().data();
   const float* b = bias_term_ ? bias().data().data() : nullptr;
   float* out = top[0]->mutable_data().data();
 
-  for (int64_t n = 0; n < batch_; ++n) {
-    const float* image = in + n * image_size;
-    if (!identity) cpu::im2col(window_, image, col);
-    const float* columns = identity ? image : col;
-    float* result = out + n * num_output_ * pixels;
-    for (int64_t g = 0; g < group_; ++g) {
-      cpu::gemm(Trans::no, Trans::no, out_per_group, pixels, patch_per_group, 1.0f,
-                w + g * out_per_group * patch_per_group, columns + g * patch_per_group * pixels,
-                0.0f, result + g * out_per_group * pixels);
+  cpu::run_blocks(batch_, plan.chunk, plan.workers, [&](int64_t first, int64_t end, int worker) {
+    forward_images(end - first, in + first * image_size, w, b, scratch + worker * plan.scratch,
+                   out + first * out_size);
+  });
+}
+
+void ConvolutionLayer::forward_images(int64_t count, const float* in, const float* w,
+                                      const float* b, float* columns, float* out) const {
+  const int64_t pixels = window_.out_h() * window_.out_w();
+  const int64_t width = count * pixels;
+  const int64_t out_per_group = num_output_ / group_;
+  const int64_t patch_per_group = window_.patch_size() / group_;
+  const int64_t image_size = window_.channels * window_.height * window_.width;
+  // One image's results are already NCHW, and its 1x1 stride-1 columns are the image itself.
+  const bool direct = count == 1;
+  const bool identity = direct && window_.is_identity();
+  const float* cols = in;
+  if (!identity) {
+    for (int64_t i = 0; i < count; ++i) {
+      cpu::im2col(window_, in + i * image_size, columns + i * pixels, width);
     }
-    if (b != nullptr) {
-      for (int64_t o = 0; o < num_output_; ++o) {
-        float* row = result + o * pixels;
-        for (int64_t i = 0; i < pixels; ++i) row[i] += b[o];
-      }
+    cols = columns;
+  }
+  float* results = direct ? out : columns + window_.patch_size() * width;
+  for (int64_t g = 0; g < group_; ++g) {
+    cpu::gemm(Trans::no, Trans::no, out_per_group, width, patch_per_group, 1.0f,
+              w + g * out_per_group * patch_per_group, cols + g * patch_per_group * width, 0.0f,
+              results + g * out_per_group * width);
+  }
+  if (direct) {
+    for (int64_t o = 0; b != nullptr && o < num_output_; ++o) {
+      std::for_each_n(out + o * pixels, pixels, [&](float& v) { v += b[o]; });
+    }
+    return;
+  }
+  // (O, count * pixels) -> (count, O, pixels), adding the bias on the way.
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t o = 0; o < num_output_; ++o) {
+      const float* src = results + o * width + i * pixels;
+      float* dst = out + (i * num_output_ + o) * pixels;
+      const float bias_o = b != nullptr ? b[o] : 0.0f;
+      for (int64_t p = 0; p < pixels; ++p) dst[p] = src[p] + bias_o;
     }
   }
 }
 
+// Slices other than the first accumulate their parameter gradients into private buffers that are
+// added at the end, so that the result does not depend on the threads' timing.
 void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
-  const int64_t pixels = window_.out_h() * window_.out_w();
-  const int64_t out_per_group = num_output_ / group_;
-  const int64_t patch_per_group = window_.patch_size() / group_;
+  const CpuPlan plan = cpu_plan();
   const int64_t image_size = window_.channels * window_.height * window_.width;
-  const int64_t col_size = window_.patch_size() * pixels;
-  const bool identity = window_.is_identity();
-  // Two column buffers: the image's patches (for the weight gradient) and the patches' gradient.
-  float* col = identity ? nullptr : ctx.host_workspace(2 * col_size);
-  float* col_diff = identity ? nullptr : col + col_size;
+  const int64_t out_size = num_output_ * window_.out_h() * window_.out_w();
+  const int64_t weight_count = weights().count();
+  const int64_t private_size = weight_count + (bias_term_ ? num_output_ : 0);
+  float* scratch =
+      ctx.host_workspace(plan.workers * plan.scratch + (plan.workers - 1) * private_size);
+  float* private_diffs = scratch + plan.workers * plan.scratch;
   const float* in = bottom[0]->data().data();
   const float* top_diff = top[0]->diff().data();
   const float* w = weights().data().data();
@@ -162,31 +217,81 @@ void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
   float* b_diff = bias_term_ ? bias().mutable_diff().data() : nullptr;
   float* in_diff = propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr;
 
-  for (int64_t n = 0; n < batch_; ++n) {
-    const float* image = in + n * image_size;
-    const float* dy = top_diff + n * num_output_ * pixels;
-    if (b_diff != nullptr) {
+  cpu::run_sliced(batch_, plan.workers, [&](int64_t begin, int64_t end, int worker) {
+    float* columns = scratch + worker * plan.scratch;
+    float* my_w_diff = w_diff;
+    float* my_b_diff = b_diff;
+    if (worker > 0) {
+      my_w_diff = private_diffs + (worker - 1) * private_size;
+      my_b_diff = bias_term_ ? my_w_diff + weight_count : nullptr;
+      std::fill_n(my_w_diff, private_size, 0.0f);
+    }
+    for (int64_t first = begin; first < end; first += plan.chunk) {
+      backward_images(std::min(plan.chunk, end - first), in + first * image_size,
+                      top_diff + first * out_size, w, columns, my_w_diff, my_b_diff,
+                      in_diff != nullptr ? in_diff + first * image_size : nullptr);
+    }
+  });
+  for (int worker = 1; worker < plan.workers; ++worker) {
+    const float* part = private_diffs + (worker - 1) * private_size;
+    for (int64_t i = 0; i < weight_count; ++i) w_diff[i] += part[i];
+    for (int64_t o = 0; b_diff != nullptr && o < num_output_; ++o) {
+      b_diff[o] += part[weight_count + o];
+    }
+  }
+}
+
+void ConvolutionLayer::backward_images(int64_t count, const float* in, const float* top_diff,
+                                       const float* w, float* columns, float* w_diff, float* b_diff,
+                                       float* in_diff) const {
+  const int64_t pixels = window_.out_h() * window_.out_w();
+  const int64_t width = count * pixels;
+  const int64_t out_per_group = num_output_ / group_;
+  const int64_t patch_per_group = window_.patch_size() / group_;
+  const int64_t image_size = window_.channels * window_.height * window_.width;
+  const bool direct = count == 1;
+  // (count, O, pixels) -> (O, count * pixels), the layout of the forward pass's results.
+  const float* dy = top_diff;
+  if (!direct) {
+    float* gathered = columns + window_.patch_size() * width;
+    for (int64_t i = 0; i < count; ++i) {
       for (int64_t o = 0; o < num_output_; ++o) {
-        const float* row = dy + o * pixels;
-        b_diff[o] += std::accumulate(row, row + pixels, 0.0f);
+        std::copy_n(top_diff + (i * num_output_ + o) * pixels, pixels,
+                    gathered + o * width + i * pixels);
       }
     }
-    if (!identity) cpu::im2col(window_, image, col);
-    const float* columns = identity ? image : col;
-    for (int64_t g = 0; g < group_; ++g) {
-      cpu::gemm(Trans::no, Trans::yes, out_per_group, patch_per_group, pixels, 1.0f,
-                dy + g * out_per_group * pixels, columns + g * patch_per_group * pixels, 1.0f,
-                w_diff + g * out_per_group * patch_per_group);
+    dy = gathered;
+  }
+  if (b_diff != nullptr) {
+    for (int64_t o = 0; o < num_output_; ++o) {
+      const float* row = dy + o * width;
+      b_diff[o] += std::accumulate(row, row + width, 0.0f);
     }
-    if (in_diff == nullptr) continue;
-    float* image_diff = in_diff + n * image_size;
-    float* columns_diff = identity ? image_diff : col_diff;
-    for (int64_t g = 0; g < group_; ++g) {
-      cpu::gemm(Trans::yes, Trans::no, patch_per_group, pixels, out_per_group, 1.0f,
-                w + g * out_per_group * patch_per_group, dy + g * out_per_group * pixels, 0.0f,
-                columns_diff + g * patch_per_group * pixels);
+  }
+  const bool identity = direct && window_.is_identity();
+  const float* cols = in;
+  if (!identity) {
+    for (int64_t i = 0; i < count; ++i) {
+      cpu::im2col(window_, in + i * image_size, columns + i * pixels, width);
     }
-    if (!identity) cpu::col2im(window_, col_diff, image_diff);
+    cols = columns;
+  }
+  for (int64_t g = 0; g < group_; ++g) {
+    cpu::gemm(Trans::no, Trans::yes, out_per_group, patch_per_group, width, 1.0f,
+              dy + g * out_per_group * width, cols + g * patch_per_group * width, 1.0f,
+              w_diff + g * out_per_group * patch_per_group);
+  }
+  if (in_diff == nullptr) return;
+  // The patches' gradient overwrites the patches, which the weight gradient no longer needs.
+  float* cols_diff = identity ? in_diff : columns;
+  for (int64_t g = 0; g < group_; ++g) {
+    cpu::gemm(Trans::yes, Trans::no, patch_per_group, width, out_per_group, 1.0f,
+              w + g * out_per_group * patch_per_group, dy + g * out_per_group * width, 0.0f,
+              cols_diff + g * patch_per_group * width);
+  }
+  if (identity) return;
+  for (int64_t i = 0; i < count; ++i) {
+    cpu::col2im(window_, columns + i * pixels, in_diff + i * image_size, width);
   }
 }
 

@@ -1,8 +1,10 @@
 // 2-D convolution (Caffe's Convolution): kernel, stride, pad (square or h/w), dilation, group and
 // an optional bias, on NCHW inputs. The weight has Caffe's shape (num_output, C / group, kh, kw),
-// so Caffe weights load unchanged. CPU: im2col of one image into the context's shared workspace,
-// then one OpenBLAS GEMM per group (a 1x1 stride-1 unpadded kernel skips im2col). GPU
-// (cuda/convolution.cu): cuDNN with algorithms chosen once per input shape and cached.
+// so Caffe weights load unchanged. CPU: chunks of images are im2col'ed side by side into the
+// context's shared workspace and one single-threaded OpenBLAS GEMM per group covers a whole chunk,
+// the BLAS threads working on different chunks (a one-image chunk writes its result in place, and
+// skips im2col for a 1x1 stride-1 unpadded kernel). GPU (cuda/convolution.cu): cuDNN with
+// algorithms chosen once per input shape and cached.
 #pragma once
 
 #include <memory>
@@ -37,6 +39,22 @@ class ConvolutionLayer : public Layer {
   Tensor& weights() { return *params_[0]; }
   Tensor& bias() { return *params_[1]; }
   void read_window(const proto::ConvolutionParameter& p);
+
+  // How the CPU passes cut the batch: `workers` threads take chunks of at most `chunk` images,
+  // whose columns form one GEMM; `scratch` is the floats each worker needs for a chunk.
+  struct CpuPlan {
+    int workers;
+    int64_t chunk;
+    int64_t scratch;
+  };
+  CpuPlan cpu_plan() const;
+  // count images from in to out through columns (the worker's scratch).
+  void forward_images(int64_t count, const float* in, const float* w, const float* b,
+                      float* columns, float* out) const;
+  // The gradients of count images: w_diff and b_diff (may be null) accumulate, in_diff (may be
+  // null) is overwritten.
+  void backward_images(int64_t count, const float* in, const float* top_diff, const float* w,
+                       float* columns, float* w_diff, float* b_diff, float* in_diff) const;
 
   // The window over one image; channels/height/width follow the current input.
   WindowGeometry window_;

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/blas_threads.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -10,6 +11,7 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::FloatNear;
 using ::testing::HasSubstr;
+using ::testing::Pointwise;
 
 constexpr const char* kGaussian =
     " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 }";
@@ -98,6 +100,9 @@ TEST(Convolution, GradientsMatchFiniteDifferences) {
       {"num_output: 2 kernel_size: 2 dilation: 2 pad: 1", {1, 2, 5, 4}},
       {"num_output: 3 kernel_size: 1", {2, 4, 3, 2}},
       {"num_output: 2 kernel_size: 1 stride: 2", {1, 3, 5, 5}},
+      // Batches that the CPU passes put into one GEMM (several images side by side).
+      {"num_output: 3 kernel_size: 3 pad: 1", {5, 2, 4, 3}},
+      {"num_output: 4 kernel_size: 1 group: 2", {4, 4, 2, 3}},
   };
   for (const auto& c : cases) {
     auto ctx = Context::cpu(5);
@@ -130,6 +135,86 @@ TEST(Convolution, AccumulatesParamGradients) {
   }
   for (std::size_t i = 0; i < bias_once.size(); ++i) {
     EXPECT_FLOAT_EQ(layer->params()[1]->diff()[i], 2 * bias_once[i]);
+  }
+}
+
+std::vector<float> slice(std::span<const float> values, int64_t index, int64_t size) {
+  return {values.begin() + index * size, values.begin() + (index + 1) * size};
+}
+
+// The CPU passes put chunks of images side by side into one GEMM, split the batch among the BLAS
+// threads and treat one-image chunks (and 1x1 convolutions of one image) without copies. A batch
+// must give what its images give one at a time: outputs and bottom gradients per image, and the
+// sum of the per-image parameter gradients. The shapes cover chunks of several images with a
+// remainder, 1x1 chunks (gathered, not im2col'ed), and outputs too large to share a GEMM.
+TEST(Convolution, BatchesGiveWhatTheirImagesGiveOneAtATime) {
+  struct Case {
+    std::string settings;
+    Shape input;
+  };
+  const std::vector<Case> cases = {
+      {"num_output: 4 kernel_size: 3 pad: 1", {7, 3, 5, 5}},
+      {"num_output: 5 kernel_size: 1", {6, 4, 3, 3}},
+      {"num_output: 4 kernel_size: 3 stride: 2 group: 2", {5, 4, 32, 20}},
+      {"num_output: 2 kernel_size: 3 pad: 1", {3, 1, 24, 24}},
+      {"num_output: 3 kernel_size: 1", {5, 2, 30, 20}},
+      {"num_output: 3 kernel_h: 3 kernel_w: 2 dilation: 2 pad_h: 2 pad_w: 1 stride_h: 1 stride_w: "
+       "2",
+       {4, 2, 9, 8}},
+  };
+  for (const int threads : {1, 2, 3}) {
+    BlasThreads blas(threads);
+    for (const auto& c : cases) {
+      const std::string where = c.settings + ", " + std::to_string(threads) + " BLAS threads";
+      auto ctx = Context::cpu(5);
+      auto batched = convolution(c.settings + kGaussian);
+      TensorList bottom({c.input}), top(1);
+      fill_gaussian(bottom[0], 11);
+      batched->setup(ctx, bottom, top);
+      batched->forward(ctx, bottom, top);
+      TensorList top_diff({top[0].shape()});
+      fill_gaussian(top_diff[0], 12);
+      std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
+      for (auto& p : batched->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+      batched->backward(ctx, top, {true}, bottom);
+
+      const int64_t images = c.input[0];
+      const int64_t in_size = bottom[0].count() / images;
+      const int64_t out_size = top[0].count() / images;
+      auto single = convolution(c.settings + kGaussian);
+      Shape one = c.input;
+      one[0] = 1;
+      TensorList image({one}), image_top(1);
+      single->setup(ctx, image, image_top);
+      std::vector<std::vector<float>> param_sums;
+      for (std::size_t p = 0; p < single->params().size(); ++p) {
+        std::ranges::copy(batched->params()[p]->data(),
+                          single->params()[p]->mutable_data().begin());
+        std::ranges::fill(single->params()[p]->mutable_diff(), 0.0f);
+      }
+      for (int64_t n = 0; n < images; ++n) {
+        set_values(image[0], slice(bottom[0].data(), n, in_size));
+        single->forward(ctx, image, image_top);
+        EXPECT_THAT(slice(top[0].data(), n, out_size),
+                    Pointwise(FloatNear(1e-4f), std::vector<float>(image_top[0].data().begin(),
+                                                                   image_top[0].data().end())))
+            << where << ", image " << n;
+        const auto dy = slice(top[0].diff(), n, out_size);
+        std::ranges::copy(dy, image_top[0].mutable_diff().begin());
+        single->backward(ctx, image_top, {true}, image);  // parameter gradients accumulate
+        EXPECT_THAT(slice(bottom[0].diff(), n, in_size),
+                    Pointwise(FloatNear(1e-4f),
+                              std::vector<float>(image[0].diff().begin(), image[0].diff().end())))
+            << where << ", image " << n;
+      }
+      for (std::size_t p = 0; p < single->params().size(); ++p) {
+        EXPECT_THAT(
+            batched->params()[p]->diff(),
+            Pointwise(FloatNear(1e-3f), std::vector<float>(single->params()[p]->diff().begin(),
+                                                           single->params()[p]->diff().end())))
+            << where << ", parameter " << p;
+      }
+    }
   }
 }
 
