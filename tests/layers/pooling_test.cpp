@@ -1,6 +1,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cfloat>
+#include <cmath>
+
+#include "tests/support/blas_threads.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -135,6 +139,121 @@ TEST(Pooling, GradientsMatchFiniteDifferences) {
       options.kink_at_argmax_change = std::string(method) == "MAX";
       EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top, options))
           << method << " " << c.settings;
+    }
+  }
+}
+
+struct PoolingCase {
+  std::string method;
+  int kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+  std::string extra;  // round_mode, global_pooling
+
+  std::string settings() const {
+    if (extra == "global_pooling: true") return "pool: " + method + " " + extra;
+    return "pool: " + method + " kernel_h: " + std::to_string(kernel_h) +
+           " kernel_w: " + std::to_string(kernel_w) + " stride_h: " + std::to_string(stride_h) +
+           " stride_w: " + std::to_string(stride_w) + " pad_h: " + std::to_string(pad_h) +
+           " pad_w: " + std::to_string(pad_w) + " " + extra;
+  }
+};
+
+// Pooling straight from Caffe's definition, one window at a time: the window of output (py, px)
+// starts at (py * stride - pad, px * stride - pad), ends at the padded image's edge at the latest,
+// and reads the pixels inside the image; MAX takes the first maximum in row-major order (nothing
+// when no value exceeds -FLT_MAX), AVE divides by the window's area in the padded image, L2 takes
+// the root of the sum of squares. Returns the top and, for top gradient dy, the bottom gradient.
+std::pair<std::vector<float>, std::vector<float>> reference_pooling(const PoolingCase& c,
+                                                                    const Shape& in,
+                                                                    const Shape& out,
+                                                                    std::span<const float> x,
+                                                                    std::span<const float> dy) {
+  const int64_t height = in[2], width = in[3], pooled_h = out[2], pooled_w = out[3];
+  const bool global = c.extra == "global_pooling: true";
+  const int64_t kh = global ? height : c.kernel_h, kw = global ? width : c.kernel_w;
+  std::vector<float> y(dy.size()), dx(x.size(), 0.0f);
+  for (int64_t plane = 0; plane < in[0] * in[1]; ++plane) {
+    for (int64_t py = 0; py < pooled_h; ++py) {
+      for (int64_t px = 0; px < pooled_w; ++px) {
+        const int64_t o = (plane * pooled_h + py) * pooled_w + px;
+        int64_t y0 = py * c.stride_h - c.pad_h, x0 = px * c.stride_w - c.pad_w;
+        int64_t y1 = std::min(y0 + kh, height + c.pad_h), x1 = std::min(x0 + kw, width + c.pad_w);
+        const auto area = static_cast<float>((y1 - y0) * (x1 - x0));
+        y0 = std::max<int64_t>(y0, 0);
+        x0 = std::max<int64_t>(x0, 0);
+        y1 = std::min(y1, height);
+        x1 = std::min(x1, width);
+        float best = -FLT_MAX, sum = 0;
+        int64_t best_at = -1;
+        for (int64_t yy = y0; yy < y1; ++yy) {
+          for (int64_t xx = x0; xx < x1; ++xx) {
+            const int64_t i = (plane * height + yy) * width + xx;
+            if (x[i] > best) {
+              best = x[i];
+              best_at = i;
+            }
+            sum += c.method == "L2" ? x[i] * x[i] : x[i];
+          }
+        }
+        if (c.method == "MAX") {
+          y[o] = best;
+          if (best_at >= 0) dx[best_at] += dy[o];
+          continue;
+        }
+        y[o] = c.method == "L2" ? std::sqrt(sum) : sum / area;
+        for (int64_t yy = y0; yy < y1; ++yy) {
+          for (int64_t xx = x0; xx < x1; ++xx) {
+            const int64_t i = (plane * height + yy) * width + xx;
+            if (c.method == "AVE") dx[i] += dy[o] / area;
+            if (c.method == "L2" && y[o] > 0) dx[i] += dy[o] / y[o] * x[i];
+          }
+        }
+      }
+    }
+  }
+  return {y, dx};
+}
+
+// The CPU passes pool rows first and then columns, a block of planes per worker; this compares
+// them with the definition on inputs full of ties (small integers, so that sums are exact), with
+// windows reaching into the padding on every side, several planes per worker and 1-3 workers.
+// MAX also gets a plane of -inf, whose windows have no maximum.
+TEST(Pooling, MatchesTheDefinitionWithTiesAndAnyWorkerCount) {
+  const std::vector<PoolingCase> cases = {
+      {"MAX", 3, 3, 2, 2, 1, 1, "round_mode: FLOOR"},
+      {"MAX", 3, 3, 2, 2, 1, 1, ""},
+      {"MAX", 3, 3, 1, 1, 1, 1, "round_mode: FLOOR"},
+      {"MAX", 3, 2, 2, 1, 2, 1, ""},
+      {"MAX", 2, 2, 3, 3, 0, 0, ""},
+      {"MAX", 0, 0, 1, 1, 0, 0, "global_pooling: true"},
+      {"AVE", 3, 3, 2, 2, 1, 1, ""},
+      {"AVE", 2, 3, 1, 2, 1, 2, ""},
+      {"AVE", 0, 0, 1, 1, 0, 0, "global_pooling: true"},
+      {"L2", 3, 3, 1, 1, 1, 1, "round_mode: FLOOR"},
+      {"L2", 3, 2, 2, 1, 2, 0, ""},
+      {"L2", 0, 0, 1, 1, 0, 0, "global_pooling: true"},
+  };
+  for (const int threads : {1, 2, 3}) {
+    BlasThreads blas(threads);
+    for (const auto& c : cases) {
+      const std::string where = c.settings() + ", " + std::to_string(threads) + " BLAS threads";
+      auto ctx = Context::cpu();
+      auto layer = pooling(c.settings());
+      TensorList bottom({{3, 7, 9, 8}}), top(1);
+      fill_uniform(bottom[0], 21, -3.0f, 3.0f);
+      for (float& v : bottom[0].mutable_data()) v = std::floor(v);
+      if (c.method == "MAX") {
+        std::ranges::fill(bottom[0].mutable_data().subspan(5 * 72, 72), -INFINITY);
+      }
+      layer->setup(ctx, bottom, top);
+      layer->forward(ctx, bottom, top);
+      TensorList top_diff({top[0].shape()});
+      fill_gaussian(top_diff[0], 22);
+      std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
+      layer->backward(ctx, top, {true}, bottom);
+      const auto [y, dx] = reference_pooling(c, bottom[0].shape(), top[0].shape(), bottom[0].data(),
+                                             top_diff[0].data());
+      EXPECT_THAT(top[0].data(), Pointwise(FloatEq(), y)) << where;
+      EXPECT_THAT(bottom[0].diff(), Pointwise(FloatNear(1e-5f), dx)) << where;
     }
   }
 }
