@@ -1,6 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "tests/support/blas_threads.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -46,6 +49,40 @@ TEST(LRN, GradientsMatchFiniteDifferences) {
     fill_gaussian(bottom[0], 11);
     layer->setup(ctx, bottom, top);
     EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top)) << c.settings;
+  }
+}
+
+// NN1's and NN2's setting (beta 0.75, whose power the CPU takes with square roots) on a batch
+// that the CPU splits among workers: y_c = x_c * (k + alpha / n * sum x_j^2)^-beta, and the
+// gradient as the finite-difference check above confirms it, through every worker count.
+TEST(LRN, FaceNetSettingMatchesTheFormulaWithAnyWorkerCount) {
+  const float alpha = 0.0001f, beta = 0.75f, k = 1.0f;
+  const int size = 5;
+  for (const int threads : {1, 2, 3}) {
+    BlasThreads blas(threads);
+    auto ctx = Context::cpu();
+    auto layer = lrn("local_size: 5 alpha: 0.0001 beta: 0.75 k: 1");
+    TensorList bottom({{5, 9, 4, 3}}), top(1);
+    fill_gaussian(bottom[0], 13, 0.0f, 20.0f);  // large enough that the scale matters
+    layer->setup(ctx, bottom, top);
+    layer->forward(ctx, bottom, top);
+    const auto x = bottom[0].data();
+    const int64_t channels = 9, pixels = 12;
+    for (int64_t i = 0; i < bottom[0].count(); ++i) {
+      const int64_t n = i / (channels * pixels), c = i / pixels % channels, p = i % pixels;
+      double sum = 0;
+      for (int64_t j = std::max<int64_t>(c - size / 2, 0);
+           j <= std::min<int64_t>(c + size / 2, channels - 1); ++j) {
+        const double v = x[(n * channels + j) * pixels + p];
+        sum += v * v;
+      }
+      const double expected = x[i] * std::pow(k + alpha / size * sum, -beta);
+      ASSERT_NEAR(top[0].data()[i], expected, 1e-5 * (1 + std::abs(expected)))
+          << "element " << i << ", " << threads << " BLAS threads";
+    }
+    GradientCheckOptions options;
+    options.step = 1e-2f;
+    EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top, options)) << threads << " BLAS threads";
   }
 }
 
