@@ -15,6 +15,9 @@ namespace {
 
 // CPU scratch per BLAS thread, in floats (16 MB): one chunk's columns and results.
 constexpr int64_t kCpuScratchFloats = int64_t{1} << 22;
+// Backward's per-slice parameter gradients, in floats (16 MB), above which it uses fewer slices
+// (never fewer than the threads).
+constexpr int64_t kCpuGradientFloats = int64_t{1} << 22;
 // Output pixels per GEMM: past a few hundred a wider GEMM gains nothing, and a wider chunk loses
 // the cache between im2col, GEMM and scatter (measured on NN2: 7x7 layers gain 10-15% from
 // chunks of 11 images, 28x28 layers lose 10% from chunks of 6).
@@ -123,10 +126,8 @@ int64_t ConvolutionLayer::forward_macs(Tensors bottom, Tensors top) const {
 
 // The CPU passes work on chunks of images whose columns sit side by side in one matrix, so that a
 // layer with few output pixels (the 7x7 inception convolutions) still runs one wide GEMM per group
-// instead of one thin GEMM per image. Forward hands the chunks to the BLAS threads as they come
-// free (cpu::run_blocks); backward gives each thread one contiguous slice of the batch
-// (cpu::run_sliced), so that every thread's parameter gradient sums the same images in the same
-// order on every run.
+// instead of one thin GEMM per image. The chunks are handed to the BLAS threads as they come free
+// (cpu::run_blocks), so that a thread the OS preempts does not hold the others up.
 ConvolutionLayer::CpuPlan ConvolutionLayer::cpu_plan() const {
   const int64_t pixels = window_.out_h() * window_.out_w();
   const int workers = cpu::slice_workers(batch_);
@@ -197,8 +198,10 @@ void ConvolutionLayer::forward_images(int64_t count, const float* in, const floa
   }
 }
 
-// Slices other than the first accumulate their parameter gradients into private buffers that are
-// added at the end, so that the result does not depend on the threads' timing.
+// Backward cuts the batch into contiguous slices of chunks, a few per thread, handed out as the
+// threads come free. Each slice sums its parameter gradients over its chunks in order, into a
+// buffer of its own (the first slice straight into the layer's gradients), and the buffers are
+// added in slice order at the end: the result does not depend on which thread ran which slice.
 void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
   const CpuPlan plan = cpu_plan();
@@ -206,8 +209,14 @@ void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
   const int64_t out_size = num_output_ * window_.out_h() * window_.out_w();
   const int64_t weight_count = weights().count();
   const int64_t private_size = weight_count + (bias_term_ ? num_output_ : 0);
-  float* scratch =
-      ctx.host_workspace(plan.workers * plan.scratch + (plan.workers - 1) * private_size);
+  const int64_t chunks = (batch_ + plan.chunk - 1) / plan.chunk;
+  // A few slices per thread for balance; fewer where their gradient buffers would pass the budget.
+  const int64_t affordable = kCpuGradientFloats / std::max<int64_t>(private_size, 1);
+  const int64_t slices = plan.workers == 1
+                             ? 1
+                             : std::min(chunks, std::clamp<int64_t>(affordable, plan.workers,
+                                                                    4 * int64_t{plan.workers}));
+  float* scratch = ctx.host_workspace(plan.workers * plan.scratch + (slices - 1) * private_size);
   float* private_diffs = scratch + plan.workers * plan.scratch;
   const float* in = bottom[0]->data().data();
   const float* top_diff = top[0]->diff().data();
@@ -217,23 +226,23 @@ void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
   float* b_diff = bias_term_ ? bias().mutable_diff().data() : nullptr;
   float* in_diff = propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr;
 
-  cpu::run_sliced(batch_, plan.workers, [&](int64_t begin, int64_t end, int worker) {
-    float* columns = scratch + worker * plan.scratch;
+  cpu::run_blocks(slices, 1, plan.workers, [&](int64_t slice, int64_t, int worker) {
     float* my_w_diff = w_diff;
     float* my_b_diff = b_diff;
-    if (worker > 0) {
-      my_w_diff = private_diffs + (worker - 1) * private_size;
+    if (slice > 0) {
+      my_w_diff = private_diffs + (slice - 1) * private_size;
       my_b_diff = bias_term_ ? my_w_diff + weight_count : nullptr;
       std::fill_n(my_w_diff, private_size, 0.0f);
     }
-    for (int64_t first = begin; first < end; first += plan.chunk) {
+    const int64_t end = std::min(chunks * (slice + 1) / slices * plan.chunk, batch_);
+    for (int64_t first = chunks * slice / slices * plan.chunk; first < end; first += plan.chunk) {
       backward_images(std::min(plan.chunk, end - first), in + first * image_size,
-                      top_diff + first * out_size, w, columns, my_w_diff, my_b_diff,
-                      in_diff != nullptr ? in_diff + first * image_size : nullptr);
+                      top_diff + first * out_size, w, scratch + worker * plan.scratch, my_w_diff,
+                      my_b_diff, in_diff != nullptr ? in_diff + first * image_size : nullptr);
     }
   });
-  for (int worker = 1; worker < plan.workers; ++worker) {
-    const float* part = private_diffs + (worker - 1) * private_size;
+  for (int64_t slice = 1; slice < slices; ++slice) {
+    const float* part = private_diffs + (slice - 1) * private_size;
     for (int64_t i = 0; i < weight_count; ++i) w_diff[i] += part[i];
     for (int64_t o = 0; b_diff != nullptr && o < num_output_; ++o) {
       b_diff[o] += part[weight_count + o];

@@ -218,6 +218,34 @@ TEST(Convolution, BatchesGiveWhatTheirImagesGiveOneAtATime) {
   }
 }
 
+// The threads take slices of the batch as they come free, and each slice's parameter gradient is
+// summed in a fixed order, so a backward pass gives the same bits on every run.
+TEST(Convolution, ParameterGradientsAreTheSameBitsOnEveryRun) {
+  BlasThreads blas(3);
+  auto ctx = Context::cpu(5);
+  auto layer = convolution(std::string("num_output: 4 kernel_size: 3 pad: 1") + kGaussian);
+  TensorList bottom({{12, 3, 24, 24}}), top(1);
+  fill_gaussian(bottom[0], 11);
+  layer->setup(ctx, bottom, top);
+  layer->forward(ctx, bottom, top);
+  TensorList top_diff({top[0].shape()});
+  fill_gaussian(top_diff[0], 12);
+  std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
+  std::vector<std::vector<float>> first;
+  for (int run = 0; run < 10; ++run) {
+    for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+    layer->backward(ctx, top, {true}, bottom);
+    for (std::size_t p = 0; p < layer->params().size(); ++p) {
+      const auto diff = layer->params()[p]->diff();
+      if (run == 0) {
+        first.emplace_back(diff.begin(), diff.end());
+      } else {
+        ASSERT_TRUE(std::ranges::equal(diff, first[p])) << "run " << run << ", parameter " << p;
+      }
+    }
+  }
+}
+
 void expect_error(const std::string& settings, const Shape& input,
                   const std::vector<std::string>& fragments) {
   auto ctx = Context::cpu();
