@@ -265,8 +265,8 @@ def nns2_body(net):
 
 SYNTH_HELP = """\
 # Data: identity folders, <source>/<identity>/<image> (aligned face crops of any size: they are
-# resized below). data/faces/train and data/faces/val are placeholders, relative to the folder
-# `visage train` runs in: replace them with your dataset. To try the config on synthetic faces:
+# resized below). data/faces/train and data/faces/val name your dataset, relative to the folder
+# `visage train` runs in: point them at your own. To try the config on synthetic faces:
 """
 
 
