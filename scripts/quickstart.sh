@@ -23,6 +23,8 @@ $visage train --solver configs/quickstart/solver.prototxt
 echo "trained in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"
 
 echo "== verification on the held-out identities"
-$visage verify --model configs/quickstart/deploy.prototxt --weights "$run/quickstart_iter_1500.h5" \
+# The snapshot the run just ended with (whatever max_iter the solver says).
+weights=$(ls -t "$run"/quickstart_iter_*.h5 | head -n 1)
+$visage verify --model configs/quickstart/deploy.prototxt --weights "$weights" \
   --images "$heldout" --pairs "$heldout/pairs.txt" --flip --out "$run/heldout"
 echo "ROC curve: $run/heldout_roc.png (CSV: $run/heldout_roc.csv, JSON: $run/heldout.json)"
