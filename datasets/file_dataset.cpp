@@ -161,7 +161,9 @@ FilterReport apply_filter(FileDataset& dataset, const DatasetFilter& filter) {
   auto& ids = dataset.identities;
   for (IdentityImages& id : ids) {
     std::erase_if(id.images, [&](const fs::path& image) {
-      return filter.exclude_identities.count(identity_of(image)) != 0;
+      const std::string identity = identity_of(image);
+      return filter.exclude_identities.count(identity) != 0 ||
+             (filter.only_identities && filter.only_identities->count(identity) == 0);
     });
     const auto keep = static_cast<size_t>(
         std::ceil(filter.image_fraction * static_cast<double>(id.images.size()) - 1e-9));

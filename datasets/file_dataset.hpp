@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -47,6 +48,8 @@ std::set<std::string> identities_in_folds(const eval::PairsProtocol& pairs,
                                           std::span<const int> folds);
 
 struct DatasetFilter {
+  // When set, images whose folder is not one of these names are dropped (LFW's View 2 identities).
+  std::optional<std::set<std::string>> only_identities;
   // Images whose folder is one of these names are dropped (the identities of held-out folds).
   std::set<std::string> exclude_identities;
   // The first ceil(fraction x n) images of each identity are kept (at least one).

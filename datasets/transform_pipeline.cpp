@@ -17,6 +17,8 @@ TransformPipeline::TransformPipeline(const proto::FaceTransformParameter& param,
                "face_transform_param: set both resize_height and resize_width, or neither");
   VISAGE_CHECK((p.crop_height() == 0) == (p.crop_width() == 0),
                "face_transform_param: set both crop_height and crop_width, or neither");
+  VISAGE_CHECK((p.precrop_height() == 0) == (p.precrop_width() == 0),
+               "face_transform_param: set both precrop_height and precrop_width, or neither");
   VISAGE_CHECK(p.max_rotation_degrees() >= 0 && p.max_rotation_degrees() <= 180,
                "face_transform_param.max_rotation_degrees must be in [0, 180]");
   VISAGE_CHECK(p.max_scale_change() >= 0 && p.max_scale_change() < 1,
@@ -39,6 +41,9 @@ std::pair<int, int> TransformPipeline::output_size(int height, int width) const 
   if (param_.resize_height() > 0) {
     return {static_cast<int>(param_.resize_height()), static_cast<int>(param_.resize_width())};
   }
+  if (param_.precrop_height() > 0) {
+    return {static_cast<int>(param_.precrop_height()), static_cast<int>(param_.precrop_width())};
+  }
   return {height, width};
 }
 
@@ -52,14 +57,22 @@ FloatImage TransformPipeline::apply(const Image& image, Rng& rng) const {
     const auto w = static_cast<int>(p.crop_width());
     return train_ ? random_crop(in, h, w, rng) : center_crop(in, h, w);
   };
-  Image converted;
-  if (image.channels != channels()) converted = to_channels(image, channels());
-  const Image& source = image.channels == channels() ? image : converted;
+  Image prepared;  // the precropped and/or channel-converted image, when either applies
+  const Image* source = &image;
+  if (p.precrop_height() > 0) {
+    prepared = center_crop(image, static_cast<int>(p.precrop_height()),
+                           static_cast<int>(p.precrop_width()));
+    source = &prepared;
+  }
+  if (source->channels != channels()) {
+    prepared = to_channels(*source, channels());
+    source = &prepared;
+  }
   // With nothing to do before the crop, crop the 8-bit image: less to convert and allocate.
   if (!float_geometry && p.crop_height() > 0) {
-    return finish(to_float(crop_to(source)), rng);
+    return finish(to_float(crop_to(*source)), rng);
   }
-  FloatImage x = to_float(source);
+  FloatImage x = to_float(*source);
   if (p.jpeg_quality() > 0) x = jpeg_degrade(x, static_cast<int>(p.jpeg_quality()));
   if (p.degrade_to_pixels() > 0) x = downscale_degrade(x, p.degrade_to_pixels());
   if (p.resize_height() > 0) {

@@ -1,8 +1,8 @@
 // The per-image transform chain of a data layer, configured by a FaceTransformParameter (or by
-// Caffe's TransformationParameter, translated). Order: channel conversion, degradations, resize,
-// rotation/scale, crop, mirror, colour jitter, normalisation. Random steps run only when `train`;
-// otherwise crops are centred and nothing is jittered. Stateless apart from its settings, so
-// decoder threads share one pipeline; each sample brings its own Rng.
+// Caffe's TransformationParameter, translated). Order: precrop, channel conversion, degradations,
+// resize, rotation/scale, crop, mirror, colour jitter, normalisation. Random steps run only when
+// `train`; otherwise crops are centred and nothing is jittered. Stateless apart from its settings,
+// so decoder threads share one pipeline; each sample brings its own Rng.
 #pragma once
 
 #include <span>

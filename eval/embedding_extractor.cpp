@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "datasets/transform_pipeline.hpp"
 #include "datasets/transforms.hpp"
 
 namespace visage::eval {
@@ -22,30 +23,22 @@ void write_chw(const data::FloatImage& x, float* out) {
 
 data::FloatImage prepare_for_input(const data::Image& image, const proto::LayerParameter& input,
                                    int height, int width) {
-  data::FloatImage x = data::to_float(image);
-  const bool has_transform = input.has_face_transform_param();
-  const auto& t = input.face_transform_param();
-  if (has_transform && t.resize_height() > 0 && t.resize_width() > 0) {
-    x = data::resize(x, static_cast<int>(t.resize_height()), static_cast<int>(t.resize_width()),
-                     t.resize_method() == proto::FaceTransformParameter::AREA
-                         ? data::ResizeMethod::area
-                         : data::ResizeMethod::bilinear);
-  }
-  if (has_transform && t.crop_height() > 0 && t.crop_width() > 0) {
-    x = data::center_crop(x, static_cast<int>(t.crop_height()), static_cast<int>(t.crop_width()));
+  data::FloatImage x;
+  if (input.has_face_transform_param()) {
+    // The data layer's TEST-phase chain (precrop, degradations, resize, centre crop,
+    // normalisation), in the channels the image was decoded to.
+    proto::FaceTransformParameter transform = input.face_transform_param();
+    transform.set_channels(static_cast<uint32_t>(image.channels));
+    const data::TransformPipeline pipeline(transform, /*train=*/false);
+    Rng unused;  // the TEST phase draws nothing
+    x = pipeline.apply(image, unused);
+  } else {
+    x = data::to_float(image);
+    const float mean = 0.0f;
+    data::normalize(x, std::span(&mean, 1), 1.0f / 255.0f);
   }
   if (x.height != height || x.width != width) {
     x = data::resize(x, height, width, data::ResizeMethod::bilinear);
-  }
-  if (!has_transform) {
-    const float mean = 0.0f;
-    data::normalize(x, std::span(&mean, 1), 1.0f / 255.0f);
-  } else if (t.standardize()) {
-    data::standardize(x);
-  } else {
-    std::vector<float> mean(t.mean_value().begin(), t.mean_value().end());
-    if (mean.empty()) mean.push_back(0.0f);
-    data::normalize(x, mean, t.scale());
   }
   return x;
 }

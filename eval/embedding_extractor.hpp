@@ -16,8 +16,8 @@
 namespace visage::eval {
 
 // `visage embed`'s preparation of a decoded image for a deploy net's input layer: the layer's
-// face_transform_param (resize, centre crop, normalisation) when it has one, else pixels / 255;
-// then a bilinear resize to height x width when the size still differs.
+// face_transform_param run as a data layer runs it in the TEST phase when it has one, else
+// pixels / 255; then a bilinear resize to height x width when the size still differs.
 data::FloatImage prepare_for_input(const data::Image& image, const proto::LayerParameter& input,
                                    int height, int width);
 

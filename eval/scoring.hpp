@@ -21,6 +21,11 @@ struct ScoredPair {
 // names it (dropping its pairs would silently shift the folds).
 std::vector<ScoredPair> score_pairs(const PairsProtocol& protocol, const EmbeddingLookup& lookup,
                                     Distance metric);
+// The same with one model per fold: fold k's pairs are scored with lookup_by_fold[k] (LFW's
+// unrestricted protocol, where fold k's model never saw fold k's identities).
+std::vector<ScoredPair> score_pairs_by_fold(const PairsProtocol& protocol,
+                                            std::span<const EmbeddingLookup> lookup_by_fold,
+                                            Distance metric);
 
 struct OperatingPoint {
   double threshold = 0.0;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <numeric>
 
 #include "datasets/file_dataset.hpp"
 #include "datasets/identity_sampler.hpp"
@@ -36,11 +37,17 @@ data::FileDataset read_face_dataset(const FaceDataParameter& p) {
 data::DatasetFilter face_filter(const FaceDataParameter& p) {
   data::DatasetFilter filter;
   if (p.has_exclude_pairs_file()) {
+    const eval::PairsProtocol pairs = eval::read_pairs_file(p.exclude_pairs_file());
     const std::vector<int> folds(p.exclude_folds().begin(), p.exclude_folds().end());
-    filter.exclude_identities =
-        data::identities_in_folds(eval::read_pairs_file(p.exclude_pairs_file()), folds);
+    filter.exclude_identities = data::identities_in_folds(pairs, folds);
+    if (p.pairs_identities_only()) {
+      std::vector<int> every_fold(static_cast<size_t>(pairs.num_folds));
+      std::iota(every_fold.begin(), every_fold.end(), 0);
+      filter.only_identities = data::identities_in_folds(pairs, every_fold);
+    }
   } else {
-    VISAGE_CHECK(p.exclude_folds_size() == 0, "exclude_folds needs exclude_pairs_file");
+    VISAGE_CHECK(p.exclude_folds_size() == 0 && !p.pairs_identities_only(),
+                 "exclude_folds and pairs_identities_only need exclude_pairs_file");
   }
   filter.image_fraction = p.image_fraction();
   filter.min_images_per_identity = static_cast<int>(p.min_images_per_identity());

@@ -24,15 +24,16 @@ void add_embedding_options(Options& options) {
 }
 
 eval::EmbeddingTable compute_embeddings(const Options& options,
-                                        const std::vector<std::string>& wanted) {
-  VISAGE_CHECK(options.has("model") && options.has("weights") && options.has("images"),
+                                        const std::vector<std::string>& wanted,
+                                        const std::string& weights) {
+  VISAGE_CHECK(options.has("model") && options.has("images"),
                "computing embeddings needs --model, --weights and --images");
   Context ctx = make_context(options.get("device"), 1);
   NetOptions net_options;
   net_options.phase = proto::TEST;
   const std::string model = options.get("model");
   Net net(load_net_config(model), net_options, ctx);
-  load_weights(net, options.get("weights"));
+  load_weights(net, weights);
 
   const std::string output =
       options.has("output") ? options.get("output")

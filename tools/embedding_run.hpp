@@ -12,8 +12,10 @@ namespace visage::tools {
 // --model, --weights, --images, --output, --flip, --batch, --device.
 void add_embedding_options(Options& options);
 
-// Embeds `wanted` (paths relative to --images), or every image under --images when empty.
+// Embeds `wanted` (paths relative to --images), or every image under --images when empty, with
+// --model and the given weights file.
 eval::EmbeddingTable compute_embeddings(const Options& options,
-                                        const std::vector<std::string>& wanted);
+                                        const std::vector<std::string>& wanted,
+                                        const std::string& weights);
 
 }  // namespace visage::tools

@@ -32,6 +32,43 @@ std::vector<double> parse_fars(const std::string& text) {
   return fars;
 }
 
+// The weights file of each fold: `pattern` with {fold} replaced by 1 .. num_folds.
+std::vector<std::string> fold_weight_files(const std::string& pattern, int num_folds) {
+  const std::string marker = "{fold}";
+  const size_t at = pattern.find(marker);
+  VISAGE_CHECK(at != std::string::npos, "--fold-weights ", pattern,
+               ": the pattern must contain {fold}, e.g. snapshots/lfw_fold{fold}_final.h5");
+  VISAGE_CHECK(num_folds >= 2, "--fold-weights needs a pairs file with folds (View 2), not one "
+                               "with ", num_folds);
+  std::vector<std::string> files;
+  for (int fold = 1; fold <= num_folds; ++fold) {
+    std::string file = pattern;
+    file.replace(at, marker.size(), std::to_string(fold));
+    VISAGE_CHECK(std::filesystem::exists(file), "--fold-weights: fold ", fold, "'s weights ",
+                 file, " do not exist");
+    files.push_back(std::move(file));
+  }
+  return files;
+}
+
+// One embedding table per fold, each computed with that fold's model for that fold's images.
+std::vector<eval::EmbeddingTable> embed_per_fold(const Options& options,
+                                                 const eval::PairsProtocol& protocol) {
+  const std::vector<std::string> weights =
+      fold_weight_files(options.get("fold-weights"), protocol.num_folds);
+  std::vector<eval::EmbeddingTable> tables;
+  for (int fold = 0; fold < protocol.num_folds; ++fold) {
+    eval::PairsProtocol fold_pairs;
+    fold_pairs.source = protocol.source;
+    for (const eval::ImagePair& pair : protocol.pairs) {
+      if (pair.fold == fold) fold_pairs.pairs.push_back(pair);
+    }
+    std::cerr << "fold " << fold + 1 << "/" << protocol.num_folds << ": " << weights[fold] << "\n";
+    tables.push_back(compute_embeddings(options, eval::images_of(fold_pairs), weights[fold]));
+  }
+  return tables;
+}
+
 }  // namespace
 
 int run_verify(Args args) {
@@ -42,7 +79,10 @@ int run_verify(Args args) {
       "is reported as mean +/- standard error over the folds, as the DeepFace and FaceNet papers "
       "do; AUC, EER and VAL@FAR (FaceNet's validation rate) come from all pairs. Embeddings come "
       "from --embeddings (written by `visage embed`), or are computed first from --model, "
-      "--weights and --images. A pair naming an image without an embedding is an error.");
+      "--weights and --images. With --fold-weights instead of --weights, each fold is scored "
+      "with its own model (LFW's unrestricted protocol: fold k's model is trained without fold "
+      "k's identities), and the thresholds are cross-validated on these held-out distances. A "
+      "pair naming an image without an embedding is an error.");
   options
       .value("pairs", "FILE", "pairs file (LFW pairs.txt, pairsDevTest.txt, or `visage synth`'s)")
       .value("embeddings", "E.h5", "embeddings written by `visage embed`")
@@ -52,27 +92,43 @@ int run_verify(Args args) {
       .value("out", "PREFIX", "also write PREFIX_roc.csv, PREFIX_roc.png and PREFIX.json")
       .flag("json", "print the result as JSON instead of the summary");
   add_embedding_options(options);
+  options.value("fold-weights", "PATTERN",
+                "one model per fold: weights files named by PATTERN with {fold} = 1, 2, ...");
   if (!options.parse(args)) return 0;
   VISAGE_CHECK(options.has("pairs"), "visage verify: --pairs is required\n\n", options.usage());
 
   const eval::PairsProtocol protocol = eval::read_pairs_file(options.get("pairs"));
-  eval::EmbeddingTable table(0);
+  const auto metric = eval::parse_distance(options.get("distance"));
+  std::vector<eval::ScoredPair> scored;
   if (options.has("embeddings")) {
     VISAGE_CHECK(!options.has("model"), "visage verify: give --embeddings or --model, not both");
-    table = eval::read_embeddings(options.get("embeddings"));
+    const eval::EmbeddingTable table = eval::read_embeddings(options.get("embeddings"));
+    scored = eval::score_pairs(protocol, table.lookup(), metric);
   } else {
-    VISAGE_CHECK(options.has("model") && options.has("images"),
-                 "visage verify: give --embeddings E.h5, or --model, --weights and --images to "
-                 "compute them\n\n",
+    VISAGE_CHECK(options.has("model") && options.has("images") &&
+                     (options.has("weights") != options.has("fold-weights")),
+                 "visage verify: give --embeddings E.h5, or --model, --images and either "
+                 "--weights or --fold-weights to compute them\n\n",
                  options.usage());
-    table = compute_embeddings(options, eval::images_of(protocol));
+    if (options.has("fold-weights")) {
+      const std::vector<eval::EmbeddingTable> tables = embed_per_fold(options, protocol);
+      std::vector<eval::EmbeddingLookup> lookups;
+      for (const eval::EmbeddingTable& table : tables) lookups.push_back(table.lookup());
+      scored = eval::score_pairs_by_fold(protocol, lookups, metric);
+    } else {
+      const eval::EmbeddingTable table =
+          compute_embeddings(options, eval::images_of(protocol), options.get("weights"));
+      scored = eval::score_pairs(protocol, table.lookup(), metric);
+    }
   }
 
   eval::VerificationOptions verification;
   verification.target_fars = parse_fars(options.get("far"));
   if (options.has("threshold")) verification.fixed_threshold = options.get_double("threshold");
-  const auto metric = eval::parse_distance(options.get("distance"));
-  const auto result = eval::evaluate_verification(protocol, table.lookup(), metric, verification);
+  eval::VerificationResult result =
+      eval::evaluate_verification(scored, protocol.num_folds, verification);
+  result.pairs_source = protocol.source;
+  result.metric = metric;
 
   std::cout << (options.get_flag("json") ? eval::verification_json(result)
                                          : eval::verification_summary(result));

@@ -119,6 +119,22 @@ TEST(FileDataset, ExcludesLfwView2FoldsFromLfw) {
   // The README: 1,468 identities (1,549 images) appear in no View 2 pair.
   EXPECT_EQ(d.identities.size(), 1468u);
   EXPECT_EQ(d.num_images(), 1549u);
+
+  // Training for fold 1 under "no outside data": the other nine folds' identities only.
+  FileDataset fold1 = scan_identity_folders(root / "images");
+  DatasetFilter nine_folds;
+  nine_folds.only_identities = identities_in_folds(protocol, folds);
+  nine_folds.exclude_identities = identities_in_folds(protocol, std::span(folds).first(1));
+  apply_filter(fold1, nine_folds);
+  const std::set<std::string> fold1_identities =
+      identities_in_folds(protocol, std::span(folds).first(1));
+  EXPECT_EQ(fold1.identities.size(), 4281u - fold1_identities.size());
+  std::set<std::string> outside_view2;
+  for (const auto& id : d.identities) outside_view2.insert(id.name);
+  for (const auto& id : fold1.identities) {
+    EXPECT_EQ(fold1_identities.count(id.name), 0u) << id.name << " is in the held-out fold";
+    EXPECT_EQ(outside_view2.count(id.name), 0u) << id.name << " appears in no View 2 pair";
+  }
 }
 
 TEST(FileDataset, DropsMissingFilesWithAWarning) {

@@ -167,6 +167,42 @@ TEST(TransformPipeline, TestPhaseIsCentredAndUnjittered) {
   EXPECT_EQ(test.output_size(3, 3), std::make_pair(1, 1));
 }
 
+TEST(TransformPipeline, PrecropCutsTheCentralFrameFirstInBothPhases) {
+  // A 6x6 ramp; precrop 4x4 keeps rows/cols 1..4, the 2x2 resize then averages 2x2 blocks (area),
+  // and the training crop of the whole 2x2 leaves no room to move.
+  Image ramp(6, 6, 1);
+  for (int i = 0; i < 36; ++i) ramp.pixels[static_cast<size_t>(i)] = static_cast<uint8_t>(i);
+  proto::FaceTransformParameter p;
+  p.set_channels(1);
+  p.set_precrop_height(4);
+  p.set_precrop_width(4);
+  p.set_resize_height(2);
+  p.set_resize_width(2);
+  p.set_resize_method(proto::FaceTransformParameter::AREA);
+  p.set_crop_height(2);
+  p.set_crop_width(2);
+  const std::vector<float> expected = {(7 + 8 + 13 + 14) / 4.0f, (9 + 10 + 15 + 16) / 4.0f,
+                                       (19 + 20 + 25 + 26) / 4.0f, (21 + 22 + 27 + 28) / 4.0f};
+  for (const bool train : {false, true}) {
+    const TransformPipeline pipeline(p, train);
+    Rng rng(3);
+    std::vector<float> out(4);
+    pipeline.apply_chw(ramp, rng, out);
+    for (size_t i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(out[i], expected[i]) << "train " << train;
+  }
+  p.clear_resize_height();
+  p.clear_resize_width();
+  p.clear_crop_height();
+  p.clear_crop_width();
+  EXPECT_EQ(TransformPipeline(p, false).output_size(6, 6), std::make_pair(4, 4));
+  p.set_precrop_height(8);
+  p.set_precrop_width(8);
+  Rng rng(1);
+  EXPECT_THROW(TransformPipeline(p, false).apply(ramp, rng), Error);
+  p.clear_precrop_width();
+  EXPECT_THROW(TransformPipeline(p, false), Error);
+}
+
 TEST(TransformPipeline, WritesPlanarChannels) {
   proto::FaceTransformParameter p;  // RGB, no geometry, no normalisation
   const TransformPipeline pipeline(p, true);

@@ -212,6 +212,35 @@ TEST(EvalVerification, ScoresPairsFromALookupByImagePath) {
   EXPECT_DOUBLE_EQ(result.folds[0].accuracy, 0.5);
 }
 
+TEST(EvalVerification, PerFoldModelsScoreOnlyTheirOwnFold) {
+  std::istringstream text("2\t1\nA\t1\t2\nA\t1\tB\t1\nC\t1\t2\nC\t1\tD\t1\n");
+  const PairsProtocol protocol = parse_pairs(text, "pairs.txt");
+  // Model 0 knows fold 0's images, model 1 fold 1's; each places them differently.
+  EmbeddingTable first(1);
+  EmbeddingTable second(1);
+  const float zero = 0.0f;
+  const float one = 1.0f;
+  const float three = 3.0f;
+  first.add("A/A_0001.jpg", std::span(&zero, 1));
+  first.add("A/A_0002.jpg", std::span(&one, 1));
+  first.add("B/B_0001.jpg", std::span(&three, 1));
+  second.add("C/C_0001.jpg", std::span(&zero, 1));
+  second.add("C/C_0002.jpg", std::span(&zero, 1));
+  second.add("D/D_0001.jpg", std::span(&one, 1));
+  const std::vector<EmbeddingLookup> lookups = {first.lookup(), second.lookup()};
+  const std::vector<ScoredPair> scored = score_pairs_by_fold(protocol, lookups, Distance::kL2);
+  ASSERT_EQ(scored.size(), 4u);
+  EXPECT_DOUBLE_EQ(scored[0].distance, 1.0);
+  EXPECT_DOUBLE_EQ(scored[1].distance, 3.0);
+  EXPECT_DOUBLE_EQ(scored[2].distance, 0.0);
+  EXPECT_DOUBLE_EQ(scored[3].distance, 1.0);
+  EXPECT_EQ(scored[3].fold, 1);
+  // A fold's model does not answer for another fold's images, and the count must match.
+  const std::vector<EmbeddingLookup> swapped = {second.lookup(), first.lookup()};
+  EXPECT_THROW(score_pairs_by_fold(protocol, swapped, Distance::kL2), Error);
+  EXPECT_THROW(score_pairs_by_fold(protocol, std::span(lookups).first(1), Distance::kL2), Error);
+}
+
 TEST(EvalVerification, AnImageWithoutAnEmbeddingIsAnErrorNamingIt) {
   std::istringstream file("1\nA\t1\t2\nA\t1\tB\t3\n");
   const PairsProtocol protocol = parse_pairs(file, "pairs.txt");

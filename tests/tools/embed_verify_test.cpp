@@ -92,6 +92,34 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
   }
 }
 
+TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {
+  fs::copy_file(dir_ / "weights.h5", dir_ / "fold1.h5");
+  fs::copy_file(dir_ / "weights.h5", dir_ / "fold2.h5");
+  const std::string common = "verify --device cpu --json --pairs " + path("pairs.txt") +
+                             " --model " + path("model.prototxt") + " --images " + path("images");
+  const auto one_model = run_visage(common + " --weights " + path("weights.h5"));
+  ASSERT_EQ(one_model.exit_code, 0) << one_model.output;
+  const auto per_fold = run_visage(common + " --fold-weights " + path("fold{fold}.h5"));
+  ASSERT_EQ(per_fold.exit_code, 0) << per_fold.output;
+  EXPECT_NE(per_fold.output.find("fold 1/2: " + path("fold1.h5")), std::string::npos)
+      << per_fold.output;
+  EXPECT_NE(per_fold.output.find("fold 2/2: " + path("fold2.h5")), std::string::npos)
+      << per_fold.output;
+  // The same weights for every fold give the same report as one model.
+  const auto json_of = [](const std::string& output) { return output.substr(output.find('{')); };
+  EXPECT_EQ(json_of(per_fold.output), json_of(one_model.output));
+
+  fs::remove(dir_ / "fold2.h5");
+  const auto missing = run_visage(common + " --fold-weights " + path("fold{fold}.h5"));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.output.find("fold 2's weights " + path("fold2.h5") + " do not exist"),
+            std::string::npos)
+      << missing.output;
+  const auto no_marker = run_visage(common + " --fold-weights " + path("fold1.h5"));
+  EXPECT_EQ(no_marker.exit_code, 1);
+  EXPECT_NE(no_marker.output.find("must contain {fold}"), std::string::npos) << no_marker.output;
+}
+
 TEST_F(EmbedVerify, PairNamingAnImageWithoutEmbeddingIsAnError) {
   const auto embed =
       run_visage("embed --device cpu --model " + path("model.prototxt") + " --weights " +
