@@ -100,6 +100,26 @@ class Layers:
         self.text.append(f'layer {{\n  name: "{name}" type: "Concat"\n{lines}  top: "{name}"\n}}\n')
         return name
 
+    def batch_norm(self, name, bottom):
+        """BatchNorm + Scale (Caffe's pair) on `bottom`, into the new top `name`."""
+        self.text.append(
+            f'layer {{ name: "{bottom}_bn" type: "BatchNorm" bottom: "{bottom}" top: "{bottom}" }}\n'
+            f'layer {{\n  name: "{bottom}_scale" type: "Scale" bottom: "{bottom}" top: "{name}"\n'
+            "  scale_param { bias_term: true }\n}\n")
+        return name
+
+    def conv_bn(self, name, bottom, num, kernel, stride=1, pad=0):
+        """Convolution without bias, batch normalisation, ReLU: the top is `{name}_out`."""
+        shape = f"kernel_size: {kernel}" + (f" stride: {stride}" if stride != 1 else "")
+        shape += f" pad: {pad}" if pad else ""
+        self.text.append(
+            f'layer {{\n  name: "{name}" type: "Convolution" bottom: "{bottom}" top: "{name}"\n'
+            f"  convolution_param {{ num_output: {num} {shape} bias_term: false\n"
+            '    weight_filler { type: "msra" } }\n}\n')
+        top = self.batch_norm(f"{name}_out", name)
+        self.relu(top)
+        return top
+
     def l2_normalize(self, bottom):
         self.text.append(
             f'layer {{ name: "embedding" type: "L2Normalize" bottom: "{bottom}" top: "embedding" }}\n')
@@ -386,6 +406,127 @@ snapshot_prefix: "snapshots/{name}"  # relative to this file's folder
 """
 
 
+# ---- LFW: training under the "image-unrestricted, no outside data" protocol ---------------------
+
+LFW_SIZE = 64  # network input; the 150x150 face frame is resized to 72x72 and cropped to 64x64
+LFW_CLASSES = 1628  # View 2 identities with two or more images: every fold trains on fewer
+
+
+def lfw_nn2_body(net):
+    """NN2's layout shrunk to a 64x64 input: a 5x5 stem, two inception stages and global pooling,
+    with batch normalisation after the stem convolutions and each module."""
+    top = net.conv_bn("conv1", "data", 32, 5, 2, 2)
+    top = net.pool("pool1", top, "MAX")
+    top = net.conv_bn("conv2a", top, 32, 1)
+    top = net.conv_bn("conv2", top, 64, 3, 1, 1)
+    top = net.pool("pool2", top, "MAX")
+    top = net.inception("inception_3a", top, 32, 48, 64, 8, 16, "MAX", 16)
+    top = net.batch_norm("inception_3a_out", top)
+    top = net.inception("inception_3b", top, 48, 64, 96, 16, 32, "L2", 32)
+    top = net.batch_norm("inception_3b_out", top)
+    top = net.pool("pool3", top, "MAX")
+    top = net.inception("inception_4a", top, 64, 96, 128, 16, 32, "L2", 32)
+    top = net.batch_norm("inception_4a_out", top)
+    return embedding_head(net, top)
+
+
+def lfw_deepface_body(net, classify=True):
+    """DeepFace's sequence (C1-M2-C3-L4-L5-F7-F8) shrunk to a 64x64 input; L6 is left out, as
+    the 9x9 map after L5 is already small. F7, L2-normalised, is the face descriptor."""
+    top = net.conv_bn("C1", "data", 32, 5)
+    top = net.pool("M2", top, "MAX", 3, 2, 0, note="Caffe's ceil rounding: 60 -> 30")
+    top = net.conv_bn("C3", top, 16, 5)
+    top = net.local("L4", top, 16, 5, 2)
+    top = net.local("L5", top, 16, 3)
+    net.fc("F7", top, 512, MSRA, relu=True)
+    net.raw('layer { name: "F7_dropout" type: "Dropout" bottom: "F7" top: "F7" '
+            "dropout_param { dropout_ratio: 0.5 } }\n")
+    net.comment("The descriptor: F7 on the unit sphere (TEST phase only: training needs only F8).")
+    net.raw('layer {\n  name: "embedding" type: "L2Normalize" bottom: "F7" top: "embedding"\n'
+            "  include { phase: TEST }\n}\n")
+    if not classify:
+        return "embedding"
+    net.comment("F8: one output per training identity. The nine training folds have at most "
+                "1,481 identities")
+    net.comment(f"with two or more images; {LFW_CLASSES:,} covers every fold (unused outputs are "
+                "never a target).")
+    net.fc("F8", "F7", LFW_CLASSES, 'weight_filler { type: "gaussian" std: 0.01 } '
+           'bias_filler { type: "constant" value: 0 }')
+    return "embedding"
+
+
+
+def lfw_transform(mirror):
+    return ("face_transform_param { precrop_height: 150 precrop_width: 150\n"
+            "    resize_height: 72 resize_width: 72 resize_method: AREA crop_height: 64 "
+            "crop_width: 64\n    " + ("mirror: true " if mirror else "") +
+            "mean_value: 127.5 scale: 0.0078125 }")
+
+
+LFW_DATA = """\
+# Data: LFW's deep-funneled 250x250 images, data/lfw/images/<identity>/<identity>_NNNN.jpg
+# (scripts/lfw.sh links data/lfw to ../shared/data/lfw). The protocol is "image-unrestricted,
+# no outside data": fold k's model trains on the identities of the other nine View 2 folds only,
+# so the identities that appear in no pair stay out (pairs_identities_only) and exclude_folds
+# names the held-out fold, 0-based. This file holds out fold 1; scripts/lfw.sh writes a copy for
+# each fold with only that number changed.
+# Each image's central 150x150 frame holds the face; it is resized to 72x72, and a 64x64 crop
+# is taken (random and mirrored in TRAIN, central in TEST and in deploy.prototxt).
+layer {{
+  name: "data" type: "FaceData" top: "data" top: "label"
+  include {{ phase: TRAIN }}
+  face_data_param {{ source: "data/lfw/images" {sampling}
+    min_images_per_identity: 2
+    exclude_pairs_file: "data/lfw/protocol/pairs.txt" pairs_identities_only: true
+    exclude_folds: 0 }}
+  {transform}
+}}
+"""
+
+LFW_NN2_SAMPLING = "identities_per_batch: 16 images_per_identity: 4"
+LFW_DEEPFACE_SAMPLING = "identities_per_batch: 32 images_per_identity: 2"
+
+LFW_NN2_SOLVER = """\
+# Adam with a linear fall to 0 (poly, power 1): the quickstart's recipe, which gets the most out
+# of a short run. {iters} batches of 64 are about 8 passes over a fold's 8,100 training images.
+net: "train_val.prototxt"  # relative to this file's folder
+type: "Adam"
+base_lr: 0.002
+momentum: 0.9
+momentum2: 0.999
+lr_policy: "poly"
+power: 1
+weight_decay: 0.0005
+max_iter: {iters}
+display: 50
+random_seed: 1
+snapshot: {iters}
+snapshot_prefix: "snapshots/{name}"  # relative to this file's folder
+"""
+
+LFW_DEEPFACE_SOLVER = """\
+# DeepFace's rule, SGD with momentum 0.9 and a rate lowered by 10 twice (a multistep schedule),
+# at a rate batch normalisation allows. {iters} batches of 64 are about 8 passes over a fold's
+# 8,100 training images.
+net: "train_val.prototxt"  # relative to this file's folder
+type: "SGD"
+base_lr: 0.05
+momentum: 0.9
+lr_policy: "multistep"
+gamma: 0.1
+stepvalue: {step1}
+stepvalue: {step2}
+max_iter: {iters}
+weight_decay: 0.0005
+display: 50
+random_seed: 1
+snapshot: {iters}
+snapshot_prefix: "snapshots/{name}"  # relative to this file's folder
+"""
+
+LFW_ITERATIONS = 1000
+
+
 # ---- Assembly ------------------------------------------------------------------------------------
 
 
@@ -436,6 +577,53 @@ class Network:
                 folder / "train_val.prototxt": self.train_val(),
                 folder / "solver.prototxt": self.solver()}
 
+
+class LfwNetwork(Network):
+    """A network trained on LFW (configs/lfw/<style>/): FaceData over data/lfw, a 64x64 deploy
+    input that prepares images as the TEST phase does, and a short CPU-sized solver."""
+
+    def __init__(self, folder, name, title, header, body, kind, sampling, solver_template):
+        super().__init__(folder, name, title, header, body, (LFW_SIZE, LFW_SIZE), kind)
+        self.sampling = sampling
+        self.solver_template = solver_template
+
+    def deploy(self):
+        net = Layers()
+        self.body(net) if self.kind == "facenet" else self.body(net, classify=False)
+        return (self.header + GENERATED + f'name: "{self.name}"\n'
+                "# Input-fed, for `visage embed` and `visage verify`: images are prepared as the "
+                "TEST phase\n# prepares them (central frame, resize, central crop).\n"
+                'layer {\n  name: "data" type: "Input" top: "data"\n'
+                f"  input_param {{ shape {{ dim: 64 dim: 3 dim: {LFW_SIZE} dim: {LFW_SIZE} }} }}\n"
+                f"  {lfw_transform(mirror=False)}\n}}\n" + str(net))
+
+    def train_val(self):
+        data = LFW_DATA.format(sampling=self.sampling, transform=lfw_transform(mirror=True))
+        loss = (TRIPLET_LOSS if self.kind == "facenet" else
+                'layer { name: "loss" type: "SoftmaxWithLoss" bottom: "F8" bottom: "label" '
+                'top: "loss" }\n')
+        return self.header + GENERATED + f'name: "{self.name}"\n' + data + self.layers() + loss
+
+    def solver(self):
+        header = (f"# Trains {self.title} for LFW fold 1; scripts/lfw.sh {self.folder.split('/')[-1]} "
+                  "trains all ten\n# folds and writes the 10-fold report (docs/lfw.md).\n")
+        return header + GENERATED + self.solver_template.format(
+            name=self.name, iters=LFW_ITERATIONS, step1=LFW_ITERATIONS * 6 // 10,
+            step2=LFW_ITERATIONS * 85 // 100)
+
+
+LFW_NN2_HEADER = """\
+# An NN2-style network for LFW (FaceNet, Schroff et al., CVPR 2015): NN2's inception layout shrunk
+# to a 64x64 input so that ten per-fold trainings fit on two CPU cores, with batch normalisation
+# (not in NN2) for a short run. Triplet loss with semi-hard mining, 128-d L2-normalised embedding.
+"""
+
+LFW_DEEPFACE_HEADER = """\
+# A DeepFace-style network for LFW (Taigman et al., CVPR 2014): DeepFace's convolution, max-pool,
+# convolution, locally connected layers and F7 shrunk to a 64x64 input so that ten per-fold
+# trainings fit on two CPU cores, with batch normalisation (not in DeepFace) on C1 and C3. Trained
+# as a softmax classifier over the training identities; the L2-normalised F7 is the descriptor.
+"""
 
 DEEPFACE_HEADER = """\
 # DeepFace (Taigman et al., CVPR 2014, Figure 2): 152x152x3 aligned faces ->
@@ -539,6 +727,14 @@ NETWORKS = [
             "facenet", resize=182),
     Network("facenet_nns2", "facenet_nns2", "FaceNet NNS2", NNS2_HEADER, nns2_body, (140, 116),
             "facenet", resize=154),
+]
+
+NETWORKS += [
+    LfwNetwork("lfw/nn2", "lfw_nn2", "the NN2-style LFW network", LFW_NN2_HEADER, lfw_nn2_body,
+               "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER),
+    LfwNetwork("lfw/deepface", "lfw_deepface", "the DeepFace-style LFW network",
+               LFW_DEEPFACE_HEADER, lfw_deepface_body, "deepface", LFW_DEEPFACE_SAMPLING,
+               LFW_DEEPFACE_SOLVER),
 ]
 
 

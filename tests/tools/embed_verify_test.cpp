@@ -95,6 +95,8 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
 TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {
   fs::copy_file(dir_ / "weights.h5", dir_ / "fold1.h5");
   fs::copy_file(dir_ / "weights.h5", dir_ / "fold2.h5");
+  fs::create_directories(dir_ / "run2");
+  fs::copy_file(dir_ / "weights.h5", dir_ / "run2" / "fold2.h5");
   const std::string common = "verify --device cpu --json --pairs " + path("pairs.txt") +
                              " --model " + path("model.prototxt") + " --images " + path("images");
   const auto one_model = run_visage(common + " --weights " + path("weights.h5"));
@@ -108,6 +110,13 @@ TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {
   // The same weights for every fold give the same report as one model.
   const auto json_of = [](const std::string& output) { return output.substr(output.find('{')); };
   EXPECT_EQ(json_of(per_fold.output), json_of(one_model.output));
+  // Every {fold} in the pattern is the fold number.
+  fs::create_directories(dir_ / "run1");
+  fs::copy_file(dir_ / "weights.h5", dir_ / "run1" / "fold1.h5");
+  const auto nested = run_visage(common + " --fold-weights " + path("run{fold}/fold{fold}.h5"));
+  ASSERT_EQ(nested.exit_code, 0) << nested.output;
+  EXPECT_NE(nested.output.find("fold 2/2: " + path("run2/fold2.h5")), std::string::npos)
+      << nested.output;
 
   fs::remove(dir_ / "fold2.h5");
   const auto missing = run_visage(common + " --fold-weights " + path("fold{fold}.h5"));
