@@ -12,8 +12,8 @@ int run_embed(Args args) {
                   "Computes the embedding of every image with a trained network and stores them "
                   "with the image paths in an HDF5 file for `visage verify`. Images are prepared "
                   "as the model's input layer's face_transform_param says for the TEST phase "
-                  "(precrop, resize, centre crop, normalisation), else resized to the input size and "
-                  "scaled to [0, 1].");
+                  "(precrop, resize, centre crop, normalisation), else resized to the input "
+                  "size and scaled to [0, 1].");
   add_embedding_options(options);
   options.value("out", "E.h5", "where to write the embeddings")
       .value("pairs", "FILE", "embed only the images this pairs file names");

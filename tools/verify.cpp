@@ -37,16 +37,16 @@ std::vector<std::string> fold_weight_files(const std::string& pattern, int num_f
   const std::string marker = "{fold}";
   VISAGE_CHECK(pattern.find(marker) != std::string::npos, "--fold-weights ", pattern,
                ": the pattern must contain {fold}, e.g. runs/fold{fold}/weights.h5");
-  VISAGE_CHECK(num_folds >= 2, "--fold-weights needs a pairs file with folds (View 2), not one "
-                               "with ", num_folds);
+  VISAGE_CHECK(num_folds >= 2,
+               "--fold-weights needs a pairs file with folds (View 2), not one with ", num_folds);
   std::vector<std::string> files;
   for (int fold = 1; fold <= num_folds; ++fold) {
     std::string file = pattern;
     for (size_t at = file.find(marker); at != std::string::npos; at = file.find(marker, at)) {
       file.replace(at, marker.size(), std::to_string(fold));
     }
-    VISAGE_CHECK(std::filesystem::exists(file), "--fold-weights: fold ", fold, "'s weights ",
-                 file, " do not exist");
+    VISAGE_CHECK(std::filesystem::exists(file), "--fold-weights: fold ", fold, "'s weights ", file,
+                 " do not exist");
     files.push_back(std::move(file));
   }
   return files;
