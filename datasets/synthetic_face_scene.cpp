@@ -106,7 +106,11 @@ class HeadPose {
 class FacePainter {
  public:
   FacePainter(const IdentityParams& id, const NuisanceParams& n, Raster& raster)
-      : id_(id), n_(n), raster_(raster), pose_(id, n) {}
+      : id_(id),
+        n_(n),
+        raster_(raster),
+        pose_(id, n),
+        light_in_head_(Affine::rotation(-n.roll).apply_linear({n.light_x, n.light_y})) {}
 
   void paint() {
     background();
@@ -141,7 +145,7 @@ class FacePainter {
     const float u = q.x / id_.head_rx, v = q.y / id_.head_ry;
     const float nz = std::max(0.3f, std::sqrt(std::max(0.0f, 1 - u * u - v * v)));
     const float norm = std::sqrt(u * u + v * v + nz * nz);
-    const Vec2 light = Affine::rotation(-n_.roll).apply_linear({n_.light_x, n_.light_y});
+    const Vec2 light = light_in_head_;
     const float lambert = std::max(0.0f, (u * light.x + v * light.y + nz * n_.light_z) / norm);
     return (n_.ambient + n_.diffuse * lambert) * n_.light_colour;
   }
@@ -466,6 +470,7 @@ class FacePainter {
   const NuisanceParams& n_;
   Raster& raster_;
   HeadPose pose_;
+  Vec2 light_in_head_;  // the light's direction turned into the head's rolled frame, once
 };
 
 }  // namespace
