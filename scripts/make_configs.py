@@ -589,7 +589,10 @@ class LfwNetwork(Network):
 
     def deploy(self):
         net = Layers()
-        self.body(net) if self.kind == "facenet" else self.body(net, classify=False)
+        if self.kind == "deepface":
+            self.body(net, classify=False)  # F8 is training-only
+        else:
+            self.body(net)
         return (self.header + GENERATED + f'name: "{self.name}"\n'
                 "# Input-fed, for `visage embed` and `visage verify`: images are prepared as the "
                 "TEST phase\n# prepares them (central frame, resize, central crop).\n"
