@@ -78,12 +78,12 @@ int main(int argc, char** argv) {
   layer.setup(ctx, bottom, top);
 
   std::vector<float> dist(kBatch * kBatch);
-  std::vector<float> norms(kBatch);
+  std::vector<float> squared_norms(kBatch);
   std::vector<float> coefficients(kBatch * kBatch);
   std::vector<triplet::Triplet> mined;
   const Timing gemm = ms_per_call(repeats, [&] {
     triplet::pairwise_distances(embeddings.data(), kBatch, kDim,
-                                proto::TripletLossParameter::SQUARED_L2, dist, norms);
+                                proto::TripletLossParameter::SQUARED_L2, dist, squared_norms);
   });
   const Timing mining_time = ms_per_call(repeats, [&] {
     mined.clear();

@@ -14,63 +14,13 @@ namespace {
 
 using proto::TripletLossParameter;
 
-constexpr float kTinyNorm = 1e-12f;
+using triplet::closer;
+using triplet::farther;
+using triplet::Pick;
+using WarpSums = triplet::Sums<float>;
+
 constexpr int kWarp = 32;
 constexpr int kWarpsPerBlock = 8;
-
-// Per-anchor partial tally, summed over anchors by finalize.
-enum Partial : int {
-  kPairs,
-  kConsidered,
-  kActive,
-  kSemiHard,
-  kHard,
-  kEasy,
-  kSumPositive,
-  kSumNegative,
-  kLoss,
-  kNumPartials
-};
-static_assert(kNumPartials == triplet::kNumStats + 2, "partials_ is shaped in reshape()");
-
-struct WarpTally {
-  float values[kNumPartials] = {};
-
-  __device__ void add(float positive, float negative, float margin) {
-    values[kConsidered] += 1;
-    values[kSumPositive] += positive;
-    values[kSumNegative] += negative;
-    const float hinge = positive - negative + margin;
-    if (hinge > 0) {
-      values[kActive] += 1;
-      values[kLoss] += hinge;
-    }
-    if (negative <= positive) {
-      values[kHard] += 1;
-    } else if (negative < positive + margin) {
-      values[kSemiHard] += 1;
-    } else {
-      values[kEasy] += 1;
-    }
-  }
-};
-
-__device__ float inverse_norm(float norm) { return 1.0f / fmaxf(norm, kTinyNorm); }
-
-// A candidate distance and its index; `better` decides, ties going to the lower index.
-struct Pick {
-  float value;
-  int index;
-};
-
-__device__ bool closer(Pick a, Pick b) {
-  return b.index < 0 ||
-         (a.index >= 0 && (a.value < b.value || (a.value == b.value && a.index < b.index)));
-}
-__device__ bool farther(Pick a, Pick b) {
-  return b.index < 0 ||
-         (a.index >= 0 && (a.value > b.value || (a.value == b.value && a.index < b.index)));
-}
 
 template <typename Better>
 __device__ Pick warp_best(Pick p, Better better) {
@@ -82,47 +32,37 @@ __device__ Pick warp_best(Pick p, Better better) {
   return Pick{__shfl_sync(0xffffffffu, p.value, 0), __shfl_sync(0xffffffffu, p.index, 0)};
 }
 
-__global__ void norms_from_gram(int64_t n, const float* gram, float* norms) {
-  VISAGE_KERNEL_LOOP(i, n) { norms[i] = sqrtf(fmaxf(gram[i * n + i], 0.0f)); }
+__global__ void squared_norms_from_gram(int64_t n, const float* gram, float* squared_norms) {
+  VISAGE_KERNEL_LOOP(i, n) { squared_norms[i] = gram[i * n + i]; }
 }
 
-// Gram matrix to distances, in place; the diagonal was saved as norms first.
-__global__ void gram_to_distances(int64_t n, TripletLossParameter::Distance distance,
-                                  const float* norms, float* dist) {
+// Gram matrix to distances, in place; its diagonal was saved first.
+__global__ void gram_to_distances(int64_t n, triplet::Distance distance, const float* squared_norms,
+                                  float* dist) {
   VISAGE_KERNEL_LOOP(k, n * n) {
-    const int64_t i = k / n;
-    const int64_t j = k % n;
-    const float g = dist[k];
-    const float squared = fmaxf(norms[i] * norms[i] + norms[j] * norms[j] - 2.0f * g, 0.0f);
-    if (distance == TripletLossParameter::SQUARED_L2) {
-      dist[k] = squared;
-    } else if (distance == TripletLossParameter::L2) {
-      dist[k] = sqrtf(squared);
-    } else {
-      dist[k] = fmaxf(1.0f - g * inverse_norm(norms[i]) * inverse_norm(norms[j]), 0.0f);
-    }
+    dist[k] =
+        triplet::distance_from_gram(distance, dist[k], squared_norms[k / n], squared_norms[k % n]);
   }
 }
 
 // Counts a triplet into the tally and, when its hinge is positive, into the anchor's row of C.
-__device__ void use(WarpTally& tally, float* row, int p, int m, float positive, float negative,
+__device__ void use(WarpSums& tally, float* row, int p, int m, float positive, float negative,
                     float margin) {
-  tally.add(positive, negative, margin);
-  if (positive - negative + margin > 0) {
+  if (tally.add_triplet(positive, negative, margin)) {
     atomicAdd(&row[p], 1.0f);  // small integers: exact, so the order does not matter
     atomicAdd(&row[m], -1.0f);
   }
 }
 
 // Sums the warps' tallies in warp order (deterministic) into the anchor's partials.
-__device__ void write_partials(const WarpTally& tally, float* partials) {
-  __shared__ float per_warp[kWarpsPerBlock][kNumPartials];
+__device__ void write_partials(const WarpSums& tally, float* partials) {
+  __shared__ float per_warp[kWarpsPerBlock][triplet::kNumSums];
   const int warp = threadIdx.x / kWarp;
   if (threadIdx.x % kWarp == 0) {
-    for (int v = 0; v < kNumPartials; ++v) per_warp[warp][v] = tally.values[v];
+    for (int v = 0; v < triplet::kNumSums; ++v) per_warp[warp][v] = tally[v];
   }
   __syncthreads();
-  if (threadIdx.x < kNumPartials) {
+  if (threadIdx.x < triplet::kNumSums) {
     float sum = 0;
     for (int w = 0; w < kWarpsPerBlock; ++w) sum += per_warp[w][threadIdx.x];
     partials[threadIdx.x] = sum;
@@ -138,10 +78,10 @@ __global__ void mine_semi_hard(int n, const float* dist, const float* labels, fl
   const float* d = dist + static_cast<int64_t>(a) * n;
   float* row = coefficients + static_cast<int64_t>(a) * n;
   const float label = labels[a];
-  WarpTally tally;
+  WarpSums tally;
   for (int p = threadIdx.x / kWarp; p < n; p += kWarpsPerBlock) {
     if (p == a || labels[p] != label) continue;
-    tally.values[kPairs] += 1;
+    tally[triplet::kSumPairs] += 1;
     const float positive = d[p];
     Pick outside{0, -1};
     Pick farthest{0, -1};
@@ -157,7 +97,7 @@ __global__ void mine_semi_hard(int n, const float* dist, const float* labels, fl
     if (lane == 0 && chosen.index >= 0)
       use(tally, row, p, chosen.index, positive, chosen.value, margin);
   }
-  write_partials(tally, partials + static_cast<int64_t>(a) * kNumPartials);
+  write_partials(tally, partials + static_cast<int64_t>(a) * triplet::kNumSums);
 }
 
 // One block per anchor; warp 0 finds the farthest positive and the closest negative.
@@ -166,7 +106,7 @@ __global__ void mine_hard(int n, const float* dist, const float* labels, float m
   const int a = blockIdx.x;
   const float* d = dist + static_cast<int64_t>(a) * n;
   const float label = labels[a];
-  WarpTally tally;
+  WarpSums tally;
   if (threadIdx.x < kWarp) {
     Pick positive{0, -1};
     Pick negative{0, -1};
@@ -187,14 +127,14 @@ __global__ void mine_hard(int n, const float* dist, const float* labels, float m
     positive = warp_best(positive, farther);
     negative = warp_best(negative, closer);
     if (threadIdx.x == 0) {
-      tally.values[kPairs] = pairs;
+      tally[triplet::kSumPairs] = pairs;
       if (positive.index >= 0 && negative.index >= 0) {
         use(tally, coefficients + static_cast<int64_t>(a) * n, positive.index, negative.index,
             positive.value, negative.value, margin);
       }
     }
   }
-  write_partials(tally, partials + static_cast<int64_t>(a) * kNumPartials);
+  write_partials(tally, partials + static_cast<int64_t>(a) * triplet::kNumSums);
 }
 
 // One block per anchor, one warp per anchor-positive pair, lanes over the negatives.
@@ -205,21 +145,21 @@ __global__ void mine_all(int n, const float* dist, const float* labels, float ma
   const float* d = dist + static_cast<int64_t>(a) * n;
   float* row = coefficients + static_cast<int64_t>(a) * n;
   const float label = labels[a];
-  WarpTally tally;
+  WarpSums tally;
   for (int p = threadIdx.x / kWarp; p < n; p += kWarpsPerBlock) {
     if (p == a || labels[p] != label) continue;
-    if (lane == 0) tally.values[kPairs] += 1;
+    if (lane == 0) tally[triplet::kSumPairs] += 1;
     for (int j = lane; j < n; j += kWarp) {
       if (labels[j] != label) use(tally, row, p, j, d[p], d[j], margin);
     }
   }
   // Lanes hold their own tallies here; fold them into lane 0 in lane order.
-  for (int v = 0; v < kNumPartials; ++v) {
+  for (int v = 0; v < triplet::kNumSums; ++v) {
     for (int offset = kWarp / 2; offset > 0; offset /= 2) {
-      tally.values[v] += __shfl_down_sync(0xffffffffu, tally.values[v], offset);
+      tally[v] += __shfl_down_sync(0xffffffffu, tally[v], offset);
     }
   }
-  write_partials(tally, partials + static_cast<int64_t>(a) * kNumPartials);
+  write_partials(tally, partials + static_cast<int64_t>(a) * triplet::kNumSums);
 }
 
 // Sums a block's per-thread values in a fixed tree order; the result is valid in thread 0.
@@ -238,55 +178,38 @@ __device__ void block_sum(double (&values)[kValues]) {
 }
 
 // One block: sums the anchors' partials into the loss, the statistics and the normaliser.
-__global__ void finalize(int n, const float* partials, bool average_over_active, float* loss,
+__global__ void finalize(int n, const float* partials, triplet::Mining mining, float* loss,
                          float* stats, float* normalizer) {
-  double sums[kNumPartials] = {};
+  triplet::Sums<double> sums;
   for (int a = threadIdx.x; a < n; a += blockDim.x) {
-    for (int v = 0; v < kNumPartials; ++v)
-      sums[v] += partials[static_cast<int64_t>(a) * kNumPartials + v];
+    for (int v = 0; v < triplet::kNumSums; ++v)
+      sums[v] += partials[static_cast<int64_t>(a) * triplet::kNumSums + v];
   }
-  block_sum(sums);
+  block_sum(sums.values);
   if (threadIdx.x != 0) return;
-  const double divisor = fmax(1.0, average_over_active ? sums[kActive] : sums[kConsidered]);
-  *normalizer = static_cast<float>(divisor);
-  *loss = static_cast<float>(sums[kLoss] / divisor);
+  const triplet::Summary summary = triplet::summarize(sums, mining);
+  *normalizer = summary.normalizer;
+  *loss = summary.loss;
   if (stats == nullptr) return;
-  const double per = 1.0 / fmax(1.0, sums[kConsidered]);
-  stats[triplet::kPairs] = static_cast<float>(sums[kPairs]);
-  stats[triplet::kActive] = static_cast<float>(sums[kActive]);
-  stats[triplet::kSemiHard] = static_cast<float>(sums[kSemiHard] * per);
-  stats[triplet::kHard] = static_cast<float>(sums[kHard] * per);
-  stats[triplet::kEasy] = static_cast<float>(sums[kEasy] * per);
-  stats[triplet::kMeanPositive] = static_cast<float>(sums[kSumPositive] * per);
-  stats[triplet::kMeanNegative] = static_cast<float>(sums[kSumNegative] * per);
+  for (int s = 0; s < triplet::kNumStats; ++s) stats[s] = summary.stats[s];
 }
 
 // One block per row k: weights M_kj and diagonal r_k of losses/triplet_mining.cpp's
 // embedding_gradient, times loss weight / normaliser.
-__global__ void gradient_weights(int n, TripletLossParameter::Distance distance, const float* dist,
-                                 const float* norms, const float* coefficients,
+__global__ void gradient_weights(int n, triplet::Distance distance, const float* dist,
+                                 const float* squared_norms, const float* coefficients,
                                  const float* loss_weight, const float* normalizer, float* weights,
                                  float* diagonal) {
   const int k = blockIdx.x;
   const float scale = *loss_weight / *normalizer;
-  const float inv_k = inverse_norm(norms[k]);
   double r[1] = {0};
   for (int j = threadIdx.x; j < n; j += blockDim.x) {
     const int64_t kj = static_cast<int64_t>(k) * n + j;
     const float s = coefficients[kj] + coefficients[static_cast<int64_t>(j) * n + k];
-    const float d = dist[kj];
-    float m = 0;
-    if (distance == TripletLossParameter::SQUARED_L2) {
-      m = 2.0f * s;
-      r[0] += m;
-    } else if (distance == TripletLossParameter::L2) {
-      m = d > 0 ? s / d : 0.0f;
-      r[0] += m;
-    } else {
-      m = s * inv_k * inverse_norm(norms[j]);
-      r[0] += s * (1.0f - d) * inv_k * inv_k;
-    }
-    weights[kj] = scale * m;
+    const triplet::GradientTerm term =
+        triplet::gradient_term(distance, s, dist[kj], squared_norms[k], squared_norms[j]);
+    weights[kj] = scale * term.weight;
+    r[0] += term.diagonal;
   }
   block_sum(r);
   if (threadIdx.x == 0) diagonal[k] = scale * static_cast<float>(r[0]);
@@ -302,17 +225,18 @@ __global__ void add_diagonal_term(int64_t n, int64_t dim, const float* diagonal,
 void TripletLossLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors top) {
   const float* x = bottom[0]->gpu_data(ctx);
   float* dist = dist_.mutable_gpu_data(ctx);
-  float* norms = norms_.mutable_gpu_data(ctx);
+  float* squared_norms = squared_norms_.mutable_gpu_data(ctx);
   gpu::gemm(ctx, gpu::Trans::no, gpu::Trans::yes, num_, num_, dim_, 1.0f, x, x, 0.0f, dist);
   const cudaStream_t stream = gpu::stream(ctx);
-  norms_from_gram<<<gpu::blocks_for(num_), gpu::kThreadsPerBlock, 0, stream>>>(num_, dist, norms);
+  squared_norms_from_gram<<<gpu::blocks_for(num_), gpu::kThreadsPerBlock, 0, stream>>>(
+      num_, dist, squared_norms);
   VISAGE_CUDA_CHECK_LAUNCH();
   gram_to_distances<<<gpu::blocks_for(num_ * num_), gpu::kThreadsPerBlock, 0, stream>>>(
-      num_, distance_, norms, dist);
+      num_, distance_, squared_norms, dist);
   VISAGE_CUDA_CHECK_LAUNCH();
 
   coefficients_.zero_data(ctx);
-  const auto n = static_cast<int>(num_);
+  const int n = gpu::checked_int(num_, "TripletLoss batch size");
   const float* labels = bottom[1]->gpu_data(ctx);
   float* coefficients = coefficients_.mutable_gpu_data(ctx);
   float* partials = partials_.mutable_gpu_data(ctx);
@@ -330,7 +254,7 @@ void TripletLossLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors top) {
   }
   VISAGE_CUDA_CHECK_LAUNCH();
   finalize<<<1, gpu::kThreadsPerBlock, 0, stream>>>(
-      n, partials, mining_ == TripletLossParameter::ALL, top[0]->mutable_gpu_data(ctx),
+      n, partials, mining_, top[0]->mutable_gpu_data(ctx),
       top.size() > 1 ? top[1]->mutable_gpu_data(ctx) : nullptr,
       gpu_normalizer_.mutable_gpu_data(ctx));
   VISAGE_CUDA_CHECK_LAUNCH();
@@ -340,12 +264,12 @@ void TripletLossLayer::backward_gpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
   VISAGE_LAYER_CHECK(!propagate_down[1], "cannot back-propagate to the labels");
   if (!propagate_down[0]) return;
-  const auto n = static_cast<int>(num_);
+  const int n = gpu::checked_int(num_, "TripletLoss batch size");
   const cudaStream_t stream = gpu::stream(ctx);
   float* weights = weights_.mutable_gpu_data(ctx);
   float* diagonal = diagonal_.mutable_gpu_data(ctx);
   gradient_weights<<<n, gpu::kThreadsPerBlock, 0, stream>>>(
-      n, distance_, dist_.gpu_data(ctx), norms_.gpu_data(ctx), coefficients_.gpu_data(ctx),
+      n, distance_, dist_.gpu_data(ctx), squared_norms_.gpu_data(ctx), coefficients_.gpu_data(ctx),
       top[0]->gpu_diff(ctx), gpu_normalizer_.gpu_data(ctx), weights, diagonal);
   VISAGE_CUDA_CHECK_LAUNCH();
   const float* x = bottom[0]->gpu_data(ctx);

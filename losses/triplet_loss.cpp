@@ -28,11 +28,11 @@ void TripletLossLayer::reshape(Tensors bottom, Tensors top) {
                      " do not fit embeddings of shape ", embeddings.shape_string(), ": expected ",
                      num_, " labels (one per embedding)");
   dist_.reshape({num_, num_});
-  norms_.reshape({num_});
+  squared_norms_.reshape({num_});
   coefficients_.reshape({num_, num_});
   weights_.reshape({num_, num_});
   diagonal_.reshape({num_});
-  partials_.reshape({num_, triplet::kNumStats + 2});
+  partials_.reshape({num_, triplet::kNumSums});
   gpu_normalizer_.reshape({1});
   top[0]->reshape({});
   if (top.size() > 1) top[1]->reshape({triplet::kNumStats});
@@ -40,13 +40,15 @@ void TripletLossLayer::reshape(Tensors bottom, Tensors top) {
 
 void TripletLossLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   triplet::pairwise_distances(bottom[0]->data(), num_, dim_, distance_, dist_.mutable_data(),
-                              norms_.mutable_data());
+                              squared_norms_.mutable_data());
   mined_.clear();
-  const triplet::Tally tally = triplet::mine(dist_.data(), bottom[1]->data(), num_, margin_,
-                                             mining_, coefficients_.mutable_data(), mined_);
-  normalizer_ = static_cast<float>(tally.normalizer(mining_));
-  top[0]->mutable_data()[0] = static_cast<float>(tally.loss / tally.normalizer(mining_));
-  if (top.size() > 1) std::ranges::copy(tally.stats(), top[1]->mutable_data().begin());
+  const triplet::Summary summary =
+      triplet::summarize(triplet::mine(dist_.data(), bottom[1]->data(), num_, margin_, mining_,
+                                       coefficients_.mutable_data(), mined_),
+                         mining_);
+  normalizer_ = summary.normalizer;
+  top[0]->mutable_data()[0] = summary.loss;
+  if (top.size() > 1) std::ranges::copy(summary.stats, top[1]->mutable_data().begin());
 }
 
 void TripletLossLayer::backward_cpu(Context& ctx, Tensors top,
@@ -54,9 +56,9 @@ void TripletLossLayer::backward_cpu(Context& ctx, Tensors top,
   VISAGE_LAYER_CHECK(!propagate_down[1], "cannot back-propagate to the labels");
   if (!propagate_down[0]) return;
   const float scale = top[0]->diff()[0] / normalizer_;
-  triplet::embedding_gradient(bottom[0]->data(), num_, dim_, distance_, dist_.data(), norms_.data(),
-                              coefficients_.data(), scale, weights_.mutable_data(),
-                              bottom[0]->mutable_diff());
+  triplet::embedding_gradient(bottom[0]->data(), num_, dim_, distance_, dist_.data(),
+                              squared_norms_.data(), coefficients_.data(), scale,
+                              weights_.mutable_data(), bottom[0]->mutable_diff());
 }
 
 }  // namespace visage

@@ -58,11 +58,11 @@ class TripletLossLayer : public Layer {
   triplet::Distance distance_ = proto::TripletLossParameter::SQUARED_L2;
   int64_t num_ = 0;
   int64_t dim_ = 0;
-  Tensor dist_;          // N x N pairwise distances
-  Tensor norms_;         // N embedding norms
-  Tensor coefficients_;  // N x N, see losses/triplet_mining.hpp
-  Tensor weights_;       // N x N backward scratch
-  Tensor diagonal_;      // N backward scratch (GPU)
+  Tensor dist_;           // N x N pairwise distances
+  Tensor squared_norms_;  // N: the Gram matrix's diagonal
+  Tensor coefficients_;   // N x N, see losses/triplet_mining.hpp
+  Tensor weights_;        // N x N backward scratch
+  Tensor diagonal_;       // N backward scratch (GPU)
   std::vector<triplet::Triplet> mined_;
   float normalizer_ = 1.0f;  // of the last CPU forward
   // GPU: per-anchor partial tallies and the normaliser, kept on the device so that neither pass

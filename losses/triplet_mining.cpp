@@ -10,20 +10,15 @@
 namespace visage::triplet {
 namespace {
 
-// Below this norm an embedding has no direction; cosine terms treat it as having norm kTinyNorm.
-constexpr float kTinyNorm = 1e-12f;
-
 int label_at(std::span<const float> labels, int64_t i) { return static_cast<int>(labels[i]); }
 
 // A distance to the anchor and the index of the other embedding, ordered by distance then index so
-// that minima go to the lowest index among equal distances (the GPU kernels break ties the same
-// way).
+// that minima go to the lowest index among equal distances, as closer() does on the GPU.
 using Candidate = std::pair<float, int>;
 
 void use(Tally& tally, std::span<float> coefficients, int64_t n, Triplet t, float positive,
          float negative, float margin) {
-  tally.add(positive, negative, margin);
-  if (positive - negative + margin > 0) {
+  if (tally.add_triplet(positive, negative, margin)) {
     coefficients[t.anchor * n + t.positive] += 1.0f;
     coefficients[t.anchor * n + t.negative] -= 1.0f;
   }
@@ -49,29 +44,31 @@ void mine_semi_hard(std::span<const float> dist, std::span<const float> labels, 
     for (int j = 0; j < n; ++j) {
       if (j != a && label_at(labels, j) == label) positives.emplace_back(row[j], j);
     }
-    tally.pairs += static_cast<double>(positives.size());
+    tally[kSumPairs] += static_cast<double>(positives.size());
     if (positives.empty()) continue;
     std::ranges::sort(positives);
     closest_farther.assign(positives.size(), kNone);
-    Candidate farthest = kNone;
+    Pick farthest;
     for (int j = 0; j < n; ++j) {
       if (label_at(labels, j) == label) continue;
-      const Candidate c{row[j], j};
-      if (farthest == kNone || c.first > farthest.first) farthest = c;
-      const auto closer = std::ranges::lower_bound(positives, c.first, {}, &Candidate::first);
-      if (closer == positives.begin()) continue;
-      Candidate& slot = closest_farther[closer - positives.begin() - 1];
-      slot = std::min(slot, c);
+      const float v = row[j];
+      if (farther({v, j}, farthest)) farthest = {v, j};
+      const auto not_closer = std::ranges::lower_bound(positives, v, {}, &Candidate::first);
+      if (not_closer == positives.begin()) continue;
+      Candidate& slot = closest_farther[not_closer - positives.begin() - 1];
+      slot = std::min(slot, Candidate{v, j});
     }
-    if (farthest == kNone) continue;
+    if (farthest.index < 0) continue;
     for (std::size_t i = positives.size() - 1; i-- > 0;) {
       closest_farther[i] = std::min(closest_farther[i], closest_farther[i + 1]);
     }
     for (std::size_t i = 0; i < positives.size(); ++i) {
-      const Candidate& chosen = closest_farther[i] == kNone ? farthest : closest_farther[i];
-      const Triplet t{a, positives[i].second, chosen.second};
+      const Pick chosen = closest_farther[i] == kNone
+                              ? farthest
+                              : Pick{closest_farther[i].first, closest_farther[i].second};
+      const Triplet t{a, positives[i].second, chosen.index};
       mined.push_back(t);
-      use(tally, coefficients, n, t, positives[i].first, chosen.first, margin);
+      use(tally, coefficients, n, t, positives[i].first, chosen.value, margin);
     }
   }
 }
@@ -80,21 +77,22 @@ void mine_hard(std::span<const float> dist, std::span<const float> labels, int64
                std::span<float> coefficients, std::vector<Triplet>& mined, Tally& tally) {
   for (int a = 0; a < n; ++a) {
     const auto row = dist.subspan(a * n, n);
-    int positive = -1;
-    int negative = -1;
+    Pick positive;
+    Pick negative;
     for (int j = 0; j < n; ++j) {
       if (j == a) continue;
+      const Pick c{row[j], j};
       if (label_at(labels, j) == label_at(labels, a)) {
-        tally.pairs += 1;
-        if (positive < 0 || row[j] > row[positive]) positive = j;
-      } else if (negative < 0 || row[j] < row[negative]) {
-        negative = j;
+        tally[kSumPairs] += 1;
+        if (farther(c, positive)) positive = c;
+      } else if (closer(c, negative)) {
+        negative = c;
       }
     }
-    if (positive < 0 || negative < 0) continue;
-    const Triplet t{a, positive, negative};
+    if (positive.index < 0 || negative.index < 0) continue;
+    const Triplet t{a, positive.index, negative.index};
     mined.push_back(t);
-    use(tally, coefficients, n, t, row[positive], row[negative], margin);
+    use(tally, coefficients, n, t, positive.value, negative.value, margin);
   }
 }
 
@@ -104,7 +102,7 @@ void mine_all(std::span<const float> dist, std::span<const float> labels, int64_
     const auto row = dist.subspan(a * n, n);
     for (int p = 0; p < n; ++p) {
       if (p == a || label_at(labels, p) != label_at(labels, a)) continue;
-      tally.pairs += 1;
+      tally[kSumPairs] += 1;
       for (int j = 0; j < n; ++j) {
         if (label_at(labels, j) == label_at(labels, a)) continue;
         use(tally, coefficients, n, {a, p, j}, row[p], row[j], margin);
@@ -113,72 +111,21 @@ void mine_all(std::span<const float> dist, std::span<const float> labels, int64_
   }
 }
 
-float inverse_norm(float norm) { return 1.0f / std::max(norm, kTinyNorm); }
-
 }  // namespace
-
-void Tally::add(float positive, float negative, float margin) {
-  considered += 1;
-  sum_positive += positive;
-  sum_negative += negative;
-  const float hinge = positive - negative + margin;
-  if (hinge > 0) {
-    active += 1;
-    loss += hinge;
-  }
-  if (negative <= positive) {
-    hard += 1;
-  } else if (negative < positive + margin) {
-    semi_hard += 1;
-  } else {
-    easy += 1;
-  }
-}
-
-double Tally::normalizer(Mining mining) const {
-  return std::max(1.0, mining == proto::TripletLossParameter::ALL ? active : considered);
-}
 
 std::vector<std::string> stat_names() {
   return {"pairs", "active", "semi_hard", "hard", "easy", "d_ap", "d_an"};
 }
 
-std::array<float, kNumStats> Tally::stats() const {
-  const double per = 1.0 / std::max(1.0, considered);
-  std::array<float, kNumStats> out{};
-  out[kPairs] = static_cast<float>(pairs);
-  out[kActive] = static_cast<float>(active);
-  out[kSemiHard] = static_cast<float>(semi_hard * per);
-  out[kHard] = static_cast<float>(hard * per);
-  out[kEasy] = static_cast<float>(easy * per);
-  out[kMeanPositive] = static_cast<float>(sum_positive * per);
-  out[kMeanNegative] = static_cast<float>(sum_negative * per);
-  return out;
-}
-
 void pairwise_distances(std::span<const float> x, int64_t n, int64_t dim, Distance distance,
-                        std::span<float> dist, std::span<float> norms) {
+                        std::span<float> dist, std::span<float> squared_norms) {
   cpu::gemm(cpu::Trans::no, cpu::Trans::yes, n, n, dim, 1.0f, x.data(), x.data(), 0.0f,
             dist.data());
-  std::vector<float> squared(n);
-  for (int64_t i = 0; i < n; ++i) {
-    squared[i] = dist[i * n + i];
-    norms[i] = std::sqrt(std::max(squared[i], 0.0f));
-  }
+  for (int64_t i = 0; i < n; ++i) squared_norms[i] = dist[i * n + i];
   for (int64_t i = 0; i < n; ++i) {
     for (int64_t j = 0; j < n; ++j) {
       float& d = dist[i * n + j];
-      switch (distance) {
-        case proto::TripletLossParameter::SQUARED_L2:
-          d = std::max(squared[i] + squared[j] - 2.0f * d, 0.0f);
-          break;
-        case proto::TripletLossParameter::L2:
-          d = std::sqrt(std::max(squared[i] + squared[j] - 2.0f * d, 0.0f));
-          break;
-        case proto::TripletLossParameter::COSINE:
-          d = std::max(1.0f - d * inverse_norm(norms[i]) * inverse_norm(norms[j]), 0.0f);
-          break;
-      }
+      d = distance_from_gram(distance, d, squared_norms[i], squared_norms[j]);
     }
   }
 }
@@ -201,38 +148,19 @@ Tally mine(std::span<const float> dist, std::span<const float> labels, int64_t n
   return tally;
 }
 
-// M and r of the header's formula, times `scale`:
-//   squared L2: d/dx_k ||x_k - x_j||^2 = 2 (x_k - x_j)        -> M_kj = 2 S_kj
-//   L2:         d/dx_k ||x_k - x_j||   = (x_k - x_j) / d_kj   -> M_kj = S_kj / d_kj (0 at d = 0)
-//   cosine:     d/dx_k (1 - cos_kj)    = cos_kj x_k / |x_k|^2 - x_j / (|x_k| |x_j|)
-// r_k = sum_j M_kj for the first two; for cosine r_k = sum_j S_kj cos_kj / |x_k|^2.
 void embedding_gradient(std::span<const float> x, int64_t n, int64_t dim, Distance distance,
-                        std::span<const float> dist, std::span<const float> norms,
+                        std::span<const float> dist, std::span<const float> squared_norms,
                         std::span<const float> coefficients, float scale, std::span<float> weights,
                         std::span<float> grad) {
   std::vector<float> diagonal(n);
   for (int64_t k = 0; k < n; ++k) {
     double r = 0;
-    const float inv_k = inverse_norm(norms[k]);
     for (int64_t j = 0; j < n; ++j) {
       const float s = coefficients[k * n + j] + coefficients[j * n + k];
-      const float d = dist[k * n + j];
-      float m = 0;
-      switch (distance) {
-        case proto::TripletLossParameter::SQUARED_L2:
-          m = 2.0f * s;
-          r += m;
-          break;
-        case proto::TripletLossParameter::L2:
-          m = d > 0 ? s / d : 0.0f;
-          r += m;
-          break;
-        case proto::TripletLossParameter::COSINE:
-          m = s * inv_k * inverse_norm(norms[j]);
-          r += s * (1.0f - d) * inv_k * inv_k;
-          break;
-      }
-      weights[k * n + j] = scale * m;
+      const GradientTerm term =
+          gradient_term(distance, s, dist[k * n + j], squared_norms[k], squared_norms[j]);
+      weights[k * n + j] = scale * term.weight;
+      r += term.diagonal;
     }
     diagonal[k] = scale * static_cast<float>(r);
   }

@@ -1,11 +1,11 @@
 // What every update rule shares, compiled for both halves: the slot's learning rate, the gradient
-// the rule sees (scaled, plus weight decay) and arithmetic that rounds each operation on its own.
+// the rule sees (scaled, plus weight decay), and arithmetic that rounds each operation on its own.
 // A rule writes its per-element formula once, as an "element" functor
 //   float operator()(int64_t i, float gradient, float rate) const
 // that updates its history at i and returns the amount subtracted from w[i]; update_on_cpu() runs
-// it in a loop and cuda/fused_update.cuh in one kernel launch. nvcc would fuse a * b + c into an
-// FMA and change the rounding, so the device side spells every operation as __f*_rn: the same
-// expressions, evaluated in the same order, make CPU and GPU agree bit for bit.
+// it in a loop and cuda/fused_update.cuh in one kernel launch. Every operation is spelled with
+// core/rounded_math.hpp: the same expressions, evaluated in the same order and rounded one by
+// one, make CPU and GPU agree bit for bit.
 #pragma once
 
 #include <cmath>
@@ -13,49 +13,17 @@
 #include <span>
 
 #include "core/host_device.hpp"
+#include "core/rounded_math.hpp"
 #include "solvers/update_rule.hpp"
 
 namespace visage::fused {
 
-VISAGE_HOST_DEVICE inline float mul(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fmul_rn(a, b);
-#else
-  return a * b;
-#endif
-}
-
-VISAGE_HOST_DEVICE inline float add(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fadd_rn(a, b);
-#else
-  return a + b;
-#endif
-}
-
-VISAGE_HOST_DEVICE inline float sub(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fsub_rn(a, b);
-#else
-  return a - b;
-#endif
-}
-
-VISAGE_HOST_DEVICE inline float div(float a, float b) {
-#if defined(__CUDA_ARCH__)
-  return __fdiv_rn(a, b);
-#else
-  return a / b;
-#endif
-}
-
-VISAGE_HOST_DEVICE inline float sqrt(float a) {
-#if defined(__CUDA_ARCH__)
-  return __fsqrt_rn(a);
-#else
-  return std::sqrt(a);
-#endif
-}
+// The update rules spell their formulas with these (core/rounded_math.hpp).
+using rounded::add;
+using rounded::div;
+using rounded::mul;
+using rounded::sqrt;
+using rounded::sub;
 
 struct ElementInput {
   float gradient;  // gradient_scale * diff + decay * (w or sign(w))

@@ -1,7 +1,7 @@
 // Stochastic gradient descent with momentum (Caffe's SGDSolver), per element of slot s:
-//   g = gradient_scale * diff + decay * w          (L2; L1 uses decay * sign(w))
-//   h = lr * g + momentum * h                      (lr = rate * lr_mult_s, decay = wd *
-//   decay_mult_s) w = w - h
+//   g = gradient_scale * diff + decay * w    (L2; L1 uses decay * sign(w))
+//   h = lr * g + momentum * h                (lr = rate * lr_mult_s, decay = wd * decay_mult_s)
+//   w = w - h
 // The element formula below serves both the CPU loop and the kernel (cuda/sgd.cu), rounded
 // operation by operation (solvers/fused_update.hpp), so CPU and GPU agree bit for bit.
 #pragma once

@@ -202,6 +202,37 @@ INSTANTIATE_TEST_SUITE_P(AllModes, TripletLossExact,
                            return test.param.mining + "_" + test.param.distance;
                          });
 
+// The GPU parity test's premise (tests/losses/triplet_loss_gpu_test.cpp): this batch's squared
+// distances are exact, whatever order a GEMM sums in, and its negatives come in every kind.
+TEST(TripletLossDyadicBatch, HasExactDistancesAndEveryKindOfNegative) {
+  const int n = 240;
+  const int dim = 128;
+  TensorList bottom = dyadic_triplet_batch(6, 40, dim, 32);
+  std::vector<float> dist(n * n);
+  std::vector<float> squared_norms(n);
+  triplet::pairwise_distances(bottom[0].data(), n, dim, proto::TripletLossParameter::SQUARED_L2,
+                              dist, squared_norms);
+  const auto x = bottom[0].data();
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      double exact = 0;
+      for (int c = 0; c < dim; ++c) {
+        const double diff = double{x[i * dim + c]} - double{x[j * dim + c]};
+        exact += diff * diff;
+      }
+      ASSERT_EQ(dist[i * n + j], exact) << "pair " << i << ", " << j;
+    }
+  }
+  Context ctx = Context::cpu();
+  TensorList top(2);
+  auto layer = make_layer(triplet_prototxt("ALL", "SQUARED_L2", kDyadicBatchMargin));
+  layer->setup(ctx, bottom, top);
+  layer->forward(ctx, bottom, top);
+  for (int kind : {triplet::kSemiHard, triplet::kHard, triplet::kEasy}) {
+    EXPECT_GT(top[1].data()[kind], 0.1) << triplet::stat_names()[kind];
+  }
+}
+
 // One-dimensional embeddings, identities 0, 0, then one face each of identities 1, 2, 3, so that
 // the only anchor-positive pairs are (0, 1) and (1, 0).
 struct HandCase {
