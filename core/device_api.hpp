@@ -1,6 +1,6 @@
 // The few device operations that host-side code (Storage, Context) needs, behind an interface that
 // a CPU-only build implements by reporting that CUDA is not available (core/no_cuda.cpp) and the
-// CUDA build implements in cuda/device_api.cu. Nothing here includes CUDA headers.
+// CUDA build implements in cuda/device_api.cpp. Nothing here includes CUDA headers.
 #pragma once
 
 #include <cstddef>

@@ -1,5 +1,6 @@
 #include "core/storage.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -15,6 +16,10 @@ std::size_t round_up(std::size_t bytes) {
 }
 }  // namespace
 
+// An empty tensor still gets a device block (a valid pointer for kernels that read nothing), and
+// it must be returned under the size it was taken with: the allocator files blocks by size.
+std::size_t Storage::device_bytes() const { return std::max<std::size_t>(bytes_, 1); }
+
 Storage::Storage(std::size_t bytes) : bytes_(bytes) {}
 
 Storage::~Storage() {
@@ -25,7 +30,7 @@ Storage::~Storage() {
       std::free(host_);
     }
   }
-  if (device_ != nullptr) allocator_->deallocate(device_, bytes_, stream_);
+  if (device_ != nullptr) allocator_->deallocate(device_, device_bytes(), stream_);
 }
 
 void Storage::ensure_host_allocated() {
@@ -44,7 +49,7 @@ void Storage::ensure_device_allocated(const Context& ctx) {
   if (device_ != nullptr) return;
   allocator_ = ctx.allocator();
   stream_ = ctx.stream();
-  device_ = allocator_->allocate(std::max<std::size_t>(bytes_, 1), stream_);
+  device_ = allocator_->allocate(device_bytes(), stream_);
   if (host_ != nullptr && !host_pinned_) {
     // The buffer now lives on a GPU: move its host mirror to pinned memory once, so every later
     // transfer can be asynchronous.

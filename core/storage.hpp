@@ -34,6 +34,7 @@ class Storage {
 
   void ensure_host_allocated();
   void ensure_device_allocated(const Context& ctx);
+  std::size_t device_bytes() const;
   void sync_to_host();
   void sync_to_device(const Context& ctx);
 

@@ -1,7 +1,8 @@
 // GPU half of layers/convolution.cpp: cuDNN 9 (legacy convolution API). Descriptors are RAII
 // (cuda/cudnn_descriptors.hpp); the forward, backward-data and backward-filter algorithms are
-// chosen by cuDNN's heuristics (cudnnGet*Algorithm_v7) the first time an input shape is seen and
-// cached per shape, so a shape change costs one lookup, not a new search. Scratch memory comes
+// chosen by cuDNN's heuristics (cudnnGet*Algorithm_v7), the best ranked that is deterministic and
+// direct (no FFT or Winograd), the first time an input shape is seen, and cached per shape, so a
+// shape change costs one lookup, not a new search. Scratch memory comes
 // from the context's shared workspace arena. Everything is queued on the context's stream.
 #include <algorithm>
 #include <map>
@@ -23,18 +24,41 @@ bool is_fp32_exact(cudnnMathType_t math) {
   return math == CUDNN_DEFAULT_MATH || math == CUDNN_FMA_MATH;
 }
 
-// The first (best ranked) usable algorithm of a cuDNN perf list.
+// FFT and Winograd algorithms compute a transform of the convolution, not the sums themselves:
+// their rounding error grows with the kernel and the tile (far beyond a direct fp32 sum's), so
+// CPU-vs-GPU parity and repeatable training exclude them.
+bool is_transform_based(cudnnConvolutionFwdAlgo_t algo) {
+  return algo == CUDNN_CONVOLUTION_FWD_ALGO_FFT || algo == CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING ||
+         algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD ||
+         algo == CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED;
+}
+bool is_transform_based(cudnnConvolutionBwdDataAlgo_t algo) {
+  return algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT ||
+         algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_FFT_TILING ||
+         algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD ||
+         algo == CUDNN_CONVOLUTION_BWD_DATA_ALGO_WINOGRAD_NONFUSED;
+}
+bool is_transform_based(cudnnConvolutionBwdFilterAlgo_t algo) {
+  return algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT ||
+         algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_FFT_TILING ||
+         algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
+}
+
+// The first (best ranked) algorithm of a cuDNN perf list that is usable here: it runs, fits the
+// workspace, keeps fp32 arithmetic, is deterministic (the same gradients on every run: atomics
+// in some backward algorithms sum in a different order each time) and sums directly.
 template <typename Perf>
 const Perf* pick(const Perf* results, int count, const char* what, const std::string& layer) {
   for (int i = 0; i < count; ++i) {
     const Perf& p = results[i];
     if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= kWorkspaceLimit &&
-        is_fp32_exact(p.mathType)) {
+        is_fp32_exact(p.mathType) && p.determinism == CUDNN_DETERMINISTIC &&
+        !is_transform_based(p.algo)) {
       return &p;
     }
   }
-  fail(layer, ": cuDNN offers no fp32 ", what, " algorithm within ", kWorkspaceLimit >> 20,
-       " MiB of workspace");
+  fail(layer, ": cuDNN offers no deterministic, direct fp32 ", what, " algorithm within ",
+       kWorkspaceLimit >> 20, " MiB of workspace (", count, " candidates ranked)");
 }
 
 }  // namespace

@@ -39,9 +39,10 @@ class TensorDescriptor
                              cudnnDestroyTensorDescriptor> {
  public:
   void set_nchw(int64_t n, int64_t c, int64_t h, int64_t w) {
-    VISAGE_CUDA_CHECK(cudnnSetTensor4dDescriptor(get(), CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT,
-                                                 static_cast<int>(n), static_cast<int>(c),
-                                                 static_cast<int>(h), static_cast<int>(w)));
+    VISAGE_CUDA_CHECK(cudnnSetTensor4dDescriptor(
+        get(), CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, checked_int(n, "cuDNN tensor batch"),
+        checked_int(c, "cuDNN tensor channels"), checked_int(h, "cuDNN tensor height"),
+        checked_int(w, "cuDNN tensor width")));
   }
 };
 
@@ -50,9 +51,10 @@ class FilterDescriptor
                              cudnnDestroyFilterDescriptor> {
  public:
   void set_kcrs(int64_t out, int64_t in, int64_t h, int64_t w) {
-    VISAGE_CUDA_CHECK(cudnnSetFilter4dDescriptor(get(), CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
-                                                 static_cast<int>(out), static_cast<int>(in),
-                                                 static_cast<int>(h), static_cast<int>(w)));
+    VISAGE_CUDA_CHECK(cudnnSetFilter4dDescriptor(
+        get(), CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, checked_int(out, "cuDNN filter outputs"),
+        checked_int(in, "cuDNN filter inputs"), checked_int(h, "cuDNN filter height"),
+        checked_int(w, "cuDNN filter width")));
   }
 };
 
@@ -66,10 +68,11 @@ class ConvolutionDescriptor
   void set(int64_t pad_h, int64_t pad_w, int64_t stride_h, int64_t stride_w, int64_t dilation_h,
            int64_t dilation_w, int64_t groups) {
     VISAGE_CUDA_CHECK(cudnnSetConvolution2dDescriptor(
-        get(), static_cast<int>(pad_h), static_cast<int>(pad_w), static_cast<int>(stride_h),
-        static_cast<int>(stride_w), static_cast<int>(dilation_h), static_cast<int>(dilation_w),
+        get(), checked_int(pad_h, "cuDNN pad_h"), checked_int(pad_w, "cuDNN pad_w"),
+        checked_int(stride_h, "cuDNN stride_h"), checked_int(stride_w, "cuDNN stride_w"),
+        checked_int(dilation_h, "cuDNN dilation_h"), checked_int(dilation_w, "cuDNN dilation_w"),
         CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
-    VISAGE_CUDA_CHECK(cudnnSetConvolutionGroupCount(get(), static_cast<int>(groups)));
+    VISAGE_CUDA_CHECK(cudnnSetConvolutionGroupCount(get(), checked_int(groups, "cuDNN groups")));
     VISAGE_CUDA_CHECK(cudnnSetConvolutionMathType(get(), CUDNN_FMA_MATH));
   }
 };

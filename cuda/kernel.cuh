@@ -6,6 +6,7 @@
 #include <cudnn.h>
 
 #include <cstdint>
+#include <limits>
 
 #include "core/context.hpp"
 #include "core/error.hpp"
@@ -19,6 +20,16 @@ inline void check(cudaError_t status, const char* what, const char* file, int li
 }
 void check(cublasStatus_t status, const char* what, const char* file, int line);
 void check(cudnnStatus_t status, const char* what, const char* file, int line);
+
+// cuBLAS and cuDNN take sizes as int: one past INT_MAX is an error with its name, never a
+// silently wrapped size.
+inline int checked_int(int64_t value, const char* what) {
+  if (value < 0 || value > std::numeric_limits<int>::max()) {
+    fail(what, " = ", value, " is outside the range of the int that cuBLAS and cuDNN take (0 to ",
+         std::numeric_limits<int>::max(), ")");
+  }
+  return static_cast<int>(value);
+}
 
 constexpr int kThreadsPerBlock = 256;
 

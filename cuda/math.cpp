@@ -27,34 +27,35 @@ class DevicePointerMode {
 
 void gemm(const Context& ctx, Trans trans_a, Trans trans_b, int64_t m, int64_t n, int64_t k,
           float alpha, const float* a, const float* b, float beta, float* c) {
-  const auto lda = static_cast<int>(trans_a == Trans::no ? k : m);
-  const auto ldb = static_cast<int>(trans_b == Trans::no ? n : k);
-  VISAGE_CUDA_CHECK(cublasSgemm(cublas(ctx), op(trans_b), op(trans_a), static_cast<int>(n),
-                                static_cast<int>(m), static_cast<int>(k), &alpha, b, ldb, a, lda,
-                                &beta, c, static_cast<int>(n)));
+  const int lda = checked_int(trans_a == Trans::no ? k : m, "GEMM leading dimension of A");
+  const int ldb = checked_int(trans_b == Trans::no ? n : k, "GEMM leading dimension of B");
+  VISAGE_CUDA_CHECK(cublasSgemm(cublas(ctx), op(trans_b), op(trans_a), checked_int(n, "GEMM n"),
+                                checked_int(m, "GEMM m"), checked_int(k, "GEMM k"), &alpha, b, ldb,
+                                a, lda, &beta, c, checked_int(n, "GEMM n")));
 }
 
 void gemm_strided_batched(const Context& ctx, Trans trans_a, Trans trans_b, int64_t m, int64_t n,
                           int64_t k, float alpha, const float* a, int64_t stride_a, const float* b,
                           int64_t stride_b, float beta, float* c, int64_t stride_c, int64_t batch) {
-  const auto lda = static_cast<int>(trans_a == Trans::no ? k : m);
-  const auto ldb = static_cast<int>(trans_b == Trans::no ? n : k);
+  const int lda = checked_int(trans_a == Trans::no ? k : m, "GEMM leading dimension of A");
+  const int ldb = checked_int(trans_b == Trans::no ? n : k, "GEMM leading dimension of B");
   VISAGE_CUDA_CHECK(cublasSgemmStridedBatched(
-      cublas(ctx), op(trans_b), op(trans_a), static_cast<int>(n), static_cast<int>(m),
-      static_cast<int>(k), &alpha, b, ldb, stride_b, a, lda, stride_a, &beta, c,
-      static_cast<int>(n), stride_c, static_cast<int>(batch)));
+      cublas(ctx), op(trans_b), op(trans_a), checked_int(n, "GEMM n"), checked_int(m, "GEMM m"),
+      checked_int(k, "GEMM k"), &alpha, b, ldb, stride_b, a, lda, stride_a, &beta, c,
+      checked_int(n, "GEMM n"), stride_c, checked_int(batch, "GEMM batch count")));
 }
 
 void gemv(const Context& ctx, Trans trans_a, int64_t m, int64_t n, float alpha, const float* a,
           const float* x, float beta, float* y) {
   // Row-major M x N is column-major N x M: flip the transpose flag.
   const cublasOperation_t flipped = trans_a == Trans::no ? CUBLAS_OP_T : CUBLAS_OP_N;
-  VISAGE_CUDA_CHECK(cublasSgemv(cublas(ctx), flipped, static_cast<int>(n), static_cast<int>(m),
-                                &alpha, a, static_cast<int>(n), x, 1, &beta, y, 1));
+  const int rows = checked_int(n, "GEMV n");
+  VISAGE_CUDA_CHECK(cublasSgemv(cublas(ctx), flipped, rows, checked_int(m, "GEMV m"), &alpha, a,
+                                rows, x, 1, &beta, y, 1));
 }
 
 void axpy(const Context& ctx, int64_t n, float alpha, const float* x, float* y) {
-  VISAGE_CUDA_CHECK(cublasSaxpy(cublas(ctx), static_cast<int>(n), &alpha, x, 1, y, 1));
+  VISAGE_CUDA_CHECK(cublasSaxpy(cublas(ctx), checked_int(n, "AXPY length"), &alpha, x, 1, y, 1));
 }
 
 void axpby(const Context& ctx, int64_t n, float alpha, const float* x, float beta, float* y) {
@@ -63,17 +64,17 @@ void axpby(const Context& ctx, int64_t n, float alpha, const float* x, float bet
 }
 
 void scal(const Context& ctx, int64_t n, float alpha, float* x) {
-  VISAGE_CUDA_CHECK(cublasSscal(cublas(ctx), static_cast<int>(n), &alpha, x, 1));
+  VISAGE_CUDA_CHECK(cublasSscal(cublas(ctx), checked_int(n, "SCAL length"), &alpha, x, 1));
 }
 
 void dot(const Context& ctx, int64_t n, const float* x, const float* y, float* result) {
   DevicePointerMode mode(cublas(ctx));
-  VISAGE_CUDA_CHECK(cublasSdot(cublas(ctx), static_cast<int>(n), x, 1, y, 1, result));
+  VISAGE_CUDA_CHECK(cublasSdot(cublas(ctx), checked_int(n, "DOT length"), x, 1, y, 1, result));
 }
 
 void asum(const Context& ctx, int64_t n, const float* x, float* result) {
   DevicePointerMode mode(cublas(ctx));
-  VISAGE_CUDA_CHECK(cublasSasum(cublas(ctx), static_cast<int>(n), x, 1, result));
+  VISAGE_CUDA_CHECK(cublasSasum(cublas(ctx), checked_int(n, "ASUM length"), x, 1, result));
 }
 
 void fill(const Context& ctx, int64_t n, float value, float* x) {

@@ -218,9 +218,9 @@ float Solver::gradient_sum_of_squares() {
   const int64_t n = params.count();
 #if VISAGE_WITH_CUDA
   if (ctx_.is_gpu()) {
-    Tensor result(Shape{1});
-    gpu::dot(ctx_, n, params.gpu_diff(ctx_), params.gpu_diff(ctx_), result.mutable_gpu_data(ctx_));
-    return result.data()[0];
+    gpu::dot(ctx_, n, params.gpu_diff(ctx_), params.gpu_diff(ctx_),
+             gradient_squares_.mutable_gpu_data(ctx_));
+    return gradient_squares_.data()[0];
   }
 #endif
   return cpu::dot(n, params.diff().data(), params.diff().data());

@@ -120,6 +120,9 @@ class Solver {
   Clock::time_point start_time_;
   Clock::time_point last_display_time_;
   int64_t last_display_iter_ = 0;
+  // Where the GPU's dot product leaves the gradient's sum of squares, kept across iterations so
+  // that its pinned host mirror is allocated once, not every step.
+  Tensor gradient_squares_{Shape{1}};
 };
 
 }  // namespace visage
