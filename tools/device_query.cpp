@@ -9,10 +9,15 @@ int run_device_query(Args args) {
   Options options("device-query",
                   "Prints the GPUs Visage can use with the driver, CUDA runtime, cuDNN and NCCL "
                   "versions, or says why there is none.");
+  options.flag("require-gpu", "exit with status 1 when no GPU can be used (for scripts)");
   if (!options.parse(args)) return 0;
   std::cout << "Visage " VISAGE_VERSION ", built "
             << (device::built_with_cuda() ? "with" : "without") << " CUDA\n"
             << device::describe();
+  if (options.get_flag("require-gpu") && device::count() == 0) {
+    std::cerr << "visage device-query: no usable GPU (--require-gpu)\n";
+    return 1;
+  }
   return 0;
 }
 
