@@ -1,12 +1,30 @@
 // The device API of a CUDA build (see core/device_api.hpp).
 #include "core/device_api.hpp"
 
-#include <nccl.h>
+#include <dlfcn.h>
 
 #include "cuda/kernel.cuh"
 #include "cuda/resources.hpp"
 
 namespace visage::device {
+namespace {
+
+// NCCL is opened here only to report its version, so that a single-GPU run does not need it.
+std::string nccl_version() {
+  void* library = dlopen("libnccl.so.2", RTLD_LAZY | RTLD_LOCAL);
+  if (library == nullptr) return "not found (libnccl.so.2)";
+  using GetVersion = int (*)(int*);
+  const auto get_version = reinterpret_cast<GetVersion>(dlsym(library, "ncclGetVersion"));
+  int version = 0;
+  std::string out = "unknown (libnccl.so.2 has no ncclGetVersion)";
+  if (get_version != nullptr && get_version(&version) == 0) {
+    out = concat(version / 10000, ".", version % 10000 / 100, ".", version % 100);
+  }
+  dlclose(library);
+  return out;
+}
+
+}  // namespace
 
 bool built_with_cuda() { return true; }
 
@@ -32,13 +50,10 @@ std::string describe() {
   int runtime = 0;
   cudaDriverGetVersion(&driver);
   cudaRuntimeGetVersion(&runtime);
-  int nccl = 0;
-  ncclGetVersion(&nccl);
   const size_t cudnn = cudnnGetVersion();
-  std::string out =
-      concat("CUDA driver ", driver / 1000, ".", driver % 1000 / 10, ", runtime ", runtime / 1000,
-             ".", runtime % 1000 / 10, ", cuDNN ", cudnn / 10000, ".", cudnn % 10000 / 100, ".",
-             cudnn % 100, ", NCCL ", nccl / 10000, ".", nccl % 10000 / 100, ".", nccl % 100, "\n");
+  std::string out = concat("CUDA driver ", driver / 1000, ".", driver % 1000 / 10, ", runtime ",
+                           runtime / 1000, ".", runtime % 1000 / 10, ", cuDNN ", cudnn / 10000, ".",
+                           cudnn % 10000 / 100, ".", cudnn % 100, ", NCCL ", nccl_version(), "\n");
   for (int d = 0; d < n; ++d) {
     cudaDeviceProp prop{};
     cudaGetDeviceProperties(&prop, d);
