@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace visage {
 namespace {
@@ -63,14 +64,14 @@ TEST(Config, RemembersLayerLinesForLaterErrors) {
 TEST(Config, MissingFileAndBinaryRoundTrip) {
   EXPECT_NE(error_of([] { load_net_config("/nonexistent/net.prototxt"); }).find("no such file"),
             std::string::npos);
-  const auto path = std::filesystem::temp_directory_path() / "visage_config_roundtrip.binaryproto";
+  const testing::TempFolder folder;
+  const std::string path = folder / "net.binaryproto";
   NetConfig config = parse_net_config(
       "name: 'bin' layer { name: 'd' type: 'Input' top: 'x' input_param { shape { dim: 4 } } }");
-  write_binary_proto(config.param, path.string());
-  const NetConfig loaded = load_net_config(path.string());
+  write_binary_proto(config.param, path);
+  const NetConfig loaded = load_net_config(path);
   EXPECT_EQ(loaded.param.name(), "bin");
   EXPECT_EQ(loaded.hash(), config.hash());
-  std::filesystem::remove(path);
 }
 
 TEST(Config, HashChangesWithTheConfig) {

@@ -216,6 +216,50 @@ TEST(Net, SharedParameterUsesOneSlotAndSumsBothGradients) {
   expect_net_gradients_match(net, ctx);
 }
 
+// The loss and every parameter gradient of mlp() with the loss layer's loss_weight set, from the
+// same initial weights and inputs each time.
+struct WeightedPass {
+  float loss = 0;      // what forward_backward() reports
+  float loss_top = 0;  // the loss layer's own output
+  std::vector<float> gradients;
+};
+
+WeightedPass weighted_pass(float loss_weight) {
+  std::string text = mlp();
+  const std::string loss_top = "top: 'loss' }";
+  text.replace(text.find(loss_top), loss_top.size(),
+               concat("top: 'loss' loss_weight: ", loss_weight, " }"));
+  auto ctx = Context::cpu(12);
+  Net net(parse_net_config(text), {}, ctx);
+  fill_inputs(net, 13);
+  net.zero_param_diffs(ctx);
+  WeightedPass pass;
+  pass.loss = net.forward_backward(ctx);
+  pass.loss_top = net.tensor("loss")->data()[0];
+  const auto diff = net.all_params().diff();
+  pass.gradients.assign(diff.begin(), diff.end());
+  return pass;
+}
+
+TEST(Net, LossWeightScalesTheReportedLossAndEveryGradient) {
+  const WeightedPass unit = weighted_pass(1);
+  ASSERT_GT(unit.loss, 0);
+  ASSERT_TRUE(std::ranges::any_of(unit.gradients, [](float g) { return g != 0; }));
+  for (const float weight : {0.5f, 3.0f}) {
+    const WeightedPass weighted = weighted_pass(weight);
+    // The layer's top is the unweighted loss, as in Caffe; the net's total carries the weight.
+    EXPECT_FLOAT_EQ(weighted.loss_top, unit.loss_top) << "weight " << weight;
+    EXPECT_NEAR(weighted.loss, weight * unit.loss, 1e-6f * weight * unit.loss)
+        << "weight " << weight;
+    ASSERT_EQ(weighted.gradients.size(), unit.gradients.size());
+    for (size_t i = 0; i < unit.gradients.size(); ++i) {
+      EXPECT_NEAR(weighted.gradients[i], weight * unit.gradients[i],
+                  1e-6f + 1e-5f * std::abs(weight * unit.gradients[i]))
+          << "weight " << weight << ", gradient " << i;
+    }
+  }
+}
+
 TEST(Net, PhaseIncludeAndExcludeRules) {
   const auto text = R"(name: 'phases'
 layer { name: 'data' type: 'Input' top: 'x' input_param { shape { dim: 2 dim: 3 } } }

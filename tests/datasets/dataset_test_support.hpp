@@ -1,11 +1,9 @@
-// Helpers for the data-pipeline tests: a scratch folder removed afterwards, tiny images with
-// known pixels, and where the shared LFW copy lives.
+// Helpers for the data-pipeline tests: tiny images with known pixels, and where the shared LFW
+// copy lives; the temporary folder and text files of tests/support under this namespace too.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -14,40 +12,16 @@
 #include "datasets/image.hpp"
 #include "datasets/image_io.hpp"
 #include "tests/support/run_visage.hpp"
+#include "tests/support/temp_folder.hpp"
+#include "tests/support/write_text.hpp"
 
 namespace visage::data::testing {
-
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 inline void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
   std::filesystem::create_directories(path.parent_path());
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(bytes.data()),
             static_cast<std::streamsize>(bytes.size()));
-}
-
-inline void write_text(const std::filesystem::path& path, const std::string& text) {
-  std::filesystem::create_directories(path.parent_path());
-  std::ofstream(path) << text;
 }
 
 // A small RGB image whose pixel (y, x, c) is `value + 10 y + x + 100 c` (mod 256): every pixel
@@ -70,6 +44,8 @@ inline FloatImage float_image(int height, int width, int channels, std::vector<f
 }
 
 using visage::testing::lfw_root;
+using visage::testing::TempFolder;
+using visage::testing::write_text;
 
 }  // namespace visage::data::testing
 

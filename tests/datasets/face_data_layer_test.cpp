@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
+#include "datasets/image_io.hpp"
 #include "layers/face_data.hpp"
 #include "tests/datasets/dataset_test_support.hpp"
 #include "tests/support/gradient_check.hpp"
@@ -10,12 +12,12 @@ namespace visage {
 namespace {
 
 using data::testing::pattern_image;
-using data::testing::ScratchDir;
 using visage::testing::make_layer;
+using visage::testing::TempFolder;
 using visage::testing::TensorList;
 
 // Four identities of 8 x 8 PNGs; identity i's images have first pixel 50 i + j.
-void write_dataset(const ScratchDir& dir) {
+void write_dataset(const TempFolder& dir) {
   for (int i = 0; i < 4; ++i) {
     const std::string name = "person_" + std::to_string(i);
     std::filesystem::create_directories(dir / name);
@@ -26,7 +28,7 @@ void write_dataset(const ScratchDir& dir) {
   }
 }
 
-std::string face_data(const ScratchDir& dir, const std::string& extra) {
+std::string face_data(const TempFolder& dir, const std::string& extra) {
   return "name: 'data' type: 'FaceData' top: 'data' top: 'label' face_data_param { source: '" +
          dir.path().string() + "' identities_per_batch: 2 images_per_identity: 2 seed: 5 " +
          "prefetch_threads: 2 } face_transform_param { crop_height: 6 crop_width: 6 mirror: true " +
@@ -34,7 +36,7 @@ std::string face_data(const ScratchDir& dir, const std::string& extra) {
 }
 
 TEST(FaceDataLayer, ProducesPxKBatchesFromIdentityFolders) {
-  ScratchDir dir("visage_face_data");
+  TempFolder dir;
   write_dataset(dir);
   Context ctx = Context::cpu(1);
   auto layer = make_layer(face_data(dir, ""));
@@ -61,7 +63,7 @@ TEST(FaceDataLayer, ProducesPxKBatchesFromIdentityFolders) {
 }
 
 TEST(FaceDataLayer, ResumedLayerSeesTheSameBatches) {
-  ScratchDir dir("visage_face_data_resume");
+  TempFolder dir;
   write_dataset(dir);
   Context ctx = Context::cpu(1);
   TensorList bottom;
@@ -87,7 +89,7 @@ TEST(FaceDataLayer, ResumedLayerSeesTheSameBatches) {
 }
 
 TEST(FaceDataLayer, PlainBatchesAndBadImagesAreCounted) {
-  ScratchDir dir("visage_face_data_plain");
+  TempFolder dir;
   write_dataset(dir);
   data::testing::write_text(dir / "person_3/person_3_9.png", "not really a png");
   Context ctx = Context::cpu(1);
@@ -108,25 +110,76 @@ TEST(FaceDataLayer, PlainBatchesAndBadImagesAreCounted) {
   EXPECT_EQ(static_cast<PrefetchingDataLayer&>(*layer).skipped_images(), 1u);
 }
 
+// A grey image whose pixels follow no linear pattern, so that any other resampling (nearest, area,
+// misaligned centres) gives other values.
+data::Image grey_pattern(int height, int width) {
+  data::Image image(height, width, 1);
+  for (int y = 0; y < height; ++y) {
+    for (int x = 0; x < width; ++x) {
+      image.at(y, x, 0) = static_cast<uint8_t>((37 * y * y + 11 * x * x + 5 * x * y) % 256);
+    }
+  }
+  return image;
+}
+
+// Caffe's resize (OpenCV's INTER_LINEAR): each output pixel's centre is mapped onto the input,
+// clamped to its edges, and the two nearest rows and columns are blended. Written out here rather
+// than taken from datasets/transforms.cpp, so the layer is not checked against itself.
+std::vector<float> bilinear_reference(const data::Image& image, int height, int width) {
+  const auto source = [](int out, int in_size, int out_size) {
+    return std::clamp((out + 0.5) * in_size / out_size - 0.5, 0.0, in_size - 1.0);
+  };
+  const auto at = [&](int y, int x) { return static_cast<double>(image.at(y, x, 0)); };
+  std::vector<float> out;
+  for (int y = 0; y < height; ++y) {
+    const double sy = source(y, image.height, height);
+    const int y0 = static_cast<int>(sy);
+    const int y1 = std::min(y0 + 1, image.height - 1);
+    const double fy = sy - y0;
+    for (int x = 0; x < width; ++x) {
+      const double sx = source(x, image.width, width);
+      const int x0 = static_cast<int>(sx);
+      const int x1 = std::min(x0 + 1, image.width - 1);
+      const double fx = sx - x0;
+      const double top = (1 - fx) * at(y0, x0) + fx * at(y0, x1);
+      const double bottom = (1 - fx) * at(y1, x0) + fx * at(y1, x1);
+      out.push_back(static_cast<float>((1 - fy) * top + fy * bottom));
+    }
+  }
+  return out;
+}
+
 TEST(ImageDataLayer, ReadsCaffeListsWithResize) {
-  ScratchDir dir("visage_image_data");
-  write_dataset(dir);
-  data::testing::write_text(dir / "list.txt",
-                            "person_1/person_1_0.png 7\nperson_0/person_0_1.png 3\n");
+  TempFolder dir;
+  // Two sizes, neither a multiple of the output's, both resized to 3 x 5.
+  const data::Image tall = grey_pattern(8, 7);
+  const data::Image wide = grey_pattern(6, 11);
+  data::write_image(tall, dir / "tall.png");
+  data::write_image(wide, dir / "wide.png");
+  data::testing::write_text(dir / "list.txt", "tall.png 7\nwide.png 3\n");
   Context ctx = Context::cpu(1);
   auto layer = make_layer(
       "name: 'd' type: 'ImageData' top: 'data' top: 'label' image_data_param { "
       "source: '" +
-      (dir / "list.txt").string() + "' root_folder: '" + dir.path().string() +
-      "/' batch_size: 3 new_height: 4 new_width: 4 "
+      (dir / "list.txt") + "' root_folder: '" + dir.path().string() +
+      "/' batch_size: 3 new_height: 3 new_width: 5 "
       "is_color: false } transform_param { scale: 2 }");
   TensorList bottom;
   TensorList top(2);
   layer->setup(ctx, bottom, top);
-  EXPECT_EQ(top[0].shape(), (Shape{3, 1, 4, 4}));
+  ASSERT_EQ(top[0].shape(), (Shape{3, 1, 3, 5}));
   layer->forward(ctx, bottom, top);
   const auto labels = top[1].data();
   EXPECT_EQ(std::vector<float>(labels.begin(), labels.end()), (std::vector<float>{7, 3, 7}));
+  // In list order (no shuffle), wrapping round: tall, wide, tall; each scaled by 2.
+  const auto data = top[0].data();
+  const data::Image* images[] = {&tall, &wide, &tall};
+  for (size_t n = 0; n < 3; ++n) {
+    const std::vector<float> expected = bilinear_reference(*images[n], 3, 5);
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_NEAR(data[n * 15 + i], 2 * expected[i], 1e-3f) << "image " << n << " value " << i;
+    }
+  }
 }
 
 }  // namespace

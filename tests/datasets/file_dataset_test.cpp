@@ -11,10 +11,10 @@ namespace visage::data {
 namespace {
 
 using testing::pattern_image;
-using testing::ScratchDir;
+using testing::TempFolder;
 
 // root/<name>/<name>_000i.png with `counts[i]` images for identity i.
-void write_folders(const ScratchDir& dir, const std::vector<std::pair<std::string, int>>& ids) {
+void write_folders(const TempFolder& dir, const std::vector<std::pair<std::string, int>>& ids) {
   for (const auto& [name, count] : ids) {
     std::filesystem::create_directories(dir / name);
     for (int i = 1; i <= count; ++i) {
@@ -31,7 +31,7 @@ std::vector<std::string> names(const FileDataset& d) {
 }
 
 TEST(FileDataset, ScansIdentityFoldersInNameOrder) {
-  ScratchDir dir("visage_folders");
+  TempFolder dir;
   write_folders(dir, {{"Bob", 2}, {"Alice", 3}, {"Empty", 0}});
   testing::write_text(dir / "Alice/notes.txt", "not an image");
   const FileDataset d = scan_identity_folders(dir.path());
@@ -44,14 +44,14 @@ TEST(FileDataset, ScansIdentityFoldersInNameOrder) {
 }
 
 TEST(FileDataset, ReadsCaffeListFiles) {
-  ScratchDir dir("visage_list");
+  TempFolder dir;
   testing::write_text(dir / "list.txt",
                       "# comment\nb/b1.png 4\na/a1.png 2\nb/b2.png 4\r\nwith space/x.png 2\n");
   const FileDataset d = read_image_list(dir / "list.txt", dir / "root");
   ASSERT_EQ(d.identities.size(), 2u);
   EXPECT_EQ(d.identities[0].label, 2);  // ordered by label, labels kept
   EXPECT_EQ(d.identities[0].name, "a");
-  EXPECT_EQ(d.identities[0].images[1], dir / "root" / "with space/x.png");
+  EXPECT_EQ(d.identities[0].images[1], dir.path() / "root" / "with space/x.png");
   EXPECT_EQ(d.identities[1].label, 4);
   EXPECT_EQ(d.list_order, (std::vector<SampleRef>{{1, 0}, {0, 0}, {1, 1}, {0, 1}}));
   testing::write_text(dir / "bad.txt", "a.png x\n");
@@ -64,7 +64,7 @@ TEST(FileDataset, ReadsCaffeListFiles) {
 }
 
 TEST(FileDataset, FiltersAsTheProtocolsNeed) {
-  ScratchDir dir("visage_filters");
+  TempFolder dir;
   write_folders(dir, {{"A", 5}, {"B", 2}, {"C", 4}, {"D", 4}, {"E", 1}});
   {
     FileDataset d = scan_identity_folders(dir.path());
@@ -138,7 +138,7 @@ TEST(FileDataset, ExcludesLfwView2FoldsFromLfw) {
 }
 
 TEST(FileDataset, DropsMissingFilesWithAWarning) {
-  ScratchDir dir("visage_missing");
+  TempFolder dir;
   write_folders(dir, {{"A", 2}});
   testing::write_text(dir / "list.txt",
                       "A/A_0001.png 0\nA/gone.png 0\nB/gone.png 1\nA/A_0002.png 0\n");

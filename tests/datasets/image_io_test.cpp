@@ -9,7 +9,7 @@ namespace visage::data {
 namespace {
 
 using testing::pattern_image;
-using testing::ScratchDir;
+using testing::TempFolder;
 using testing::write_bytes;
 
 // Expects `fn` to throw a visage::Error whose message contains every one of `parts`.
@@ -53,7 +53,7 @@ TEST(ImageIo, DecodesLfwJpegLikePil) {
 }
 
 TEST(ImageIo, PngRoundTripsExactly) {
-  ScratchDir dir("visage_png_roundtrip");
+  TempFolder dir;
   const Image rgb = pattern_image(5, 7, 3);
   write_image(rgb, dir / "rgb.png");
   EXPECT_EQ(read_image(dir / "rgb.png").pixels, rgb.pixels);
@@ -76,7 +76,7 @@ TEST(ImageIo, RgbToGreyUsesBt601Luma) {
 }
 
 TEST(ImageIo, ReadsBinaryAndTextNetpbm) {
-  ScratchDir dir("visage_pnm");
+  TempFolder dir;
   const Image rgb = pattern_image(3, 4, 9);
   write_image(rgb, dir / "rgb.ppm");
   EXPECT_EQ(read_image(dir / "rgb.ppm").pixels, rgb.pixels);
@@ -108,7 +108,7 @@ TEST(ImageIo, JpegEncodesAndDecodes) {
 }
 
 TEST(ImageIo, MissingEmptyAndUnknownFilesNameTheFile) {
-  ScratchDir dir("visage_bad_files");
+  TempFolder dir;
   expect_error([&] { read_image(dir / "nope.jpg"); }, {"nope.jpg", "cannot open"});
   write_bytes(dir / "empty.png", {});
   expect_error([&] { read_image(dir / "empty.png"); }, {"empty.png", "empty"});
@@ -118,7 +118,7 @@ TEST(ImageIo, MissingEmptyAndUnknownFilesNameTheFile) {
 }
 
 TEST(ImageIo, TruncatedJpegIsAnError) {
-  ScratchDir dir("visage_bad_jpeg");
+  TempFolder dir;
   std::vector<uint8_t> bytes = encode_jpeg(pattern_image(64, 64, 1), 90);
   bytes.resize(bytes.size() / 2);
   write_bytes(dir / "half.jpg", bytes);
@@ -129,7 +129,7 @@ TEST(ImageIo, TruncatedJpegIsAnError) {
 }
 
 TEST(ImageIo, CorruptPngIsAnError) {
-  ScratchDir dir("visage_bad_png");
+  TempFolder dir;
   std::vector<uint8_t> bytes = encode_png(pattern_image(8, 8, 5));
   // The IHDR chunk starts at byte 8 (length, "IHDR", 13 data bytes, CRC): flip one byte of its
   // data so its CRC no longer matches.
@@ -144,7 +144,7 @@ TEST(ImageIo, CorruptPngIsAnError) {
 }
 
 TEST(ImageIo, TruncatedNetpbmIsAnError) {
-  ScratchDir dir("visage_bad_pnm");
+  TempFolder dir;
   testing::write_text(dir / "short.ppm", "P6\n4 4\n255\nabc");
   expect_error([&] { read_image(dir / "short.ppm"); }, {"short.ppm", "truncated"});
   testing::write_text(dir / "big.pgm", "P2 1 1 10 11");

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "core/error.hpp"
 #include "datasets/identity_sampler.hpp"
 #include "datasets/shuffle_sampler.hpp"
@@ -172,17 +178,81 @@ TEST(Prefetcher, IdentityWithNoReadableImageIsAnError) {
   EXPECT_THROW(prefetcher.next(data, labels), Error);
 }
 
-TEST(Prefetcher, DestroysCleanlyWhileBatchesAreInFlight) {
-  const auto source = std::make_shared<MemorySource>(std::vector<int>{3, 4, 2, 5, 3});
-  for (int i = 0; i < 20; ++i) {
-    PrefetchOptions options;
-    options.threads = 3;
-    options.depth = 4;
-    Prefetcher prefetcher(source,
-                          std::make_unique<ShuffleSampler>(source->natural_order(), 5, true, 3),
-                          augmenting_pipeline(), {3, 4, 4}, options, nullptr);
+// A MemorySource whose loads wait at a gate until it opens, counting how many are waiting: with
+// the gate shut, the batches being prepared stay half done for as long as the test wants.
+class GatedSource : public MemorySource {
+ public:
+  using MemorySource::MemorySource;
+  Image load(int identity, int index) const override {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+    --waiting_;
+    ++finished_;
+    lock.unlock();
+    return MemorySource::load(identity, index);
   }
-  SUCCEED();
+  // Whether `n` loads wait at the gate within `timeout`.
+  bool wait_for_waiting(int n, std::chrono::seconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return waiting_ == n; });
+  }
+  // Opens the gate for good; returns how many loads were waiting at it.
+  int open() {
+    const std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+    return waiting_;
+  }
+  int waiting() const {
+    const std::lock_guard lock(mutex_);
+    return waiting_;
+  }
+  int finished() const {
+    const std::lock_guard lock(mutex_);
+    return finished_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::condition_variable changed_;
+  mutable int waiting_ = 0;
+  mutable int finished_ = 0;
+  bool open_ = false;
+};
+
+TEST(Prefetcher, DestroysCleanlyWhileBatchesAreInFlight) {
+  const auto source = std::make_shared<GatedSource>(std::vector<int>{3, 4, 2, 5, 3});
+  PrefetchOptions options;
+  options.threads = 3;
+  options.depth = 4;
+  auto prefetcher = std::make_unique<Prefetcher>(
+      source, std::make_unique<ShuffleSampler>(source->natural_order(), 5, true, 3),
+      augmenting_pipeline(), SampleShape{3, 4, 4}, options, nullptr);
+  // Every thread is inside load(): the first batch of 5 has 3 images in progress and none done.
+  const bool all_held = source->wait_for_waiting(options.threads, std::chrono::seconds(30));
+  if (!all_held) source->open();  // let the prefetcher go before failing
+  ASSERT_TRUE(all_held) << source->waiting() << " of " << options.threads << " loads started";
+  EXPECT_EQ(source->finished(), 0);
+
+  // The destructor joins the threads, so the gate must open while it waits for them: a second
+  // thread opens it once the destructor has been called (and, after a pause, is under way).
+  std::atomic<bool> destroying = false;
+  int held_at_opening = 0;
+  std::thread opener([&] {
+    while (!destroying) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    held_at_opening = source->open();
+  });
+  destroying = true;
+  prefetcher.reset();
+  opener.join();
+  EXPECT_EQ(held_at_opening, options.threads);
+  // No thread is left inside the source, and the prefetcher kept no reference to it.
+  EXPECT_EQ(source->waiting(), 0);
+  EXPECT_GE(source->finished(), options.threads);
+  EXPECT_EQ(source.use_count(), 1);
 }
 
 }  // namespace

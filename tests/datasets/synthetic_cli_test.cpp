@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tests/support/run_visage.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace {
 
@@ -27,8 +28,8 @@ std::string image_path(const std::string& name, const std::string& number) {
 }
 
 TEST(SynthCommand, WritesIdentityFoldersAndAParseablePairsFile) {
-  const auto root = std::filesystem::temp_directory_path() / "visage_synth_cli_test";
-  std::filesystem::remove_all(root);
+  const visage::testing::TempFolder folder;
+  const auto root = folder.path() / "faces";
   const Result r =
       run("synth --identities 8 --per-identity 3 --size 24 --folds 2 --pairs 4 "
           "--first-identity 40 --out " +
@@ -70,7 +71,6 @@ TEST(SynthCommand, WritesIdentityFoldersAndAParseablePairsFile) {
   }
   EXPECT_EQ(matched, 8);
   EXPECT_EQ(mismatched, 8);
-  std::filesystem::remove_all(root);
 }
 
 TEST(SynthCommand, HelpAndMistakes) {
@@ -79,23 +79,24 @@ TEST(SynthCommand, HelpAndMistakes) {
   EXPECT_NE(help.output.find("usage: visage synth"), std::string::npos) << help.output;
   EXPECT_NE(help.output.find("--per-identity"), std::string::npos) << help.output;
 
-  const Result missing = run("synth --identities 3 --out /tmp/never");
+  const visage::testing::TempFolder folder;
+  const std::string never = folder / "never";
+  const Result missing = run("synth --identities 3 --out " + never);
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("--per-identity"), std::string::npos) << missing.output;
 
-  const Result too_few = run("synth --identities 5 --per-identity 2 --out /tmp/visage_synth_never");
+  const Result too_few = run("synth --identities 5 --per-identity 2 --out " + never);
   EXPECT_EQ(too_few.exit_code, 1);
   EXPECT_NE(too_few.output.find("at least 20 identities"), std::string::npos) << too_few.output;
-  EXPECT_FALSE(std::filesystem::exists("/tmp/visage_synth_never"));
+  EXPECT_FALSE(std::filesystem::exists(never));
 }
 
 TEST(SynthCommand, WritesAContactSheet) {
-  const auto sheet = std::filesystem::temp_directory_path() / "visage_synth_sheet.png";
-  std::filesystem::remove(sheet);
-  const Result r = run("synth --identities 2 --per-identity 3 --size 16 --sheet " + sheet.string());
+  const visage::testing::TempFolder folder;
+  const std::string sheet = folder / "sheet.png";
+  const Result r = run("synth --identities 2 --per-identity 3 --size 16 --sheet " + sheet);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_TRUE(std::filesystem::exists(sheet));
-  std::filesystem::remove(sheet);
 }
 
 }  // namespace

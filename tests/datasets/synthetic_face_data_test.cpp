@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -171,13 +172,57 @@ TEST(SyntheticFaceData, ThreadCountDoesNotChangeAPixel) {
   EXPECT_EQ(one.pixels(), three.pixels());
 }
 
+// render_face()'s image as the data top stores it: channel first, (x - 0.5) / 0.25.
+std::vector<float> stored_face(const SyntheticFaceConfig& config, int64_t identity, int64_t index) {
+  const FaceImage image = render_face(config, identity, index);
+  std::vector<float> stored;
+  for (int c = 0; c < image.channels; ++c) {
+    for (int y = 0; y < image.height; ++y) {
+      for (int x = 0; x < image.width; ++x) stored.push_back((image.at(y, x, c) - 0.5f) / 0.25f);
+    }
+  }
+  return stored;
+}
+
 TEST(SyntheticFaceData, DisjointRangesGiveDisjointIdentities) {
-  DataLayer train("size: 8 identities: 20 first_identity: 0 batch_size: 4");
-  DataLayer held_out("size: 8 identities: 20 first_identity: 20 batch_size: 4");
-  train.forward();
-  held_out.forward();
-  // Same labels 0..19 but different faces: the label is relative to the range.
-  EXPECT_NE(train.pixels(), held_out.pixels());
+  constexpr int kFirst[] = {0, 20};
+  constexpr size_t kImageFloats = 3 * 8 * 8;
+  const SyntheticFaceConfig config = config_of(1, 8);  // the layers' default seed
+  std::set<int64_t> identities[2];
+  std::set<int> labels[2];
+  for (int range = 0; range < 2; ++range) {
+    DataLayer layer(
+        concat("size: 8 identities: 20 first_identity: ", kFirst[range], " batch_size: 4"));
+    const auto& faces = dynamic_cast<const SyntheticFaceDataLayer&>(*layer.layer);
+    for (int batch = 0; batch < 3; ++batch) {
+      layer.forward();
+      const std::vector<float> pixels = layer.pixels();
+      const std::vector<SyntheticDraw> plan = faces.plan_batch(batch);
+      for (size_t n = 0; n < plan.size(); ++n) {
+        const int label = plan[n].label;
+        ASSERT_EQ(layer.labels()[n], static_cast<float>(label));
+        const std::vector<float> image(pixels.begin() + n * kImageFloats,
+                                       pixels.begin() + (n + 1) * kImageFloats);
+        // The face is that of identity first_identity + label, not the other range's same label.
+        EXPECT_EQ(image, stored_face(config, kFirst[range] + label, plan[n].index))
+            << "range " << range << " batch " << batch << " image " << n;
+        EXPECT_NE(image, stored_face(config, kFirst[1 - range] + label, plan[n].index))
+            << "range " << range << " batch " << batch << " image " << n;
+        identities[range].insert(kFirst[range] + label);
+        labels[range].insert(label);
+      }
+    }
+  }
+  // The labels overlap (both count from 0), the identities behind them do not.
+  std::vector<int> shared_labels;
+  std::ranges::set_intersection(labels[0], labels[1], std::back_inserter(shared_labels));
+  EXPECT_FALSE(shared_labels.empty());
+  std::vector<int64_t> shared_identities;
+  std::ranges::set_intersection(identities[0], identities[1],
+                                std::back_inserter(shared_identities));
+  EXPECT_TRUE(shared_identities.empty());
+  EXPECT_LT(*identities[0].rbegin(), 20);
+  EXPECT_GE(*identities[1].begin(), 20);
 }
 
 TEST(SyntheticFaceData, ConfigMistakesAreNamed) {

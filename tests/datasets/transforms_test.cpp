@@ -149,22 +149,47 @@ TEST(Transforms, JpegDegradationLosesMoreAtLowQuality) {
 }
 
 TEST(TransformPipeline, TestPhaseIsCentredAndUnjittered) {
+  // Every random step switched on: a TRAIN pipeline would crop anywhere, mirror, rotate, rescale
+  // and change brightness and contrast.
   proto::FaceTransformParameter p;
   p.set_channels(1);
-  p.set_crop_height(1);
-  p.set_crop_width(1);
+  p.set_crop_height(3);
+  p.set_crop_width(2);
   p.set_mirror(true);
   p.set_brightness(0.5f);
+  p.set_contrast(0.5f);
+  p.set_max_rotation_degrees(20);
+  p.set_max_scale_change(0.2f);
   p.add_mean_value(5);
   p.set_scale(2);
+  // 5 x 5 grey, pixel (y, x) = 10 y + x + 1: every pixel differs, left from right too.
+  Image grey(5, 5, 1);
+  for (int y = 0; y < 5; ++y) {
+    for (int x = 0; x < 5; ++x) grey.at(y, x, 0) = static_cast<uint8_t>(10 * y + x + 1);
+  }
+  // The centred 3 x 2 crop starts at row (5 - 3) / 2 = 1 and column (5 - 2) / 2 = 1 (rounded down,
+  // as Caffe), unmirrored: pixels 12 13 / 22 23 / 32 33, then (v - 5) * 2.
+  const std::vector<float> expected = {14, 16, 34, 36, 54, 56};
+
   const TransformPipeline test(p, false);
-  Image grey(3, 3, 1);
-  for (int i = 0; i < 9; ++i) grey.pixels[static_cast<size_t>(i)] = static_cast<uint8_t>(i + 1);
-  Rng rng(1);
-  std::vector<float> out(1);
-  test.apply_chw(grey, rng, out);
-  EXPECT_FLOAT_EQ(out[0], (5 - 5) * 2);
-  EXPECT_EQ(test.output_size(3, 3), std::make_pair(1, 1));
+  EXPECT_EQ(test.output_size(5, 5), std::make_pair(3, 2));
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Rng rng(seed);
+    std::vector<float> out(6, -1000.0f);  // not a value the transform can produce
+    test.apply_chw(grey, rng, out);
+    EXPECT_EQ(out, expected) << "seed " << seed;
+  }
+
+  // The same settings in TRAIN do move the values, so the loop above could have caught jitter.
+  const TransformPipeline train(p, true);
+  int jittered = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Rng rng(seed);
+    std::vector<float> out(6);
+    train.apply_chw(grey, rng, out);
+    if (out != expected) ++jittered;
+  }
+  EXPECT_GT(jittered, 15);
 }
 
 TEST(TransformPipeline, PrecropCutsTheCentralFrameFirstInBothPhases) {

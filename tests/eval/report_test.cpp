@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "eval/json_writer.hpp"
 #include "eval/roc_plot.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace visage::eval {
 namespace {
@@ -128,12 +129,10 @@ TEST(EvalRocPlot, PngDecodesToTheRequestedSizeWithTheCurveDrawn) {
   roc.same_pairs = 10;
   roc.different_pairs = 1000;
   const RocPlotGeometry geometry = roc_plot_geometry(640, 480);
-  const std::filesystem::path path =
-      std::filesystem::temp_directory_path() /
-      ("visage_roc_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".png");
+  const visage::testing::TempFolder folder;
+  const std::string path = folder / "roc.png";
   write_roc_png(roc, "ROC: test, AUC 0.9", path, geometry);
   const DecodedPng png = read_png(path);
-  std::filesystem::remove(path);
   ASSERT_EQ(png.width, 640);
   ASSERT_EQ(png.height, 480);
 

@@ -4,11 +4,11 @@
 // layers; each solver accepted with the paper's final learning rate; and the configs matching
 // scripts/make_configs.py, which writes them.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include "core/error.hpp"
 #include "core/net.hpp"
@@ -16,6 +16,7 @@
 #include "solvers/lr_policy.hpp"
 #include "solvers/update_rule.hpp"
 #include "tests/support/run_visage.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace visage {
 namespace {
@@ -76,17 +77,11 @@ class SeedNetworks : public ::testing::TestWithParam<SeedNetwork> {
     spec.face.size = 32;
     spec.identities = 3;
     spec.images_per_identity = 3;
+    folder_ = std::make_unique<testing::TempFolder>();
     write_synthetic_dataset(spec, dataset());
   }
-  static void TearDownTestSuite() {
-    std::error_code ignored;
-    fs::remove_all(dataset(), ignored);
-  }
-  static const fs::path& dataset() {
-    static const fs::path path =
-        fs::temp_directory_path() / ("visage_seed_networks_" + std::to_string(::getpid()));
-    return path;
-  }
+  static void TearDownTestSuite() { folder_.reset(); }
+  static fs::path dataset() { return folder_->path() / "faces"; }
 
   // train_val.prototxt reading the tiny dataset in batches of 4 (2 identities x 2 faces).
   static NetConfig tiny_train_val(const SeedNetwork& seed) {
@@ -109,6 +104,10 @@ class SeedNetworks : public ::testing::TestWithParam<SeedNetwork> {
     if (seed.parameters > 30'000'000) use_constant_fillers(config.param);
     return config;
   }
+
+  // Made in SetUpTestSuite() and removed in TearDownTestSuite(): the dataset is shared by the
+  // suite's tests, not made again for each.
+  static inline std::unique_ptr<testing::TempFolder> folder_;
 };
 
 TEST_P(SeedNetworks, DeployTotalsMatchThePapers) {

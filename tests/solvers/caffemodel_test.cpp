@@ -2,13 +2,13 @@
 // blob shape forms.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
 #include "solvers/snapshot.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace visage {
 namespace {
@@ -42,36 +42,36 @@ proto::NetParameter caffe_model(bool legacy_shape) {
 }
 
 TEST(Caffemodel, WeightsLoadInEitherShapeForm) {
-  const auto path = std::filesystem::temp_directory_path() / "visage_test.caffemodel";
+  const testing::TempFolder folder;
+  const std::string path = folder / "model.caffemodel";
   for (bool legacy : {false, true}) {
-    write_binary_proto(caffe_model(legacy), path.string());
+    write_binary_proto(caffe_model(legacy), path);
     Context ctx = Context::cpu();
     Net net(parse_net_config(kNet), {}, ctx);
-    const WeightsReport report = load_weights(net, path.string());
+    const WeightsReport report = load_weights(net, path);
     EXPECT_EQ(report.layers_loaded, 1);
     const auto w = net.layer(1).params()[0]->data();
     EXPECT_EQ(std::vector<float>(w.begin(), w.end()), (std::vector<float>{1, 2, 3, 4, 5, 6}));
     EXPECT_EQ(net.layer(1).params()[1]->data()[1], -0.5f);
   }
-  std::filesystem::remove(path);
 }
 
 TEST(Caffemodel, MismatchedShapeAndGarbageAreClearErrors) {
-  const auto path = std::filesystem::temp_directory_path() / "visage_bad.caffemodel";
+  const testing::TempFolder folder;
+  const std::string path = folder / "bad.caffemodel";
   proto::NetParameter model = caffe_model(false);
   model.mutable_layer(0)->mutable_blobs(0)->mutable_shape()->set_dim(1, 4);
-  write_binary_proto(model, path.string());
+  write_binary_proto(model, path);
   Context ctx = Context::cpu();
   Net net(parse_net_config(kNet), {}, ctx);
   try {
-    load_weights(net, path.string());
+    load_weights(net, path);
     FAIL() << "expected a shape error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("has shape (2 x 4)"), std::string::npos) << e.what();
   }
   std::ofstream(path) << "\xff\xff\xff not a model";
-  EXPECT_THROW(load_weights(net, path.string()), Error);
-  std::filesystem::remove(path);
+  EXPECT_THROW(load_weights(net, path), Error);
 }
 
 }  // namespace

@@ -9,11 +9,13 @@
 #include "core/config.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/quiet_solver_options.hpp"
 
 namespace visage {
 namespace {
 
 using testing::make_problem;
+using testing::quiet_solver_options;
 using testing::TempFolder;
 
 // The step of each weight divided by its lr_mult, and the summed gradient it came from.
@@ -30,10 +32,7 @@ OneStep one_plain_sgd_step(const TempFolder& folder, float clip_gradients) {
   param.set_weight_decay(0);
   param.set_clip_gradients(clip_gradients);
   Context ctx = Context::cpu();
-  SolverOptions options;
-  options.solver_path = problem.solver;
-  options.out = nullptr;
-  Solver solver(param, ctx, options);
+  Solver solver(param, ctx, quiet_solver_options(problem.solver));
   const auto before = solver.net().all_params().data();
   const std::vector<float> initial(before.begin(), before.end());
   solver.step(1);

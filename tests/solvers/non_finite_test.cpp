@@ -9,11 +9,13 @@
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/quiet_solver_options.hpp"
 
 namespace visage {
 namespace {
 
 using testing::make_problem;
+using testing::quiet_solver_options;
 using testing::TempFolder;
 
 TEST(NonFinite, MidRunNanKeepsTheLastGoodSnapshotIntact) {
@@ -31,9 +33,7 @@ TEST(NonFinite, MidRunNanKeepsTheLastGoodSnapshotIntact) {
     file.close();
   }
   const auto param = load_solver_config(problem.solver);
-  SolverOptions options;
-  options.solver_path = problem.solver;
-  options.out = nullptr;
+  const SolverOptions options = quiet_solver_options(problem.solver);
   const std::string good = snapshot_path(folder / "snap/tiny", 1);
   {
     Context ctx = Context::cpu();
@@ -100,9 +100,7 @@ TEST(NonFinite, NanGradientWithFiniteLossNamesTheLayer) {
 
   LayerRegistry registry = builtin_layers();
   registry.add<PoisonGradientLayer>("PoisonGradient");
-  SolverOptions options;
-  options.solver_path = problem.solver;
-  options.out = nullptr;
+  SolverOptions options = quiet_solver_options(problem.solver);
   options.registry = &registry;
   Context ctx = Context::cpu();
   Solver solver(load_solver_config(problem.solver), ctx, options);

@@ -7,13 +7,15 @@
 #include <sstream>
 
 #include "losses/triplet_mining.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace visage {
 namespace {
 
 TEST(ProgressLog, NamedValuesOfOneTopShareALabelAndKeepTheirFullNamesInJson) {
   std::ostringstream screen;
-  const std::string json_path = ::testing::TempDir() + "progress_named_values.jsonl";
+  const testing::TempFolder folder;
+  const std::string json_path = folder / "progress.jsonl";
   {
     ProgressLog log(&screen, json_path, false);
     TrainProgress p;

@@ -7,22 +7,18 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <functional>
 #include <memory>
 #include <vector>
 
 #include "core/rng.hpp"
 #include "solvers/update_rule.hpp"
+#include "tests/support/same_bytes.hpp"
 
 namespace visage::testing {
 
 using RuleFactory =
     std::function<std::unique_ptr<UpdateRule>(std::span<const ParamSlot>, int64_t num_params)>;
-
-inline bool same_bits(std::span<const float> a, std::span<const float> b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size_bytes()) == 0;
-}
 
 inline void expect_rule_parity(const RuleFactory& make_rule) {
   std::vector<ParamSlot> slots;
@@ -53,9 +49,9 @@ inline void expect_rule_parity(const RuleFactory& make_rule) {
     }
   }
   gpu.synchronize();
-  EXPECT_TRUE(same_bits(cpu_params.data(), gpu_params.data())) << cpu_rule->type();
+  EXPECT_TRUE(same_bytes(cpu_params.data(), gpu_params.data())) << cpu_rule->type();
   for (const auto& [name, tensor] : cpu_rule->history()) {
-    EXPECT_TRUE(same_bits(tensor->data(), gpu_rule->history(name).data()))
+    EXPECT_TRUE(same_bytes(tensor->data(), gpu_rule->history(name).data()))
         << cpu_rule->type() << " history " << name;
   }
 }

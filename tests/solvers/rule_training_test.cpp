@@ -3,17 +3,20 @@
 // (weights, every history buffer, smoothed loss, RNG).
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <string>
 
 #include "core/config.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/quiet_solver_options.hpp"
+#include "tests/support/same_bytes.hpp"
 
 namespace visage {
 namespace {
 
 using testing::make_problem;
+using testing::quiet_solver_options;
+using testing::same_bytes;
 using testing::TempFolder;
 
 struct RuleCase {
@@ -34,23 +37,13 @@ class RuleTraining : public ::testing::TestWithParam<RuleCase> {
     param.set_momentum(GetParam().momentum);
     return param;
   }
-  static SolverOptions quiet(const std::string& solver_path) {
-    SolverOptions options;
-    options.solver_path = solver_path;
-    options.out = nullptr;
-    return options;
-  }
 };
-
-bool same_bytes(std::span<const float> a, std::span<const float> b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size_bytes()) == 0;
-}
 
 TEST_P(RuleTraining, FitsASeparableProblem) {
   TempFolder folder;
   const auto problem = make_problem(folder, "max_iter: 60\naverage_loss: 6\n");
   Context ctx = Context::cpu();
-  Solver solver(solver_param(problem), ctx, quiet(problem.solver));
+  Solver solver(solver_param(problem), ctx, quiet_solver_options(problem.solver));
   ASSERT_EQ(std::string(solver.update_rule().type()), GetParam().type);
   solver.step(1);
   const double initial = solver.smoothed_loss();
@@ -64,18 +57,18 @@ TEST_P(RuleTraining, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   const auto param = solver_param(problem);
 
   Context straight_ctx = Context::cpu();
-  Solver straight(param, straight_ctx, quiet(problem.solver));
+  Solver straight(param, straight_ctx, quiet_solver_options(problem.solver));
   straight.step(12);
 
   std::string snapshot;
   {
     Context ctx = Context::cpu();
-    Solver first_half(param, ctx, quiet(problem.solver));
+    Solver first_half(param, ctx, quiet_solver_options(problem.solver));
     first_half.step(6);
     snapshot = first_half.snapshot();
   }
   Context resumed_ctx = Context::cpu(99);  // a different seed: everything must come from the file
-  Solver resumed(param, resumed_ctx, quiet(problem.solver));
+  Solver resumed(param, resumed_ctx, quiet_solver_options(problem.solver));
   resumed.restore(snapshot);
   ASSERT_EQ(resumed.iter(), 6);
   resumed.step(6);
@@ -89,7 +82,7 @@ TEST_P(RuleTraining, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   EXPECT_EQ(straight.smoothed_loss(), resumed.smoothed_loss());
   EXPECT_EQ(straight_ctx.rng().state(), resumed_ctx.rng().state());
   Context fresh_ctx = Context::cpu();
-  Solver fresh(param, fresh_ctx, quiet(problem.solver));
+  Solver fresh(param, fresh_ctx, quiet_solver_options(problem.solver));
   EXPECT_FALSE(same_bytes(fresh.net().all_params().data(), straight.net().all_params().data()));
 }
 

@@ -11,24 +11,19 @@
 #include "core/config.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/quiet_solver_options.hpp"
 
 namespace visage {
 namespace {
 
 using testing::make_problem;
+using testing::quiet_solver_options;
 using testing::TempFolder;
-
-SolverOptions quiet(const std::string& solver_path) {
-  SolverOptions options;
-  options.solver_path = solver_path;
-  options.out = nullptr;
-  return options;
-}
 
 std::string restore_error(const proto::SolverParameter& param, const std::string& solver_path,
                           const std::string& snapshot) {
   Context ctx = Context::cpu();
-  Solver solver(param, ctx, quiet(solver_path));
+  Solver solver(param, ctx, quiet_solver_options(solver_path));
   try {
     solver.restore(snapshot);
   } catch (const Error& e) {
@@ -52,7 +47,7 @@ class SnapshotTest : public ::testing::Test {
   void SetUp() override {
     problem_ = make_problem(folder_, "max_iter: 4\n");
     param_ = load_solver_config(problem_.solver);
-    Solver solver(param_, ctx_, quiet(problem_.solver));
+    Solver solver(param_, ctx_, quiet_solver_options(problem_.solver));
     solver.step(2);
     snapshot_ = solver.snapshot();
   }
@@ -96,7 +91,7 @@ TEST_F(SnapshotTest, NonHdf5AndForeignFilesAreRejected) {
   EXPECT_NE(message.find("not a Visage snapshot"), std::string::npos) << message;
   // ...but Caffe-layout weights load for fine-tuning, layers matched by name.
   Context ctx = Context::cpu();
-  Solver solver(param_, ctx, quiet(problem_.solver));
+  Solver solver(param_, ctx, quiet_solver_options(problem_.solver));
   const WeightsReport report = load_weights(solver.net(), folder_ / "foreign.h5");
   EXPECT_EQ(report.layers_loaded, 1);
   EXPECT_EQ(solver.net().layer(1).params()[0]->data()[3], 0.5f);
@@ -121,7 +116,7 @@ TEST_F(SnapshotTest, DifferentShapesFailAndAChangedConfigWarns) {
   text.replace(text.find("std: 0.1"), 8, "std: 0.2");
   testing::write_text(other, text);
   std::ostringstream out;
-  SolverOptions options = quiet(problem_.solver);
+  SolverOptions options = quiet_solver_options(problem_.solver);
   options.out = &out;
   options.progress_log = "-";
   Context ctx = Context::cpu();
@@ -134,7 +129,7 @@ TEST_F(SnapshotTest, DifferentShapesFailAndAChangedConfigWarns) {
 }
 
 TEST_F(SnapshotTest, FailedRenameLeavesThePreviousSnapshotAndNoTemporaryFile) {
-  Solver solver(param_, ctx_, quiet(problem_.solver));
+  Solver solver(param_, ctx_, quiet_solver_options(problem_.solver));
   solver.restore(snapshot_);
   solver.step(1);
   // The target name is taken by a non-empty folder, so the final rename fails.
@@ -150,7 +145,7 @@ TEST_F(SnapshotTest, FailedRenameLeavesThePreviousSnapshotAndNoTemporaryFile) {
   }
   EXPECT_TRUE(leftovers(folder_.path() / "snap").empty());
   Context ctx = Context::cpu();
-  Solver again(param_, ctx, quiet(problem_.solver));
+  Solver again(param_, ctx, quiet_solver_options(problem_.solver));
   again.restore(snapshot_);
   EXPECT_EQ(again.iter(), 2);
 }

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,29 +9,22 @@
 #include "core/config.hpp"
 #include "solvers/snapshot.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/quiet_solver_options.hpp"
+#include "tests/support/same_bytes.hpp"
 
 namespace visage {
 namespace {
 
 using testing::make_problem;
+using testing::quiet_solver_options;
+using testing::same_bytes;
 using testing::TempFolder;
-
-SolverOptions quiet(const std::string& solver_path) {
-  SolverOptions options;
-  options.solver_path = solver_path;
-  options.out = nullptr;
-  return options;
-}
-
-bool same_bytes(std::span<const float> a, std::span<const float> b) {
-  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size_bytes()) == 0;
-}
 
 TEST(Solver, TrainsASeparableProblemToLowLoss) {
   TempFolder folder;
   const auto problem = make_problem(folder, "max_iter: 60\naverage_loss: 6\n");
   Context ctx = Context::cpu();
-  Solver solver(load_solver_config(problem.solver), ctx, quiet(problem.solver));
+  Solver solver(load_solver_config(problem.solver), ctx, quiet_solver_options(problem.solver));
   solver.step(1);
   const double initial = solver.smoothed_loss();
   EXPECT_GT(initial, 0.3);  // about ln 2 for small random weights
@@ -47,19 +39,19 @@ TEST(Solver, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   const auto param = load_solver_config(problem.solver);
 
   Context straight_ctx = Context::cpu();
-  Solver straight(param, straight_ctx, quiet(problem.solver));
+  Solver straight(param, straight_ctx, quiet_solver_options(problem.solver));
   straight.step(12);
 
   std::string snapshot;
   {
     Context ctx = Context::cpu();
-    Solver first_half(param, ctx, quiet(problem.solver));
+    Solver first_half(param, ctx, quiet_solver_options(problem.solver));
     first_half.step(6);
     snapshot = first_half.snapshot();
   }
   EXPECT_EQ(snapshot, (folder / "snap/tiny") + "_iter_6.h5");
   Context resumed_ctx = Context::cpu(99);  // a different seed: everything must come from the file
-  Solver resumed(param, resumed_ctx, quiet(problem.solver));
+  Solver resumed(param, resumed_ctx, quiet_solver_options(problem.solver));
   resumed.restore(snapshot);
   EXPECT_EQ(resumed.iter(), 6);
   resumed.step(6);
@@ -71,7 +63,7 @@ TEST(Solver, ResumedRunIsBitIdenticalToAnUninterruptedOne) {
   EXPECT_EQ(straight_ctx.rng().state(), resumed_ctx.rng().state());
   // The run moved the weights at all (the comparison is not between two untouched nets).
   Context fresh_ctx = Context::cpu();
-  Solver fresh(param, fresh_ctx, quiet(problem.solver));
+  Solver fresh(param, fresh_ctx, quiet_solver_options(problem.solver));
   EXPECT_FALSE(same_bytes(fresh.net().all_params().data(), straight.net().all_params().data()));
 }
 
@@ -80,7 +72,7 @@ TEST(Solver, SolveSnapshotsTestsAndLogsJsonLines) {
   const auto problem = make_problem(
       folder, "max_iter: 10\nsnapshot: 4\ndisplay: 5\ntest_iter: 3\ntest_interval: 5\n");
   Context ctx = Context::cpu();
-  Solver solver(load_solver_config(problem.solver), ctx, quiet(problem.solver));
+  Solver solver(load_solver_config(problem.solver), ctx, quiet_solver_options(problem.solver));
   ASSERT_EQ(solver.test_nets().size(), 1u);
   EXPECT_EQ(solver.solve(), SolveOutcome::finished);
   for (int i : {4, 8, 10}) {
@@ -106,7 +98,7 @@ TEST(Solver, ProgressShowsTheTrainNetsNonLossOutputs) {
                           R"(layer { name: "accuracy" type: "Accuracy" bottom: "ip" bottom: "label"
                                      top: "accuracy" include { phase: TRAIN } })");
   std::ostringstream screen;
-  SolverOptions options = quiet(problem.solver);
+  SolverOptions options = quiet_solver_options(problem.solver);
   options.out = &screen;
   Context ctx = Context::cpu();
   Solver solver(load_solver_config(problem.solver), ctx, options);
@@ -132,7 +124,7 @@ TEST(Solver, NonFiniteLossStopsWithTheCulpritAndNoSnapshot) {
     file.close();
   }
   Context ctx = Context::cpu();
-  Solver solver(load_solver_config(problem.solver), ctx, quiet(problem.solver));
+  Solver solver(load_solver_config(problem.solver), ctx, quiet_solver_options(problem.solver));
   try {
     solver.step(3);
     FAIL() << "expected the non-finite loss to stop training";
@@ -149,7 +141,7 @@ TEST(Solver, RejectsAmbiguousNetSources) {
   proto::SolverParameter param = parse_solver_config(
       "net: 'a.prototxt' train_net: 'b.prototxt' base_lr: 1 lr_policy: 'fixed'");
   Context ctx = Context::cpu();
-  EXPECT_THROW(Solver(param, ctx, quiet("")), Error);
+  EXPECT_THROW(Solver(param, ctx, quiet_solver_options("")), Error);
 }
 
 }  // namespace

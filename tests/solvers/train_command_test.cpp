@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "core/config.hpp"
@@ -15,6 +16,7 @@
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/quiet_solver_options.hpp"
 #include "tests/support/run_visage.hpp"
 
 namespace visage {
@@ -22,20 +24,64 @@ namespace {
 
 using testing::TempFolder;
 
-// Runs `bin args...` with stdout and stderr to files; returns the child's pid.
-pid_t spawn(const std::vector<std::string>& argv, const std::string& out, const std::string& err) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    freopen(out.c_str(), "w", stdout);
-    freopen(err.c_str(), "w", stderr);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
+// `bin args...` run with stdout and stderr to files. A child still running when the object goes
+// (a failed assertion, a timeout) is killed and reaped, so a hung `visage` never outlives the test.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::string& out, const std::string& err)
+      : pid_(fork()) {
+    if (pid_ == 0) {
+      freopen(out.c_str(), "w", stdout);
+      freopen(err.c_str(), "w", stderr);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
   }
-  return pid;
-}
+  ~ChildProcess() { kill_and_reap(); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool started() const { return pid_ > 0; }
+  void signal(int number) const { kill(pid_, number); }
+
+  // The wait status once the child has exited; nullopt if it is still running after `timeout`,
+  // and then it has been killed.
+  std::optional<int> wait(std::chrono::seconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (running()) {
+      int status = 0;
+      const pid_t done = waitpid(pid_, &status, WNOHANG);
+      if (done == pid_) {
+        status_ = status;
+      } else if (done < 0 || std::chrono::steady_clock::now() >= deadline) {
+        kill_and_reap();
+        return std::nullopt;
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    return status_;
+  }
+
+ private:
+  bool running() const { return started() && !status_ && !killed_; }
+  void kill_and_reap() {
+    if (!running()) return;
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    killed_ = true;
+  }
+
+  pid_t pid_;
+  std::optional<int> status_;
+  bool killed_ = false;
+};
+
+// Long enough for a loaded machine; a child that takes longer has hung.
+constexpr std::chrono::seconds kExitTimeout{120};
 
 bool binary_has_train(const std::string& bin) {
   const std::string command = bin + " train --help > /dev/null 2>&1";
@@ -49,9 +95,9 @@ TEST(TrainCommand, SigintSnapshotsAndExitsWith130) {
   TempFolder folder;
   const auto problem = testing::make_problem(folder, "max_iter: 100000000\ndisplay: 1\n");
   const std::string log = folder / "snap/tiny_log.jsonl";
-  const pid_t pid = spawn({bin, "train", "--solver", problem.solver, "--device", "cpu"},
-                          folder / "out.txt", folder / "err.txt");
-  ASSERT_GT(pid, 0);
+  ChildProcess train({bin, "train", "--solver", problem.solver, "--device", "cpu"},
+                     folder / "out.txt", folder / "err.txt");
+  ASSERT_TRUE(train.started());
   // Wait until training is under way (a few progress lines), then interrupt.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -60,20 +106,20 @@ TEST(TrainCommand, SigintSnapshotsAndExitsWith130) {
     if (std::count(text.begin(), text.end(), '\n') >= 3) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  kill(pid, SIGINT);
-  int status = 0;
-  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  train.signal(SIGINT);
+  const std::optional<int> status = train.wait(kExitTimeout);
   const std::string err = read_file(folder / "err.txt");
-  ASSERT_TRUE(WIFEXITED(status)) << err;
-  EXPECT_EQ(WEXITSTATUS(status), 130) << err;
+  ASSERT_TRUE(status) << "visage train did not exit within " << kExitTimeout.count()
+                      << " s of SIGINT; killed it. stderr:\n"
+                      << err;
+  ASSERT_TRUE(WIFEXITED(*status)) << err;
+  EXPECT_EQ(WEXITSTATUS(*status), 130) << err;
   const auto at = err.find("; snapshot: ");
   ASSERT_NE(at, std::string::npos) << err;
   const std::string snapshot = err.substr(at + 12, err.find(' ', at + 12) - at - 12);
   EXPECT_EQ(snapshot.rfind(folder / "snap/tiny_iter_", 0), 0u) << snapshot;
 
-  SolverOptions options;
-  options.solver_path = problem.solver;
-  options.out = nullptr;
+  SolverOptions options = testing::quiet_solver_options(problem.solver);
   options.progress_log = "-";
   Context ctx = Context::cpu();
   Solver resumed(load_solver_config(problem.solver), ctx, options);
@@ -81,11 +127,16 @@ TEST(TrainCommand, SigintSnapshotsAndExitsWith130) {
   EXPECT_GE(resumed.iter(), 3);
 
   // The same snapshot evaluates with `visage test`.
-  const pid_t test = spawn({bin, "test", "--model", problem.net, "--weights", snapshot,
-                            "--iterations", "3", "--device", "cpu"},
-                           folder / "test_out.txt", folder / "test_err.txt");
-  ASSERT_EQ(waitpid(test, &status, 0), test);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(folder / "test_err.txt");
+  ChildProcess test({bin, "test", "--model", problem.net, "--weights", snapshot, "--iterations",
+                     "3", "--device", "cpu"},
+                    folder / "test_out.txt", folder / "test_err.txt");
+  ASSERT_TRUE(test.started());
+  const std::optional<int> test_status = test.wait(kExitTimeout);
+  ASSERT_TRUE(test_status) << "visage test did not exit within " << kExitTimeout.count()
+                           << " s; killed it. stderr:\n"
+                           << read_file(folder / "test_err.txt");
+  EXPECT_TRUE(WIFEXITED(*test_status) && WEXITSTATUS(*test_status) == 0)
+      << read_file(folder / "test_err.txt");
   EXPECT_NE(read_file(folder / "test_out.txt").find("  loss = "), std::string::npos);
 }
 

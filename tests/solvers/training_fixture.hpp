@@ -3,50 +3,16 @@
 // prototxts around it, for solver, snapshot and command tests.
 #pragma once
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "core/error.hpp"
 #include "core/hdf5.hpp"
 #include "core/rng.hpp"
+#include "tests/support/temp_folder.hpp"
+#include "tests/support/write_text.hpp"
 
 namespace visage::testing {
-
-// A folder under the system temp dir, removed with its contents at the end of the test.
-class TempFolder {
- public:
-  TempFolder() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            concat("visage_", info->test_suite_name(), "_", info->name(), "_", ::getpid());
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempFolder() {
-    std::error_code ignored;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::add, ignored);
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempFolder(const TempFolder&) = delete;
-  TempFolder& operator=(const TempFolder&) = delete;
-
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
 
 // Class c's points are centred at +2 (c = 1) or -2 (c = 0) on every feature, with unit noise.
 inline void write_separable_h5(const std::string& path, int rows, int features, uint64_t seed) {

@@ -18,11 +18,13 @@
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/quiet_solver_options.hpp"
 #include "tests/support/run_visage.hpp"
 
 namespace visage {
 namespace {
 
+using testing::quiet_solver_options;
 using testing::TempFolder;
 using testing::write_text;
 
@@ -95,11 +97,8 @@ class TrainingVerificationTest : public ::testing::Test {
   std::vector<std::string> train(const std::string& verification) {
     const std::string path = folder_ / "solver.prototxt";
     write_text(path, solver_text(verification));
-    SolverOptions options;
-    options.solver_path = path;
-    options.out = nullptr;
     Context ctx = Context::cpu();
-    Solver solver(load_solver_config(path), ctx, options);
+    Solver solver(load_solver_config(path), ctx, quiet_solver_options(path));
     EXPECT_EQ(solver.solve(), SolveOutcome::finished);
     last_params_.assign(solver.net().all_params().data().begin(),
                         solver.net().all_params().data().end());
@@ -112,12 +111,9 @@ class TrainingVerificationTest : public ::testing::Test {
   std::string construction_error(const std::string& verification) {
     const std::string path = folder_ / "solver.prototxt";
     write_text(path, solver_text(verification));
-    SolverOptions options;
-    options.solver_path = path;
-    options.out = nullptr;
     Context ctx = Context::cpu();
     try {
-      Solver solver(load_solver_config(path), ctx, options);
+      Solver solver(load_solver_config(path), ctx, quiet_solver_options(path));
     } catch (const Error& e) {
       return e.what();
     }
@@ -276,12 +272,9 @@ TEST_F(TrainingVerificationTest, ConfigurationErrorsSayWhatToSet) {
   const std::string no_interval = folder_ / "solver.prototxt";
   write_text(no_interval, R"(net: "net.prototxt" base_lr: 0.1 lr_policy: "fixed" max_iter: 1
       verification_test { pairs: "faces/pairs.txt" images: "faces" blob: "emb" })");
-  SolverOptions options;
-  options.solver_path = no_interval;
-  options.out = nullptr;
   Context ctx = Context::cpu();
   try {
-    Solver solver(load_solver_config(no_interval), ctx, options);
+    Solver solver(load_solver_config(no_interval), ctx, quiet_solver_options(no_interval));
     ADD_FAILURE() << "expected an error without test_interval";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("set test_interval > 0"), std::string::npos) << e.what();

@@ -1,11 +1,11 @@
 // The `visage` command line, run as a user would: through the built binary.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "tests/support/run_visage.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace {
 
@@ -54,12 +54,12 @@ TEST(Cli, TimeReportsEveryLayerAndThroughput) {
 }
 
 TEST(Cli, MalformedConfigGivesPositionNotCrash) {
-  const auto path = std::filesystem::temp_directory_path() / "visage_cli_bad.prototxt";
+  const visage::testing::TempFolder folder;
+  const std::string path = folder / "bad.prototxt";
   std::ofstream(path) << "name: 'bad'\nlayer {\n  name: 'x'\n  type: Input\n}\n";
-  const Result r = run_visage("summary " + path.string());
+  const Result r = run_visage("summary " + path);
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find(path.string() + ":4:9:"), std::string::npos) << r.output;
-  std::filesystem::remove(path);
+  EXPECT_NE(r.output.find(path + ":4:9:"), std::string::npos) << r.output;
 }
 
 TEST(Cli, DeviceQueryAnswersWithOrWithoutGpu) {

@@ -1,7 +1,6 @@
 // `visage draw`, run as a user would: the DOT of a small net (boxes, edges, sizes, in-place layers
 // folded or chained, phases), rendering through Graphviz and the errors around it.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include <string>
 
 #include "tests/support/run_visage.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace {
 
@@ -33,18 +33,11 @@ layer { name: "accuracy" type: "Accuracy" bottom: "fc" bottom: "label" top: "acc
 
 class Draw : public ::testing::Test {
  protected:
-  void SetUp() override {
-    fs::create_directories(folder_);
-    std::ofstream(net_) << kTinyNet;
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(folder_, ignored);
-  }
+  void SetUp() override { std::ofstream(net_) << kTinyNet; }
 
   // Runs `visage draw` on `net` with `flags`, writing DOT; returns the DOT text.
   std::string dot(const std::string& flags, const fs::path& net) {
-    const fs::path out = folder_ / "graph.dot";
+    const fs::path out = folder_.path() / "graph.dot";
     const auto r = run_visage("draw " + net.string() + " --out " + out.string() + " " + flags);
     EXPECT_EQ(r.exit_code, 0) << r.output;
     std::ifstream in(out);
@@ -60,8 +53,8 @@ class Draw : public ::testing::Test {
     return n;
   }
 
-  const fs::path folder_ = fs::temp_directory_path() / ("visage_draw_" + std::to_string(getpid()));
-  const fs::path net_ = folder_ / "tiny.prototxt";
+  const visage::testing::TempFolder folder_;
+  const fs::path net_ = folder_.path() / "tiny.prototxt";
 };
 
 TEST_F(Draw, LayersAreBoxesWithParametersAndSizesAndBlobsAreEdges) {
@@ -110,7 +103,7 @@ TEST_F(Draw, PhaseSelectsTheLayers) {
 }
 
 TEST_F(Draw, ANetThatCannotBeBuiltIsDrawnWithoutSizes) {
-  const fs::path net = folder_ / "face_data.prototxt";
+  const fs::path net = folder_.path() / "face_data.prototxt";
   std::ofstream(net) << R"(name: "no_data"
 layer { name: "data" type: "FaceData" top: "data" top: "label"
         face_data_param { source: "/nonexistent/faces" identities_per_batch: 4
@@ -118,7 +111,7 @@ layer { name: "data" type: "FaceData" top: "data" top: "label"
 layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
         inner_product_param { num_output: 8 } }
 )";
-  const fs::path out = folder_ / "graph.dot";
+  const fs::path out = folder_.path() / "graph.dot";
   const auto r = run_visage("draw " + net.string() + " --out " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("drawing without sizes"), std::string::npos) << r.output;
@@ -133,7 +126,7 @@ layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc"
 
 TEST_F(Draw, RendersSvgWithGraphviz) {
   if (std::system("dot -V > /dev/null 2>&1") != 0) GTEST_SKIP() << "Graphviz is not installed";
-  const fs::path out = folder_ / "graph.svg";
+  const fs::path out = folder_.path() / "graph.svg";
   const auto r = run_visage("draw " + net_.string() + " --out " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream in(out);
@@ -146,16 +139,16 @@ TEST_F(Draw, RendersSvgWithGraphviz) {
 TEST_F(Draw, WithoutGraphvizSaysHowToGetItOrToWriteDot) {
   const char* path = std::getenv("PATH");
   const std::string saved = path != nullptr ? path : "";
-  setenv("PATH", folder_.c_str(), 1);  // a folder without `dot`
-  const auto r = run_visage("draw " + net_.string() + " --out " + (folder_ / "g.png").string());
+  setenv("PATH", folder_.path().c_str(), 1);  // a folder without `dot`
+  const auto r = run_visage("draw " + net_.string() + " --out " + (folder_ / "g.png"));
   setenv("PATH", saved.c_str(), 1);
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("apt-get install graphviz"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("--out " + (folder_ / "g.dot").string()), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--out " + (folder_ / "g.dot")), std::string::npos) << r.output;
 }
 
 TEST_F(Draw, RejectsBadOptions) {
-  const std::string out = " --out " + (folder_ / "g.dot").string();
+  const std::string out = " --out " + (folder_ / "g.dot");
   const auto help = run_visage("draw --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("usage: visage draw"), std::string::npos) << help.output;

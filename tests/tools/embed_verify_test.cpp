@@ -1,6 +1,5 @@
 // `visage embed` and `visage verify` end to end on a tiny model whose embeddings are known exactly.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include "eval/embeddings_file.hpp"
 #include "solvers/snapshot.hpp"
 #include "tests/support/run_visage.hpp"
+#include "tests/support/temp_folder.hpp"
 
 namespace visage {
 namespace {
@@ -27,9 +27,8 @@ layer { name: "emb" type: "InnerProduct" bottom: "data" top: "emb" inner_product
 class EmbedVerify : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("visage_embed_verify_" + std::to_string(::getpid()));
-    fs::create_directories(dir_ / "images");
-    std::ofstream(dir_ / "model.prototxt") << kModel;
+    fs::create_directories(dir_.path() / "images");
+    std::ofstream(dir_.path() / "model.prototxt") << kModel;
 
     Context ctx = Context::cpu();
     NetOptions options;
@@ -40,7 +39,7 @@ class EmbedVerify : public ::testing::Test {
     weights[0] = 1.0f;  // output 0 <- pixel (0, 0)
     weights[7] = 1.0f;  // output 1 <- pixel (1, 1)
     std::ranges::fill(net.layer(1).params()[1]->mutable_data(), 0.0f);
-    write_hdf5_atomically((dir_ / "weights.h5").string(), [&](hdf5::File& file) {
+    write_hdf5_atomically(dir_ / "weights.h5", [&](hdf5::File& file) {
       write_snapshot_header(file, net);
       write_weights(file, net);
     });
@@ -48,26 +47,26 @@ class EmbedVerify : public ::testing::Test {
     // Identity k's images are flat grey at 20 + 30k and 22 + 30k: JPEG keeps flat images exact.
     for (int k = 0; k < 8; ++k) {
       const std::string name = "person" + std::to_string(k);
-      fs::create_directories(dir_ / "images" / name);
+      fs::create_directories(dir_.path() / "images" / name);
       for (int i = 1; i <= 2; ++i) {
         const auto value = static_cast<uint8_t>(20 + 30 * k + 2 * (i - 1));
-        data::write_image(data::Image(2, 2, 1, value),
-                          dir_ / "images" / name / (name + "_000" + std::to_string(i) + ".jpg"));
+        data::write_image(
+            data::Image(2, 2, 1, value),
+            dir_.path() / "images" / name / (name + "_000" + std::to_string(i) + ".jpg"));
       }
     }
     // Two folds of 2 matched + 2 mismatched pairs; every mismatched pair is far apart, so each
     // fold's threshold, chosen on the other fold, separates it perfectly.
-    std::ofstream(dir_ / "pairs.txt") << "2\t2\n"
-                                         "person0\t1\t2\nperson1\t1\t2\n"
-                                         "person0\t1\tperson2\t2\nperson1\t1\tperson3\t1\n"
-                                         "person4\t1\t2\nperson5\t1\t2\n"
-                                         "person4\t2\tperson6\t1\nperson5\t1\tperson7\t2\n";
+    std::ofstream(dir_.path() / "pairs.txt") << "2\t2\n"
+                                                "person0\t1\t2\nperson1\t1\t2\n"
+                                                "person0\t1\tperson2\t2\nperson1\t1\tperson3\t1\n"
+                                                "person4\t1\t2\nperson5\t1\t2\n"
+                                                "person4\t2\tperson6\t1\nperson5\t1\tperson7\t2\n";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return dir_ / name; }
 
-  fs::path dir_;
+  const testing::TempFolder dir_;
 };
 
 TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
@@ -88,15 +87,15 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
   EXPECT_NE(verify.output.find("Accuracy: 1.0000 +/- 0.0000"), std::string::npos) << verify.output;
   EXPECT_NE(verify.output.find("AUC: 1.0000"), std::string::npos) << verify.output;
   for (const char* out : {"result/lfw_roc.csv", "result/lfw_roc.png", "result/lfw.json"}) {
-    EXPECT_TRUE(fs::exists(dir_ / out)) << out;
+    EXPECT_TRUE(fs::exists(dir_.path() / out)) << out;
   }
 }
 
 TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {
-  fs::copy_file(dir_ / "weights.h5", dir_ / "fold1.h5");
-  fs::copy_file(dir_ / "weights.h5", dir_ / "fold2.h5");
-  fs::create_directories(dir_ / "run2");
-  fs::copy_file(dir_ / "weights.h5", dir_ / "run2" / "fold2.h5");
+  fs::copy_file(dir_.path() / "weights.h5", dir_.path() / "fold1.h5");
+  fs::copy_file(dir_.path() / "weights.h5", dir_.path() / "fold2.h5");
+  fs::create_directories(dir_.path() / "run2");
+  fs::copy_file(dir_.path() / "weights.h5", dir_.path() / "run2" / "fold2.h5");
   const std::string common = "verify --device cpu --json --pairs " + path("pairs.txt") +
                              " --model " + path("model.prototxt") + " --images " + path("images");
   const auto one_model = run_visage(common + " --weights " + path("weights.h5"));
@@ -111,14 +110,14 @@ TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {
   const auto json_of = [](const std::string& output) { return output.substr(output.find('{')); };
   EXPECT_EQ(json_of(per_fold.output), json_of(one_model.output));
   // Every {fold} in the pattern is the fold number.
-  fs::create_directories(dir_ / "run1");
-  fs::copy_file(dir_ / "weights.h5", dir_ / "run1" / "fold1.h5");
+  fs::create_directories(dir_.path() / "run1");
+  fs::copy_file(dir_.path() / "weights.h5", dir_.path() / "run1" / "fold1.h5");
   const auto nested = run_visage(common + " --fold-weights " + path("run{fold}/fold{fold}.h5"));
   ASSERT_EQ(nested.exit_code, 0) << nested.output;
   EXPECT_NE(nested.output.find("fold 2/2: " + path("run2/fold2.h5")), std::string::npos)
       << nested.output;
 
-  fs::remove(dir_ / "fold2.h5");
+  fs::remove(dir_.path() / "fold2.h5");
   const auto missing = run_visage(common + " --fold-weights " + path("fold{fold}.h5"));
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("fold 2's weights " + path("fold2.h5") + " do not exist"),
@@ -134,7 +133,7 @@ TEST_F(EmbedVerify, PairNamingAnImageWithoutEmbeddingIsAnError) {
       run_visage("embed --device cpu --model " + path("model.prototxt") + " --weights " +
                  path("weights.h5") + " --images " + path("images") + " --out " + path("emb.h5"));
   ASSERT_EQ(embed.exit_code, 0) << embed.output;
-  std::ofstream(dir_ / "more_pairs.txt") << "1\nperson0\t1\t2\nperson0\t1\tnobody\t1\n";
+  std::ofstream(dir_.path() / "more_pairs.txt") << "1\nperson0\t1\t2\nperson0\t1\tnobody\t1\n";
   const auto verify =
       run_visage("verify --pairs " + path("more_pairs.txt") + " --embeddings " + path("emb.h5"));
   EXPECT_EQ(verify.exit_code, 1);
