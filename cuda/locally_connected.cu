@@ -18,24 +18,34 @@ using gpu::Trans;
 // Column floats per chunk on the GPU (128 MiB): few chunks even for DeepFace L4 at batch 128.
 constexpr int64_t kGpuColumnBudget = int64_t{1} << 25;
 
-// The window geometry as plain ints for the kernels, plus the batch and the chunk.
+// The layer's window geometry (rectangular kernel, stride and padding), its output size, and
+// the batch and the chunk of locations [first, first + count) a launch works on.
 struct Chunk {
-  int64_t channels, height, width, kernel, stride, pad, out_h, out_w;
+  WindowGeometry g;
+  int64_t out_h, out_w;
   int64_t batch, outputs, first, count;
 };
 
+Chunk chunk_of(const WindowGeometry& g, int64_t batch, int64_t outputs) {
+  return {g, g.out_h(), g.out_w(), batch, outputs, 0, 0};
+}
+
+__device__ int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
+
 // columns[l][n][k] for the chunk's locations (see gather_patches in the CPU half).
 __global__ void gather_patches(int64_t total, Chunk c, const float* in, float* columns) {
-  const int64_t patch = c.channels * c.kernel * c.kernel;
+  const WindowGeometry& g = c.g;
+  const int64_t patch = g.patch_size();
+  const int64_t taps = g.kernel_h * g.kernel_w;
   VISAGE_KERNEL_LOOP(i, total) {
     const int64_t k = i % patch;
     const int64_t n = (i / patch) % c.batch;
     const int64_t l = c.first + i / (patch * c.batch);
-    const int64_t channel = k / (c.kernel * c.kernel);
-    const int64_t y = (l / c.out_w) * c.stride - c.pad + (k / c.kernel) % c.kernel;
-    const int64_t x = (l % c.out_w) * c.stride - c.pad + k % c.kernel;
-    const bool inside = y >= 0 && y < c.height && x >= 0 && x < c.width;
-    columns[i] = inside ? in[((n * c.channels + channel) * c.height + y) * c.width + x] : 0.0f;
+    const int64_t channel = k / taps;
+    const int64_t y = (l / c.out_w) * g.stride_h - g.pad_h + (k % taps) / g.kernel_w;
+    const int64_t x = (l % c.out_w) * g.stride_w - g.pad_w + k % g.kernel_w;
+    const bool inside = y >= 0 && y < g.height && x >= 0 && x < g.width;
+    columns[i] = inside ? in[((n * g.channels + channel) * g.height + y) * g.width + x] : 0.0f;
   }
 }
 
@@ -45,10 +55,11 @@ struct RowSpan {
 };
 
 RowSpan rows_read_by(const Chunk& c) {
+  const WindowGeometry& g = c.g;
   const int64_t first_oy = c.first / c.out_w;
   const int64_t last_oy = (c.first + c.count - 1) / c.out_w;
-  const int64_t begin = std::max<int64_t>(first_oy * c.stride - c.pad, 0);
-  const int64_t end = std::min<int64_t>(last_oy * c.stride - c.pad + c.kernel, c.height);
+  const int64_t begin = std::max<int64_t>(first_oy * g.stride_h - g.pad_h, 0);
+  const int64_t end = std::min<int64_t>(last_oy * g.stride_h - g.pad_h + g.kernel_h, g.height);
   return {begin, end - begin};
 }
 
@@ -56,31 +67,32 @@ RowSpan rows_read_by(const Chunk& c) {
 // the rows the chunk reads only (so all chunks together cost about one pass over the columns).
 __global__ void scatter_patches(int64_t total, Chunk c, RowSpan span, const float* columns_diff,
                                 float* in_diff) {
-  const int64_t patch = c.channels * c.kernel * c.kernel;
+  const WindowGeometry& g = c.g;
+  const int64_t patch = g.patch_size();
   VISAGE_KERNEL_LOOP(i, total) {
-    const int64_t x = i % c.width;
-    const int64_t y = span.first_row + (i / c.width) % span.rows;
-    const int64_t channel = (i / (c.width * span.rows)) % c.channels;
-    const int64_t n = i / (c.width * span.rows * c.channels);
+    const int64_t x = i % g.width;
+    const int64_t y = span.first_row + (i / g.width) % span.rows;
+    const int64_t channel = (i / (g.width * span.rows)) % g.channels;
+    const int64_t n = i / (g.width * span.rows * g.channels);
     // Output rows oy with oy * stride - pad <= y < oy * stride - pad + kernel, likewise columns.
-    const int64_t ry = y + c.pad;
-    const int64_t rx = x + c.pad;
-    const int64_t oy0 = ry < c.kernel ? 0 : (ry - c.kernel) / c.stride + 1;
-    const int64_t oy1 = min(ry / c.stride + 1, c.out_h);
-    const int64_t ox0 = rx < c.kernel ? 0 : (rx - c.kernel) / c.stride + 1;
-    const int64_t ox1 = min(rx / c.stride + 1, c.out_w);
+    const int64_t ry = y + g.pad_h;
+    const int64_t rx = x + g.pad_w;
+    const int64_t oy0 = ry < g.kernel_h ? 0 : (ry - g.kernel_h) / g.stride_h + 1;
+    const int64_t oy1 = smaller(ry / g.stride_h + 1, c.out_h);
+    const int64_t ox0 = rx < g.kernel_w ? 0 : (rx - g.kernel_w) / g.stride_w + 1;
+    const int64_t ox1 = smaller(rx / g.stride_w + 1, c.out_w);
     float sum = 0;
     for (int64_t oy = oy0; oy < oy1; ++oy) {
       for (int64_t ox = ox0; ox < ox1; ++ox) {
         const int64_t l = oy * c.out_w + ox;
         if (l < c.first || l >= c.first + c.count) continue;
-        const int64_t ki = ry - oy * c.stride;
-        const int64_t kj = rx - ox * c.stride;
-        const int64_t k = (channel * c.kernel + ki) * c.kernel + kj;
+        const int64_t ki = ry - oy * g.stride_h;
+        const int64_t kj = rx - ox * g.stride_w;
+        const int64_t k = (channel * g.kernel_h + ki) * g.kernel_w + kj;
         sum += columns_diff[((l - c.first) * c.batch + n) * patch + k];
       }
     }
-    in_diff[((n * c.channels + channel) * c.height + y) * c.width + x] += sum;
+    in_diff[((n * g.channels + channel) * g.height + y) * g.width + x] += sum;
   }
 }
 
@@ -136,18 +148,7 @@ void LocallyConnectedLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors to
   const float* w = weights().gpu_data(ctx);
   const float* b = bias_term_ ? bias().gpu_data(ctx) : nullptr;
   float* out = top[0]->mutable_gpu_data(ctx);
-  Chunk c{window_.channels,
-          window_.height,
-          window_.width,
-          window_.kernel_h,
-          window_.stride_h,
-          window_.pad_h,
-          window_.out_h(),
-          window_.out_w(),
-          n,
-          o,
-          0,
-          0};
+  Chunk c = chunk_of(window_, n, o);
   for (c.first = 0; c.first < locations(); c.first += chunk) {
     c.count = std::min(chunk, locations() - c.first);
     launch(ctx, gather_patches, c.count * n * k, c, in, columns);
@@ -178,18 +179,7 @@ void LocallyConnectedLayer::backward_gpu(Context& ctx, Tensors top,
     bottom[0]->zero_diff(ctx);
     in_diff = bottom[0]->mutable_gpu_diff(ctx);
   }
-  Chunk c{window_.channels,
-          window_.height,
-          window_.width,
-          window_.kernel_h,
-          window_.stride_h,
-          window_.pad_h,
-          window_.out_h(),
-          window_.out_w(),
-          n,
-          o,
-          0,
-          0};
+  Chunk c = chunk_of(window_, n, o);
   for (c.first = 0; c.first < locations(); c.first += chunk) {
     c.count = std::min(chunk, locations() - c.first);
     launch(ctx, top_to_results, c.count * n * o, c, top_diff, dy);

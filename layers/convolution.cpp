@@ -23,54 +23,7 @@ constexpr int64_t kCpuGradientFloats = int64_t{1} << 22;
 // chunks of 11 images, 28x28 layers lose 10% from chunks of 6).
 constexpr int64_t kCpuTargetColumns = 512;
 
-// Caffe's rule for repeated spatial settings: none (the default), one for both axes, or h then w.
-bool read_pair(const google::protobuf::RepeatedField<uint32_t>& values, int64_t& h, int64_t& w) {
-  if (values.empty()) return false;
-  h = values.Get(0);
-  w = values.size() > 1 ? values.Get(1) : values.Get(0);
-  return true;
-}
-
 }  // namespace
-
-void ConvolutionLayer::read_window(const proto::ConvolutionParameter& p) {
-  VISAGE_LAYER_CHECK(p.kernel_size_size() <= 2 && p.stride_size() <= 2 && p.pad_size() <= 2 &&
-                         p.dilation_size() <= 2,
-                     "kernel_size, stride, pad and dilation take one value or two (h, w) for a "
-                     "2-D convolution");
-  if (p.has_kernel_h() || p.has_kernel_w()) {
-    VISAGE_LAYER_CHECK(p.has_kernel_h() && p.has_kernel_w() && p.kernel_size_size() == 0,
-                       "give either kernel_size or both kernel_h and kernel_w");
-    window_.kernel_h = p.kernel_h();
-    window_.kernel_w = p.kernel_w();
-  } else {
-    VISAGE_LAYER_CHECK(read_pair(p.kernel_size(), window_.kernel_h, window_.kernel_w),
-                       "convolution_param needs kernel_size (or kernel_h and kernel_w)");
-  }
-  if (p.has_stride_h() || p.has_stride_w()) {
-    VISAGE_LAYER_CHECK(p.has_stride_h() && p.has_stride_w() && p.stride_size() == 0,
-                       "give either stride or both stride_h and stride_w");
-    window_.stride_h = p.stride_h();
-    window_.stride_w = p.stride_w();
-  } else {
-    read_pair(p.stride(), window_.stride_h, window_.stride_w);
-  }
-  if (p.has_pad_h() || p.has_pad_w()) {
-    VISAGE_LAYER_CHECK(p.pad_size() == 0, "give either pad or pad_h and pad_w");
-    window_.pad_h = p.pad_h();
-    window_.pad_w = p.pad_w();
-  } else {
-    read_pair(p.pad(), window_.pad_h, window_.pad_w);
-  }
-  read_pair(p.dilation(), window_.dilation_h, window_.dilation_w);
-  VISAGE_LAYER_CHECK(window_.kernel_h > 0 && window_.kernel_w > 0, "kernel must be positive, got ",
-                     window_.kernel_h, "x", window_.kernel_w);
-  VISAGE_LAYER_CHECK(window_.stride_h > 0 && window_.stride_w > 0, "stride must be positive, got ",
-                     window_.stride_h, "x", window_.stride_w);
-  VISAGE_LAYER_CHECK(window_.dilation_h > 0 && window_.dilation_w > 0,
-                     "dilation must be positive, got ", window_.dilation_h, "x",
-                     window_.dilation_w);
-}
 
 void ConvolutionLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
   const auto& p = param_.convolution_param();
@@ -80,7 +33,7 @@ void ConvolutionLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
                      "only axis 1 (NCHW channels) is supported, got axis ", p.axis());
   VISAGE_LAYER_CHECK(bottom[0]->num_axes() == 4, "needs a 4-D (N x C x H x W) input, got ",
                      bottom[0]->shape_string());
-  read_window(p);
+  with_context(describe() + ": convolution_param", [&] { read_window(window_fields(p), window_); });
   num_output_ = p.num_output();
   group_ = p.group();
   bias_term_ = p.bias_term();
@@ -111,11 +64,7 @@ void ConvolutionLayer::reshape(Tensors bottom, Tensors top) {
                      window_.channels);
   window_.height = in.dim(2);
   window_.width = in.dim(3);
-  VISAGE_LAYER_CHECK(window_.kernel_fits(), "kernel ", window_.kernel_h, "x", window_.kernel_w,
-                     " (extent with dilation ", window_.extent_h(), "x", window_.extent_w(),
-                     ") is larger than the padded input ", window_.height + 2 * window_.pad_h, "x",
-                     window_.width + 2 * window_.pad_w, " (input ", in.shape_string(), ", ",
-                     window_.describe(), ")");
+  with_context(describe(), [&] { check_kernel_fits(window_, in.shape_string()); });
   batch_ = in.dim(0);
   top[0]->reshape({batch_, num_output_, window_.out_h(), window_.out_w()});
 }

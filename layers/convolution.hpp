@@ -38,7 +38,6 @@ class ConvolutionLayer : public Layer {
  private:
   Tensor& weights() { return *params_[0]; }
   Tensor& bias() { return *params_[1]; }
-  void read_window(const proto::ConvolutionParameter& p);
 
   // How the CPU passes cut the batch: `workers` threads take chunks of at most `chunk` images,
   // whose columns form one GEMM; `scratch` is the floats each worker needs for a chunk.

@@ -6,11 +6,6 @@
 
 namespace visage {
 
-std::string WindowGeometry::describe() const {
-  return concat("kernel ", kernel_h, "x", kernel_w, ", stride ", stride_h, "x", stride_w, ", pad ",
-                pad_h, "x", pad_w, ", dilation ", dilation_h, "x", dilation_w);
-}
-
 namespace cpu {
 namespace {
 

@@ -76,21 +76,15 @@ void LocallyConnectedLayer::configure(Context& ctx, Tensors bottom, Tensors top)
   const auto& p = param_.locally_connected_param();
   VISAGE_LAYER_CHECK(p.num_output() > 0,
                      "locally_connected_param.num_output must be positive, got ", p.num_output());
-  VISAGE_LAYER_CHECK(p.kernel_size() > 0, "locally_connected_param.kernel_size must be positive");
-  VISAGE_LAYER_CHECK(p.stride() > 0, "stride must be positive, got ", p.stride());
+  with_context(describe() + ": locally_connected_param",
+               [&] { read_window(window_fields(p), window_); });
   const Tensor& in = *bottom[0];
   VISAGE_LAYER_CHECK(in.num_axes() == 4, "needs a 4-D (N x C x H x W) input, got ",
                      in.shape_string());
   window_.channels = in.dim(1);
   window_.height = in.dim(2);
   window_.width = in.dim(3);
-  window_.kernel_h = window_.kernel_w = p.kernel_size();
-  window_.stride_h = window_.stride_w = p.stride();
-  window_.pad_h = window_.pad_w = p.pad();
-  VISAGE_LAYER_CHECK(window_.kernel_fits(), "kernel ", window_.kernel_h, "x", window_.kernel_w,
-                     " is larger than the padded input ", window_.height + 2 * window_.pad_h, "x",
-                     window_.width + 2 * window_.pad_w, " (input ", in.shape_string(), ", ",
-                     window_.describe(), ")");
+  with_context(describe(), [&] { check_kernel_fits(window_, in.shape_string()); });
   num_output_ = p.num_output();
   bias_term_ = p.bias_term();
   with_context(describe() + ": weight_filler", [&] { validate_filler(p.weight_filler()); });

@@ -1,10 +1,11 @@
 // DeepFace's locally connected layer (L4-L6): a convolution whose filters are not shared, i.e. a
-// separate filter bank and bias for every output location. Square kernel, stride and padding.
+// separate filter bank and bias for every output location. Kernel, stride and padding as
+// Convolution reads them (layers/window_geometry.hpp), rectangular ones included.
 //
 // Layouts, chosen so that the whole layer is one batched GEMM over the L = out_h * out_w
-// locations, each a plain (N x K) * (K x O) product with K = C * k * k:
+// locations, each a plain (N x K) * (K x O) product with K = C * kh * kw:
 //   weight (L, O, K)  the filters of location l are a contiguous O x K matrix (like a
-//                     convolution's (O, C, k, k) per location), K ordered (channel, row, column);
+//                     convolution's (O, C, kh, kw) per location), K ordered (channel, row, column);
 //   bias   (L, O);
 //   columns (L, N, K) the patches of location l for the whole batch, a contiguous N x K matrix;
 //   result  (L, N, O) then transposed into the top (N, O, out_h, out_w).
@@ -15,7 +16,7 @@
 #pragma once
 
 #include "core/layer.hpp"
-#include "layers/im2col.hpp"
+#include "layers/window_geometry.hpp"
 
 namespace visage {
 

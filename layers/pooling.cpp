@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <limits>
 
 #include "layers/sliced_parallel.hpp"
 
@@ -11,15 +12,6 @@ namespace visage {
 using proto::PoolingParameter;
 
 namespace {
-
-// Caffe's output size, with its rule that the last window must start inside the image (applied
-// also without padding, where Caffe would otherwise create an empty window for stride > kernel).
-int pooled_size(int size, int kernel, int stride, int pad, bool ceil) {
-  const int span = size + 2 * pad - kernel;
-  int pooled = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
-  if ((pooled - 1) * stride >= size + pad) --pooled;
-  return pooled;
-}
 
 // The windows along one axis. Output p reads inputs [first[p], last[p]) (its window clipped to
 // the image), and its extent clipped to the padded image is padded[p] (AVE's divisor is the
@@ -124,17 +116,20 @@ struct PlanePooling {
   std::vector<int> best_at;    // MAX: one output row's argmax
   std::vector<float> share;    // AVE, L2 backward: one output row's shares
 
-  explicit PlanePooling(const PoolingWindows& w)
-      : height(w.height),
-        width(w.width),
-        pooled_h(w.pooled_h),
-        pooled_w(w.pooled_w),
-        rows(axis_windows(w.height, w.pooled_h, w.kernel_h, w.stride_h, w.pad_h)),
-        cols(axis_windows(w.width, w.pooled_w, w.kernel_w, w.stride_w, w.pad_w)),
-        partial(int64_t{w.height} * w.pooled_w),
+  // The geometry's sizes fit int (PoolingLayer::reshape checks): int loops vectorise.
+  explicit PlanePooling(const WindowGeometry& w)
+      : height(static_cast<int>(w.height)),
+        width(static_cast<int>(w.width)),
+        pooled_h(static_cast<int>(w.out_h())),
+        pooled_w(static_cast<int>(w.out_w())),
+        rows(axis_windows(height, pooled_h, static_cast<int>(w.kernel_h),
+                          static_cast<int>(w.stride_h), static_cast<int>(w.pad_h))),
+        cols(axis_windows(width, pooled_w, static_cast<int>(w.kernel_w),
+                          static_cast<int>(w.stride_w), static_cast<int>(w.pad_w))),
+        partial(int64_t{height} * pooled_w),
         partial_x(partial.size()),
-        best_at(w.pooled_w),
-        share(w.pooled_w) {}
+        best_at(pooled_w),
+        share(pooled_w) {}
 
   // y = the window maxima of plane x; argmax = their in-plane indices (y * W + x) as floats. Ties
   // go to the first maximum in row-major order, as Caffe's: the row pass keeps each row's first
@@ -230,46 +225,22 @@ void PoolingLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
   VISAGE_LAYER_CHECK(method_ != PoolingParameter::STOCHASTIC,
                      "pool: STOCHASTIC is not implemented (use MAX, AVE or L2)");
   global_ = p.global_pooling();
-  ceil_ = p.round_mode() == PoolingParameter::CEIL;
-  const bool has_kernel = p.has_kernel_size() || p.has_kernel_h() || p.has_kernel_w();
+  const WindowFields fields = window_fields(p);
   if (global_) {
-    VISAGE_LAYER_CHECK(!has_kernel, "global_pooling takes the whole image; do not give a kernel");
-    VISAGE_LAYER_CHECK(p.pad() == 0 && p.pad_h() == 0 && p.pad_w() == 0 && p.stride() == 1 &&
-                           !p.has_stride_h() && !p.has_stride_w(),
-                       "global_pooling takes no pad or stride");
-  } else if (p.has_kernel_h() || p.has_kernel_w()) {
-    VISAGE_LAYER_CHECK(p.has_kernel_h() && p.has_kernel_w() && !p.has_kernel_size(),
-                       "give either kernel_size or both kernel_h and kernel_w");
-    windows_.kernel_h = static_cast<int>(p.kernel_h());
-    windows_.kernel_w = static_cast<int>(p.kernel_w());
-  } else {
-    VISAGE_LAYER_CHECK(p.has_kernel_size(),
-                       "pooling_param needs kernel_size (or kernel_h and kernel_w, or "
-                       "global_pooling)");
-    windows_.kernel_h = windows_.kernel_w = static_cast<int>(p.kernel_size());
+    VISAGE_LAYER_CHECK(fields.kernel.empty() && !fields.kernel_h && !fields.kernel_w,
+                       "global_pooling takes the whole image; do not give a kernel");
   }
-  if (p.has_pad_h() || p.has_pad_w()) {
-    windows_.pad_h = static_cast<int>(p.pad_h());
-    windows_.pad_w = static_cast<int>(p.pad_w());
-  } else {
-    windows_.pad_h = windows_.pad_w = static_cast<int>(p.pad());
-  }
-  if (p.has_stride_h() || p.has_stride_w()) {
-    VISAGE_LAYER_CHECK(p.has_stride_h() && p.has_stride_w(), "give both stride_h and stride_w");
-    windows_.stride_h = static_cast<int>(p.stride_h());
-    windows_.stride_w = static_cast<int>(p.stride_w());
-  } else {
-    windows_.stride_h = windows_.stride_w = static_cast<int>(p.stride());
-  }
-  VISAGE_LAYER_CHECK(windows_.stride_h > 0 && windows_.stride_w > 0,
-                     "stride must be positive, got ", windows_.stride_h, "x", windows_.stride_w);
+  with_context(describe() + ": pooling_param", [&] { read_window(fields, window_, global_); });
+  VISAGE_LAYER_CHECK(!global_ || (window_.pad_h == 0 && window_.pad_w == 0 &&
+                                  window_.stride_h == 1 && window_.stride_w == 1),
+                     "global_pooling takes no pad or stride");
+  window_.rounding = p.round_mode() == PoolingParameter::CEIL
+                         ? WindowGeometry::Rounding::pooling_ceil
+                         : WindowGeometry::Rounding::pooling_floor;
   if (!global_) {
-    VISAGE_LAYER_CHECK(windows_.kernel_h > 0 && windows_.kernel_w > 0,
-                       "kernel must be positive, got ", windows_.kernel_h, "x", windows_.kernel_w);
-    VISAGE_LAYER_CHECK(windows_.pad_h < windows_.kernel_h && windows_.pad_w < windows_.kernel_w,
-                       "pad ", windows_.pad_h, "x", windows_.pad_w,
-                       " must be smaller than the kernel ", windows_.kernel_h, "x",
-                       windows_.kernel_w);
+    VISAGE_LAYER_CHECK(window_.pad_h < window_.kernel_h && window_.pad_w < window_.kernel_w, "pad ",
+                       window_.pad_h, "x", window_.pad_w, " must be smaller than the kernel ",
+                       window_.kernel_h, "x", window_.kernel_w);
   }
 }
 
@@ -277,39 +248,37 @@ void PoolingLayer::reshape(Tensors bottom, Tensors top) {
   const Tensor& in = *bottom[0];
   VISAGE_LAYER_CHECK(in.num_axes() == 4, "needs a 4-D (N x C x H x W) input, got ",
                      in.shape_string());
-  windows_.height = static_cast<int>(in.dim(2));
-  windows_.width = static_cast<int>(in.dim(3));
+  constexpr int64_t kIntMax = std::numeric_limits<int>::max();
+  VISAGE_LAYER_CHECK(in.dim(2) <= kIntMax && in.dim(3) <= kIntMax && window_.kernel_h <= kIntMax &&
+                         window_.kernel_w <= kIntMax && window_.stride_h <= kIntMax &&
+                         window_.stride_w <= kIntMax,
+                     "input ", in.shape_string(), " or window (", window_.describe(),
+                     ") too large: sizes must stay below 2^31");
+  window_.channels = in.dim(1);
+  window_.height = in.dim(2);
+  window_.width = in.dim(3);
   if (global_) {
-    windows_.kernel_h = windows_.height;
-    windows_.kernel_w = windows_.width;
+    window_.kernel_h = window_.height;
+    window_.kernel_w = window_.width;
   }
-  VISAGE_LAYER_CHECK(windows_.height + 2 * windows_.pad_h >= windows_.kernel_h &&
-                         windows_.width + 2 * windows_.pad_w >= windows_.kernel_w,
-                     "kernel ", windows_.kernel_h, "x", windows_.kernel_w,
-                     " is larger than the padded input ", windows_.height + 2 * windows_.pad_h, "x",
-                     windows_.width + 2 * windows_.pad_w, " (input ", in.shape_string(), ", pad ",
-                     windows_.pad_h, "x", windows_.pad_w, ")");
+  with_context(describe(), [&] { check_kernel_fits(window_, in.shape_string()); });
   VISAGE_LAYER_CHECK(method_ != PoolingParameter::MAX || in.count(2) < (int64_t{1} << 24),
                      "MAX pooling keeps argmax indices as floats, exact only below 2^24 pixels "
                      "per channel; input ",
                      in.shape_string(), " is larger");
-  windows_.pooled_h =
-      pooled_size(windows_.height, windows_.kernel_h, windows_.stride_h, windows_.pad_h, ceil_);
-  windows_.pooled_w =
-      pooled_size(windows_.width, windows_.kernel_w, windows_.stride_w, windows_.pad_w, ceil_);
   planes_ = in.dim(0) * in.dim(1);
-  top[0]->reshape({in.dim(0), in.dim(1), windows_.pooled_h, windows_.pooled_w});
+  top[0]->reshape({in.dim(0), in.dim(1), window_.out_h(), window_.out_w()});
   if (method_ == PoolingParameter::MAX) argmax_.reshape(top[0]->shape());
 }
 
 int64_t PoolingLayer::forward_macs(Tensors bottom, Tensors top) const {
-  return top[0]->count() * windows_.kernel_h * windows_.kernel_w;
+  return top[0]->count() * window_.kernel_h * window_.kernel_w;
 }
 
 // Blocks of planes are handed to the BLAS threads as they come free (cpu::run_blocks).
 void PoolingLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  const int64_t in_plane = int64_t{windows_.height} * windows_.width;
-  const int64_t out_plane = int64_t{windows_.pooled_h} * windows_.pooled_w;
+  const int64_t in_plane = window_.height * window_.width;
+  const int64_t out_plane = window_.out_h() * window_.out_w();
   const bool is_max = method_ == PoolingParameter::MAX;
   const bool squares = method_ == PoolingParameter::L2;
   const float* in = bottom[0]->data().data();
@@ -318,7 +287,7 @@ void PoolingLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const int workers = cpu::slice_workers(planes_);
   cpu::run_blocks(planes_, block_planes(planes_, workers), workers,
                   [&](int64_t begin, int64_t end, int) {
-                    PlanePooling pooling(windows_);
+                    PlanePooling pooling(window_);
                     for (int64_t p = begin; p < end; ++p) {
                       if (is_max) {
                         pooling.max(in + p * in_plane, out + p * out_plane, argmax + p * out_plane);
@@ -332,8 +301,8 @@ void PoolingLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
 void PoolingLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
                                 Tensors bottom) {
   if (!propagate_down[0]) return;
-  const int64_t in_plane = int64_t{windows_.height} * windows_.width;
-  const int64_t out_plane = int64_t{windows_.pooled_h} * windows_.pooled_w;
+  const int64_t in_plane = window_.height * window_.width;
+  const int64_t out_plane = window_.out_h() * window_.out_w();
   const bool is_max = method_ == PoolingParameter::MAX;
   const bool squares = method_ == PoolingParameter::L2;
   const float* top_diff = top[0]->diff().data();
@@ -344,7 +313,7 @@ void PoolingLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<boo
   const int workers = cpu::slice_workers(planes_);
   cpu::run_blocks(
       planes_, block_planes(planes_, workers), workers, [&](int64_t begin, int64_t end, int) {
-        PlanePooling pooling(windows_);
+        PlanePooling pooling(window_);
         for (int64_t p = begin; p < end; ++p) {
           if (is_max) {
             pooling.max_backward(argmax + p * out_plane, top_diff + p * out_plane,

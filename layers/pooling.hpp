@@ -9,22 +9,9 @@
 #pragma once
 
 #include "core/layer.hpp"
+#include "layers/window_geometry.hpp"
 
 namespace visage {
-
-// Where the windows of one channel plane lie; shared by the CPU and GPU halves.
-struct PoolingWindows {
-  int height = 0;
-  int width = 0;
-  int pooled_h = 0;
-  int pooled_w = 0;
-  int kernel_h = 1;
-  int kernel_w = 1;
-  int stride_h = 1;
-  int stride_w = 1;
-  int pad_h = 0;
-  int pad_w = 0;
-};
 
 class PoolingLayer : public Layer {
  public:
@@ -51,9 +38,8 @@ class PoolingLayer : public Layer {
  private:
   proto::PoolingParameter::PoolMethod method_ = proto::PoolingParameter::MAX;
   bool global_ = false;
-  bool ceil_ = true;
-  PoolingWindows windows_;
-  int64_t planes_ = 0;  // N * C
+  WindowGeometry window_;  // of one channel plane; channels holds C
+  int64_t planes_ = 0;     // N * C
   // MAX only: for every output, the index (y * W + x) of its maximum within its plane, held as
   // float (exact below 2^24 pixels per plane) so that it lives in a Tensor on either device.
   Tensor argmax_;

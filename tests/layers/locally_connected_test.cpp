@@ -37,29 +37,28 @@ TEST(LocallyConnected, ForwardUsesEachLocationsOwnFilterAndBias) {
 }
 
 // With the same filter at every location the layer is a convolution: forward, the bottom
-// gradient, and the weight gradient summed over locations must match Convolution's. The batch
-// and patch sizes make the CPU path split the locations into several chunks.
-TEST(LocallyConnected, WithTiedWeightsEqualsConvolution) {
+// gradient, and the weight gradient summed over locations must match Convolution's.
+void expect_tied_weights_equal_convolution(const std::string& settings, const Shape& input,
+                                           int64_t outputs) {
+  SCOPED_TRACE(settings);
   auto ctx = Context::cpu(3);
-  const std::string settings = "num_output: 5 kernel_size: 5 stride: 2 pad: 1";
   auto lc = locally_connected(settings);
   auto conv = make_layer("name: 'conv' type: 'Convolution' convolution_param { " + settings +
                          " weight_filler { type: 'gaussian' std: 0.1 } "
                          "bias_filler { type: 'gaussian' std: 0.1 } }");
-  const Shape input{48, 24, 21, 20};  // 48 * 24 * 25 = 28800 column floats per location
   TensorList lc_bottom({input}), conv_bottom({input}), lc_top(1), conv_top(1);
   fill_gaussian(lc_bottom[0], 7);
   conv_bottom[0].copy_data_from(lc_bottom[0]);
   lc->setup(ctx, lc_bottom, lc_top);
   conv->setup(ctx, conv_bottom, conv_top);
-  const int64_t locations = 10 * 9;
-  const int64_t filter = 5 * 24 * 25;
-  ASSERT_EQ(lc->params()[0]->shape(), (Shape{locations, 5, 24 * 25}));
+  const int64_t locations = conv_top[0].count(2);
+  const int64_t filter = conv->params()[0]->count();
+  ASSERT_EQ(lc->params()[0]->shape(), (Shape{locations, outputs, filter / outputs}));
   auto lc_w = lc->params()[0]->mutable_data();
   auto lc_b = lc->params()[1]->mutable_data();
   for (int64_t l = 0; l < locations; ++l) {
     std::ranges::copy(conv->params()[0]->data(), lc_w.begin() + l * filter);
-    std::ranges::copy(conv->params()[1]->data(), lc_b.begin() + l * 5);
+    std::ranges::copy(conv->params()[1]->data(), lc_b.begin() + l * outputs);
   }
   lc->forward(ctx, lc_bottom, lc_top);
   conv->forward(ctx, conv_bottom, conv_top);
@@ -84,11 +83,25 @@ TEST(LocallyConnected, WithTiedWeightsEqualsConvolution) {
     for (int64_t l = 0; l < locations; ++l) sum += lc->params()[0]->diff()[l * filter + j];
     ASSERT_NEAR(sum, conv->params()[0]->diff()[j], 1e-3 * (1 + std::abs(sum))) << "weight " << j;
   }
-  for (int64_t o = 0; o < 5; ++o) {
+  for (int64_t o = 0; o < outputs; ++o) {
     double sum = 0;
-    for (int64_t l = 0; l < locations; ++l) sum += lc->params()[1]->diff()[l * 5 + o];
+    for (int64_t l = 0; l < locations; ++l) sum += lc->params()[1]->diff()[l * outputs + o];
     ASSERT_NEAR(sum, conv->params()[1]->diff()[o], 1e-3 * (1 + std::abs(sum))) << "bias " << o;
   }
+}
+
+// The batch and patch sizes make the CPU path split the locations into several chunks
+// (48 * 24 * 25 = 28800 column floats per location in the first case).
+TEST(LocallyConnected, WithTiedWeightsEqualsConvolution) {
+  expect_tied_weights_equal_convolution("num_output: 5 kernel_size: 5 stride: 2 pad: 1",
+                                        {48, 24, 21, 20}, 5);
+}
+
+// Rectangular windows read as Convolution reads them (layers/window_geometry.hpp).
+TEST(LocallyConnected, WithTiedWeightsEqualsConvolutionForRectangularWindows) {
+  expect_tied_weights_equal_convolution(
+      "num_output: 4 kernel_h: 3 kernel_w: 5 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 2",
+      {6, 3, 11, 9}, 4);
 }
 
 TEST(LocallyConnected, DeepFaceL4ShapesParamsAndMacs) {
@@ -112,6 +125,7 @@ TEST(LocallyConnected, GradientsMatchFiniteDifferences) {
       {"num_output: 2 kernel_size: 3 stride: 2 pad: 1", {1, 3, 6, 5}},
       {"num_output: 1 kernel_size: 2 stride: 2 bias_term: false", {3, 2, 5, 5}},
       {"num_output: 2 kernel_size: 1", {1, 2, 2, 3}},
+      {"num_output: 2 kernel_h: 3 kernel_w: 2 stride_h: 1 stride_w: 2 pad_h: 1", {2, 2, 5, 6}},
   };
   for (const auto& c : cases) {
     auto ctx = Context::cpu(5);
@@ -143,6 +157,9 @@ TEST(LocallyConnected, RejectsBadSettingsWithClearMessages) {
   expect_error("num_output: 2 kernel_size: 6", {1, 1, 5, 5},
                {"kernel 6x6", "padded input 5x5", "(1 x 1 x 5 x 5)"});
   expect_error("num_output: 2 kernel_size: 2", {5, 5}, {"4-D"});
+  expect_error("num_output: 2 kernel_size: 3 kernel_h: 3 kernel_w: 3", {1, 1, 5, 5},
+               {"give either kernel_size or kernel_h and kernel_w"});
+  expect_error("num_output: 2 kernel_h: 3", {1, 1, 5, 5}, {"give both kernel_h and kernel_w"});
 }
 
 TEST(LocallyConnected, AcceptsANewBatchSizeButNotANewImageSize) {
