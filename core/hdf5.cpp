@@ -225,8 +225,15 @@ std::string Group::read_bytes(const std::string& name) const {
   return {values.begin(), values.end()};
 }
 
+void Group::remove_attribute_if_present(const std::string& name, const std::string& at) {
+  if (H5Aexists(id(), name.c_str()) > 0) {
+    checked_status(H5Adelete(id(), name.c_str()), at, ": cannot replace attribute");
+  }
+}
+
 void Group::set_attribute(const std::string& name, const std::string& value) {
   const std::string at = concat(where(), "@", name);
+  remove_attribute_if_present(name, at);
   const Handle type(checked(H5Tcopy(H5T_C_S1), at, ": string type"), H5Tclose);
   checked_status(H5Tset_size(type.id(), value.size() + 1), at, ": string type");
   checked_status(H5Tset_strpad(type.id(), H5T_STR_NULLTERM), at, ": string type");
@@ -240,6 +247,7 @@ void Group::set_attribute(const std::string& name, const std::string& value) {
 
 void Group::set_attribute(const std::string& name, int64_t value) {
   const std::string at = concat(where(), "@", name);
+  remove_attribute_if_present(name, at);
   const Handle space = make_space({}, at);
   const Handle attr(
       checked(H5Acreate2(id(), name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT),

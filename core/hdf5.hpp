@@ -75,6 +75,7 @@ class Group {
   std::string read_bytes(const std::string& name) const;
 
   // Scalar attributes on this group.
+  // Writes the attribute, replacing one of that name.
   void set_attribute(const std::string& name, const std::string& value);
   void set_attribute(const std::string& name, int64_t value);
   bool has_attribute(const std::string& name) const;
@@ -85,6 +86,7 @@ class Group {
   Group(Handle handle, std::string file_path, std::string path);
 
   hid_t id() const { return handle_.id(); }
+  void remove_attribute_if_present(const std::string& name, const std::string& at);
 
   Handle handle_;
   std::string file_path_;

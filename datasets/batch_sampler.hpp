@@ -25,6 +25,7 @@ class BatchSampler {
   // P x K batches, so each rank gets whole identities).
   virtual int group_size() const { return 1; }
   virtual BatchPlan next_batch() = 0;
+  // The sampler's position as a serialized proto::SamplerState.
   virtual std::string save_state() const = 0;
   // Throws visage::Error when the state does not fit this sampler's data or settings.
   virtual void load_state(const std::string& state) = 0;

@@ -2,15 +2,14 @@
 
 #include <algorithm>
 #include <numeric>
-#include <sstream>
 
 #include "core/error.hpp"
 #include "datasets/seeds.hpp"
+#include "proto/visage.pb.h"
 
 namespace visage::data {
 namespace {
 
-constexpr const char* kStateVersion = "identity_sampler_v1";
 // Distinguishes the random streams derived from one seed.
 constexpr uint64_t kEpochStream = 1;
 constexpr uint64_t kBatchStream = 2;
@@ -95,37 +94,36 @@ BatchPlan IdentitySampler::next_batch() {
 }
 
 std::string IdentitySampler::save_state() const {
-  std::ostringstream out;
-  out << kStateVersion << ' ' << config_.seed << ' ' << batch_index_ << ' ' << epoch_ << ' '
-      << cursor_ << ' ' << order_.size();
-  for (int identity : order_) out << ' ' << identity;
-  return out.str();
+  proto::SamplerState state;
+  state.set_kind(proto::SamplerState::IDENTITY);
+  state.set_items(order_.size());
+  state.set_seed(config_.seed);
+  state.set_batch_index(batch_index_);
+  state.set_epoch(epoch_);
+  state.set_cursor(cursor_);
+  state.mutable_order()->Add(order_.begin(), order_.end());
+  return state.SerializeAsString();
 }
 
-void IdentitySampler::load_state(const std::string& state) {
-  std::istringstream in(state);
-  std::string version;
-  uint64_t seed = 0;
-  int64_t batch_index = 0;
-  int64_t epoch = 0;
-  size_t cursor = 0;
-  size_t size = 0;
-  in >> version >> seed >> batch_index >> epoch >> cursor >> size;
-  VISAGE_CHECK(in && version == kStateVersion, "saved state is not an identity sampler's");
-  VISAGE_CHECK(size == eligible_.size(), "saved sampler state covers ", size,
-               " identities; the data now has ", eligible_.size());
-  std::vector<int> order(size);
-  for (int& identity : order) in >> identity;
-  VISAGE_CHECK(!in.fail() && cursor <= size && batch_index >= 0 && epoch >= 0,
+void IdentitySampler::load_state(const std::string& serialized) {
+  proto::SamplerState state;
+  VISAGE_CHECK(state.ParseFromString(serialized) && state.kind() == proto::SamplerState::IDENTITY,
+               "saved state is not an identity sampler's");
+  VISAGE_CHECK(state.items() == eligible_.size() &&
+                   static_cast<size_t>(state.order_size()) == eligible_.size(),
+               "saved sampler state covers ", state.order_size(), " identities; the data now has ",
+               eligible_.size());
+  VISAGE_CHECK(state.cursor() <= state.items() && state.batch_index() >= 0 && state.epoch() >= 0,
                "saved sampler state is damaged");
+  std::vector<int> order(state.order().begin(), state.order().end());
   std::vector<int> sorted = order;
   std::sort(sorted.begin(), sorted.end());
   VISAGE_CHECK(sorted == eligible_, "saved sampler state lists other identities than the data's");
-  config_.seed = seed;
-  batch_index_ = batch_index;
-  epoch_ = epoch;
+  config_.seed = state.seed();
+  batch_index_ = state.batch_index();
+  epoch_ = state.epoch();
   order_ = std::move(order);
-  cursor_ = cursor;
+  cursor_ = state.cursor();
 }
 
 }  // namespace visage::data

@@ -1,14 +1,10 @@
 #include "datasets/shuffle_sampler.hpp"
 
-#include <sstream>
-
 #include "core/error.hpp"
 #include "datasets/seeds.hpp"
+#include "proto/visage.pb.h"
 
 namespace visage::data {
-namespace {
-constexpr const char* kStateVersion = "shuffle_sampler_v1";
-}  // namespace
 
 ShuffleSampler::ShuffleSampler(std::vector<SampleRef> items, int batch_size, bool shuffle,
                                uint64_t seed, int64_t skip)
@@ -42,29 +38,28 @@ BatchPlan ShuffleSampler::next_batch() {
 }
 
 std::string ShuffleSampler::save_state() const {
-  std::ostringstream out;
-  out << kStateVersion << ' ' << items_.size() << ' ' << seed_ << ' ' << batch_index_ << ' '
-      << epoch_ << ' ' << cursor_;
-  return out.str();
+  proto::SamplerState state;
+  state.set_kind(proto::SamplerState::SHUFFLE);
+  state.set_items(items_.size());
+  state.set_seed(seed_);
+  state.set_batch_index(batch_index_);
+  state.set_epoch(epoch_);
+  state.set_cursor(cursor_);
+  return state.SerializeAsString();
 }
 
-void ShuffleSampler::load_state(const std::string& state) {
-  std::istringstream in(state);
-  std::string version;
-  size_t items = 0;
-  uint64_t seed = 0;
-  int64_t batch_index = 0;
-  int64_t epoch = 0;
-  size_t cursor = 0;
-  in >> version >> items >> seed >> batch_index >> epoch >> cursor;
-  VISAGE_CHECK(in && version == kStateVersion, "saved state is not a shuffling sampler's");
-  VISAGE_CHECK(items == items_.size(), "saved sampler state covers ", items,
+void ShuffleSampler::load_state(const std::string& serialized) {
+  proto::SamplerState state;
+  VISAGE_CHECK(state.ParseFromString(serialized) && state.kind() == proto::SamplerState::SHUFFLE,
+               "saved state is not a shuffling sampler's");
+  VISAGE_CHECK(state.items() == items_.size(), "saved sampler state covers ", state.items(),
                " images; the data now has ", items_.size());
-  VISAGE_CHECK(cursor <= items && batch_index >= 0 && epoch >= 0, "saved sampler state is damaged");
-  seed_ = seed;
-  start_epoch(epoch);
-  batch_index_ = batch_index;
-  cursor_ = cursor;
+  VISAGE_CHECK(state.cursor() <= state.items() && state.batch_index() >= 0 && state.epoch() >= 0,
+               "saved sampler state is damaged");
+  seed_ = state.seed();
+  start_epoch(state.epoch());
+  batch_index_ = state.batch_index();
+  cursor_ = state.cursor();
 }
 
 }  // namespace visage::data

@@ -15,8 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using proto::FaceDataParameter;
 
-constexpr const char* kStateVersion = "prefetching_data_v1";
-
 data::FileDataset read_face_dataset(const FaceDataParameter& p) {
   const fs::path source(p.source());
   std::error_code ec;
@@ -37,7 +35,7 @@ data::FileDataset read_face_dataset(const FaceDataParameter& p) {
 data::DatasetFilter face_filter(const FaceDataParameter& p) {
   data::DatasetFilter filter;
   if (p.has_exclude_pairs_file()) {
-    const eval::PairsProtocol pairs = eval::read_pairs_file(p.exclude_pairs_file());
+    const data::PairsProtocol pairs = data::read_pairs_file(p.exclude_pairs_file());
     const std::vector<int> folds(p.exclude_folds().begin(), p.exclude_folds().end());
     filter.exclude_identities = data::identities_in_folds(pairs, folds);
     if (p.pairs_identities_only()) {
@@ -113,15 +111,15 @@ void PrefetchingDataLayer::forward_cpu(Context&, Tensors, Tensors top) {
   });
 }
 
-std::string PrefetchingDataLayer::save_state() const {
-  return std::string(kStateVersion) + "\n" + prefetcher_->save_state();
+proto::DataState PrefetchingDataLayer::data_state() const {
+  proto::DataState state;
+  VISAGE_CHECK(state.mutable_sampler()->ParseFromString(prefetcher_->save_state()), describe(),
+               ": the sampler's state does not parse");
+  return state;
 }
 
-void PrefetchingDataLayer::load_state(const std::string& state) {
-  const std::string header = std::string(kStateVersion) + "\n";
-  VISAGE_LAYER_CHECK(state.compare(0, header.size(), header) == 0,
-                     "saved state is not a data layer's");
-  with_context(describe(), [&] { prefetcher_->load_state(state.substr(header.size())); });
+void PrefetchingDataLayer::restore_data_state(const proto::DataState& state) {
+  prefetcher_->load_state(state.sampler().SerializeAsString());
 }
 
 PrefetchingDataLayer::Pipeline FaceDataLayer::make_pipeline(const data::PrefetchOptions& base) {

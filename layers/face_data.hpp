@@ -3,33 +3,27 @@
 //    (FaceNet) or plain shuffled batches, the papers' identity/image filters;
 //  - ImageData (layers/image_data.hpp): Caffe's image_data_param, unchanged.
 // Tops: data (N x C x H x W) and, optionally, label (N). In a run of several ranks each rank's
-// batch is its slice of one global batch. The GPU half (cuda/face_data.cu) only moves the ready
-// batch to the device. save_state() is the sampler's position after the last batch forward()
-// returned, so a resumed run sees the same batches.
+// batch is its slice of one global batch. The saved state is the sampler's position after the last
+// batch forward() returned, so a resumed run sees the same batches.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "core/layer.hpp"
 #include "datasets/bad_images.hpp"
 #include "datasets/batch_sampler.hpp"
 #include "datasets/face_source.hpp"
 #include "datasets/prefetcher.hpp"
 #include "datasets/transform_pipeline.hpp"
+#include "layers/data_layer.hpp"
 
 namespace visage {
 
-class PrefetchingDataLayer : public Layer {
+class PrefetchingDataLayer : public DataLayer {
  public:
-  using Layer::Layer;
-  Arity bottom_arity() const override { return Arity::exactly(0); }
+  using DataLayer::DataLayer;
   Arity top_arity() const override { return Arity::between(1, 2); }
-  bool can_backward_to(int) const override { return false; }
   void reshape(Tensors bottom, Tensors top) override;
-
-  std::string save_state() const override;
-  void load_state(const std::string& state) override;
 
   // Images skipped so far: missing at setup, or unreadable when first loaded.
   std::size_t skipped_images() const { return missing_images_ + bad_images_->count(); }
@@ -37,6 +31,9 @@ class PrefetchingDataLayer : public Layer {
   // The per-image transform the layer applies (random steps only in TRAIN), so that images from
   // elsewhere can be prepared the same way.
   const proto::FaceTransformParameter& transform_param() const { return transform_->param(); }
+  std::optional<proto::FaceTransformParameter> test_image_transform() const override {
+    return transform_param();
+  }
 
  protected:
   // What a concrete layer decides from its parameters.
@@ -53,11 +50,9 @@ class PrefetchingDataLayer : public Layer {
 
   void configure(Context& ctx, Tensors bottom, Tensors top) override;
   void forward_cpu(Context& ctx, Tensors bottom, Tensors top) override;
-  void backward_cpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
-#if VISAGE_WITH_CUDA
-  void forward_gpu(Context& ctx, Tensors bottom, Tensors top) override;
-  void backward_gpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
-#endif
+  proto::DataState data_state() const override;
+  proto::DataState::ReaderCase reader_case() const override { return proto::DataState::kSampler; }
+  void restore_data_state(const proto::DataState& state) override;
 
   // The seed given in the layer's parameters, if any.
   virtual bool has_seed() const { return false; }
@@ -72,7 +67,6 @@ class PrefetchingDataLayer : public Layer {
   std::unique_ptr<data::Prefetcher> prefetcher_;
   std::size_t missing_images_ = 0;
   std::vector<float> unused_labels_;  // when there is no label top
-  bool device_buffers_first_ = false;
 };
 
 class FaceDataLayer : public PrefetchingDataLayer {

@@ -11,8 +11,6 @@
 namespace visage {
 namespace {
 
-constexpr const char* kStateVersion = "hdf5_data_v1";
-
 std::vector<std::string> read_list(const std::string& list_path) {
   const std::string text = read_file(list_path);
   const std::filesystem::path folder = std::filesystem::path(list_path).parent_path();
@@ -128,45 +126,43 @@ void HDF5DataLayer::forward_cpu(Context&, Tensors, Tensors top) {
   }
 }
 
-std::string HDF5DataLayer::save_state() const {
-  std::ostringstream out;
-  out << kStateVersion << ' ' << files_.size() << ' ' << file_cursor_ << ' ' << row_cursor_ << ' '
-      << row_order_.size();
-  for (int f : file_order_) out << ' ' << f;
-  for (int r : row_order_) out << ' ' << r;
-  out << ' ' << rng_.state();
-  return out.str();
+proto::DataState HDF5DataLayer::data_state() const {
+  proto::DataState state;
+  proto::HDF5DataState& hdf5 = *state.mutable_hdf5_data();
+  hdf5.set_files(files_.size());
+  hdf5.set_file_cursor(file_cursor_);
+  hdf5.set_row_cursor(row_cursor_);
+  hdf5.mutable_file_order()->Add(file_order_.begin(), file_order_.end());
+  hdf5.mutable_row_order()->Add(row_order_.begin(), row_order_.end());
+  hdf5.set_rng(rng_.state());
+  return state;
 }
 
-void HDF5DataLayer::load_state(const std::string& state) {
-  std::istringstream in(state);
-  std::string version;
-  size_t num_files = 0;
-  size_t num_rows = 0;
-  int file_cursor = 0;
-  int row_cursor = 0;
-  in >> version >> num_files >> file_cursor >> row_cursor >> num_rows;
-  VISAGE_LAYER_CHECK(in && version == kStateVersion, "saved state is not an HDF5Data state");
-  VISAGE_LAYER_CHECK(num_files == files_.size(), "saved state is for ", num_files,
-                     " files, the source lists ", files_.size());
-  std::vector<int> file_order(num_files);
-  std::vector<int> row_order(num_rows);
-  for (int& f : file_order) in >> f;
-  for (int& r : row_order) in >> r;
-  std::string rng_state;
-  std::getline(in >> std::ws, rng_state);
-  VISAGE_LAYER_CHECK(!in.fail() && file_cursor >= 0 &&
-                         static_cast<size_t>(file_cursor) < num_files && row_cursor >= 0 &&
-                         static_cast<size_t>(row_cursor) < num_rows,
-                     "saved state is damaged");
-  file_order_ = std::move(file_order);
-  file_cursor_ = file_cursor;
+void HDF5DataLayer::restore_data_state(const proto::DataState& state) {
+  const proto::HDF5DataState& hdf5 = state.hdf5_data();
+  VISAGE_CHECK(hdf5.files() == files_.size(), "saved state is for ", hdf5.files(),
+               " files, the source lists ", files_.size());
+  const int num_files = hdf5.file_order_size();
+  const int num_rows = hdf5.row_order_size();
+  VISAGE_CHECK(static_cast<size_t>(num_files) == files_.size() && hdf5.file_cursor() >= 0 &&
+                   hdf5.file_cursor() < num_files && hdf5.row_cursor() >= 0 &&
+                   hdf5.row_cursor() < num_rows,
+               "saved state is damaged");
+  for (int f : hdf5.file_order()) {
+    VISAGE_CHECK(f >= 0 && f < num_files, "saved state is damaged (file ", f, " of ", num_files,
+                 ")");
+  }
+  file_order_.assign(hdf5.file_order().begin(), hdf5.file_order().end());
+  file_cursor_ = hdf5.file_cursor();
   load_file(file_order_[file_cursor_]);
-  VISAGE_LAYER_CHECK(static_cast<int64_t>(num_rows) == loaded_rows_, "saved state has ", num_rows,
-                     " rows for ", files_[loaded_file_], ", which now has ", loaded_rows_);
-  row_order_ = std::move(row_order);
-  row_cursor_ = row_cursor;
-  rng_.set_state(rng_state);
+  VISAGE_CHECK(num_rows == loaded_rows_, "saved state has ", num_rows, " rows for ",
+               files_[loaded_file_], ", which now has ", loaded_rows_);
+  for (int r : hdf5.row_order()) {
+    VISAGE_CHECK(r >= 0 && r < num_rows, "saved state is damaged (row ", r, " of ", num_rows, ")");
+  }
+  row_order_.assign(hdf5.row_order().begin(), hdf5.row_order().end());
+  row_cursor_ = hdf5.row_cursor();
+  rng_.set_state(hdf5.rng());
 }
 
 }  // namespace visage

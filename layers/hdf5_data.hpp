@@ -10,33 +10,26 @@
 #include <string>
 #include <vector>
 
-#include "core/layer.hpp"
 #include "core/rng.hpp"
+#include "layers/data_layer.hpp"
 
 namespace visage {
 
-class HDF5DataLayer : public Layer {
+class HDF5DataLayer : public DataLayer {
  public:
-  using Layer::Layer;
+  using DataLayer::DataLayer;
   const char* type() const override { return "HDF5Data"; }
-  Arity bottom_arity() const override { return Arity::exactly(0); }
   Arity top_arity() const override { return Arity::at_least(1); }
-  bool can_backward_to(int) const override { return false; }
   void reshape(Tensors bottom, Tensors top) override;
-
-  std::string save_state() const override;
-  void load_state(const std::string& state) override;
 
   const std::vector<std::string>& files() const { return files_; }
 
  protected:
   void configure(Context& ctx, Tensors bottom, Tensors top) override;
   void forward_cpu(Context& ctx, Tensors bottom, Tensors top) override;
-  void backward_cpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
-#if VISAGE_WITH_CUDA
-  void forward_gpu(Context& ctx, Tensors bottom, Tensors top) override;
-  void backward_gpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
-#endif
+  proto::DataState data_state() const override;
+  proto::DataState::ReaderCase reader_case() const override { return proto::DataState::kHdf5Data; }
+  void restore_data_state(const proto::DataState& state) override;
 
  private:
   void load_file(int file);

@@ -1,17 +1,11 @@
 #include "layers/synthetic_face_data.hpp"
 
 #include <algorithm>
-#include <sstream>
 #include <thread>
 
 #include "datasets/synthetic_face_random.hpp"
 
 namespace visage {
-namespace {
-
-constexpr const char* kStateVersion = "synthetic_face_data_v1";
-
-}  // namespace
 
 void SyntheticFaceDataLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
   const auto& p = param_.synthetic_face_data_param();
@@ -161,20 +155,24 @@ void SyntheticFaceDataLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors t
                            next_batch_number(ctx));
 }
 
-std::string SyntheticFaceDataLayer::save_state() const {
-  std::ostringstream out;
-  out << kStateVersion << ' ' << batches_done_;
-  return out.str();
+proto::DataState SyntheticFaceDataLayer::data_state() const {
+  proto::DataState state;
+  state.mutable_synthetic_face_data()->set_batches_done(batches_done_);
+  return state;
 }
 
-void SyntheticFaceDataLayer::load_state(const std::string& state) {
-  std::istringstream in(state);
-  std::string version;
-  int64_t batches = -1;
-  in >> version >> batches;
-  VISAGE_LAYER_CHECK(in && version == kStateVersion && batches >= 0, "saved state '", state,
-                     "' is not a SyntheticFaceData state");
+void SyntheticFaceDataLayer::restore_data_state(const proto::DataState& state) {
+  const int64_t batches = state.synthetic_face_data().batches_done();
+  VISAGE_CHECK(batches >= 0, "saved state is damaged (", batches, " batches done)");
   batches_done_ = batches;
+}
+
+std::optional<proto::FaceTransformParameter> SyntheticFaceDataLayer::test_image_transform() const {
+  proto::FaceTransformParameter transform;
+  transform.set_channels(param_.synthetic_face_data_param().channels());
+  transform.add_mean_value(255.0f * kMean);
+  transform.set_scale(1.0f / (255.0f * kSpread));
+  return transform;
 }
 
 }  // namespace visage

@@ -22,9 +22,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/layer.hpp"
 #include "datasets/synthetic_face_cache.hpp"
 #include "datasets/synthetic_face_source.hpp"
+#include "layers/data_layer.hpp"
 
 namespace visage {
 namespace synthetic {
@@ -37,17 +37,15 @@ struct SyntheticDraw {
   int64_t index = 0;
 };
 
-class SyntheticFaceDataLayer : public Layer {
+class SyntheticFaceDataLayer : public DataLayer {
  public:
-  using Layer::Layer;
+  using DataLayer::DataLayer;
   const char* type() const override { return "SyntheticFaceData"; }
-  Arity bottom_arity() const override { return Arity::exactly(0); }
   Arity top_arity() const override { return Arity::between(1, 2); }
-  bool can_backward_to(int) const override { return false; }
   void reshape(Tensors bottom, Tensors top) override;
-
-  std::string save_state() const override;
-  void load_state(const std::string& state) override;
+  // Its pixels v in [0, 1] become (v - kMean) / kSpread; `visage synth` writes v to files as the
+  // byte round(255 v).
+  std::optional<proto::FaceTransformParameter> test_image_transform() const override;
 
   // The draws of the stream's batch number `batch` (counted across all ranks).
   std::vector<SyntheticDraw> plan_batch(int64_t batch) const;
@@ -61,11 +59,11 @@ class SyntheticFaceDataLayer : public Layer {
  protected:
   void configure(Context& ctx, Tensors bottom, Tensors top) override;
   void forward_cpu(Context& ctx, Tensors bottom, Tensors top) override;
-  void backward_cpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
-#if VISAGE_WITH_CUDA
-  void forward_gpu(Context& ctx, Tensors bottom, Tensors top) override;
-  void backward_gpu(Context&, Tensors, const std::vector<bool>&, Tensors) override {}
-#endif
+  proto::DataState data_state() const override;
+  proto::DataState::ReaderCase reader_case() const override {
+    return proto::DataState::kSyntheticFaceData;
+  }
+  void restore_data_state(const proto::DataState& state) override;
 
  private:
   struct RenderedBatch {

@@ -3,14 +3,14 @@
 //                                      load with --weights, and ours load in Caffe)
 //   /solver                            the solver's state (iteration, update-rule history, lr
 //                                      step, smoothed-loss window, the context's RNG)
-//   /state/<net>/<layer name>          each layer's save_state() (data-layer cursors, shuffles)
+//   /state/<net>/<layer name>          each layer's save_state() (a data layer's proto::DataState:
+//                                      its cursor and shuffle order)
 // and root attributes `format`, `format_version`, `net_name`, `config_hash`. Files are written
-// atomically: a temporary file in the same folder, flushed and fsynced, then renamed over the
-// target and the folder fsynced; a failed write leaves nothing behind and earlier snapshots intact.
+// atomically (hdf5::write_atomically): a failed write leaves nothing behind and earlier snapshots
+// intact.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,11 +20,10 @@
 namespace visage {
 
 inline constexpr const char* kSnapshotFormat = "visage-snapshot";
-inline constexpr int64_t kSnapshotFormatVersion = 1;
-
-// Creates the HDF5 file through `fill` and publishes it at `path` atomically. Throws naming the
-// path and what failed; the temporary file is removed on every failure.
-void write_hdf5_atomically(const std::string& path, const std::function<void(hdf5::File&)>& fill);
+// 2: data layers' positions as proto::DataState (1: a text format of each reader's own).
+inline constexpr int64_t kSnapshotFormatVersion = 2;
+// The first format whose data-layer states this Visage reads; older snapshots give weights only.
+inline constexpr int64_t kFirstFormatWithDataState = 2;
 
 // The snapshot's root attributes for `net`.
 void write_snapshot_header(hdf5::File& file, const Net& net);
