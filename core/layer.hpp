@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -67,6 +68,13 @@ class Layer {
   // Names of the values of a small top, for progress lines and logs (TripletLoss's mining
   // statistics, say); empty: the values are numbered.
   virtual std::vector<std::string> top_value_names(int top_index) const { return {}; }
+
+  // For a layer that reads images: how it turns an 8-bit image into its top in the TEST phase,
+  // so that images from elsewhere (verification pairs, `visage embed`) are prepared the same
+  // way. Empty for every other layer.
+  virtual std::optional<proto::FaceTransformParameter> test_image_transform() const {
+    return std::nullopt;
+  }
 
   // State beyond the parameters that an exact resume needs (a data layer's cursor and shuffle
   // order, say), as an opaque string stored in snapshots.

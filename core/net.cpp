@@ -134,86 +134,109 @@ bool layer_included(const proto::LayerParameter& layer, const NetOptions& state)
 
 Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
          const LayerRegistry& registry)
+    : Net(config, options, ctx, registry, nullptr) {}
+
+Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
+         const LayerRegistry& registry, Net& weights_of)
+    : Net(config, options, ctx, registry, &weights_of) {}
+
+Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
+         const LayerRegistry& registry, Net* weights_of)
     : name_(config.param.name()), phase_(options.phase), config_(config) {
-  proto::NetParameter filtered = config.param;
-  filtered.clear_layer();
-  for (int i = 0; i < config.param.layer_size(); ++i) {
-    const auto& layer = config.param.layer(i);
+  const proto::NetParameter layers = select_layers(options);
+  for (int i = 0; i < layers.layer_size(); ++i) {
+    with_context(where(num_layers()), [&] { add_layer(layers.layer(i), ctx, registry); });
+  }
+  check_loss_tops();
+  const std::vector<std::vector<int>> layer_slots = collect_params(layers);
+  decide_backward(layers, layer_slots);
+  if (weights_of != nullptr) take_params_of(*weights_of);
+  pack_params();
+}
+
+// Step 1: the layers of this phase, legacy inputs as an Input layer, splits.
+proto::NetParameter Net::select_layers(const NetOptions& options) {
+  proto::NetParameter selected = config_.param;
+  selected.clear_layer();
+  for (int i = 0; i < config_.param.layer_size(); ++i) {
+    const auto& layer = config_.param.layer(i);
     const bool included =
-        with_context(config.where(i), [&] { return layer_included(layer, options); });
+        with_context(config_.where(i), [&] { return layer_included(layer, options); });
     if (included) {
-      *filtered.add_layer() = layer;
+      *selected.add_layer() = layer;
       layer_source_index_.push_back(i);
     }
   }
-  with_context(config.source, [&] { upgrade_legacy_inputs(filtered, layer_source_index_); });
-  insert_splits(filtered, layer_source_index_);
-  VISAGE_CHECK(filtered.layer_size() > 0, config.source, ": net '", name_,
+  with_context(config_.source, [&] { upgrade_legacy_inputs(selected, layer_source_index_); });
+  insert_splits(selected, layer_source_index_);
+  VISAGE_CHECK(selected.layer_size() > 0, config_.source, ": net '", name_,
                "' has no layers in phase ", proto::Phase_Name(phase_));
+  return selected;
+}
 
-  for (int i = 0; i < filtered.layer_size(); ++i) {
-    with_context(where(static_cast<int>(layers_.size())), [&] {
-      const auto& lp = filtered.layer(i);
-      auto layer = registry.create(lp);
-      layer->set_phase(phase_);
-      std::vector<Tensor*> bottoms;
-      std::vector<std::string> bottom_names;
-      for (const auto& name : lp.bottom()) {
-        const auto it = tensors_.find(name);
-        if (it == tensors_.end()) {
-          std::string known;
-          for (const auto& n : tensor_names_) known += (known.empty() ? "" : ", ") + n;
-          fail(layer->describe(), ": bottom '", name, "' is not produced by any earlier layer",
-               known.empty() ? std::string() : " (available: " + known + ")");
-        }
-        bottoms.push_back(it->second.get());
-        bottom_names.push_back(name);
-      }
-      std::vector<Tensor*> tops;
-      for (const auto& name : lp.top()) {
-        const bool in_place = std::ranges::find(bottom_names, name) != bottom_names.end();
-        if (in_place) {
-          VISAGE_CHECK(layer->supports_in_place(), layer->describe(),
-                       ": cannot compute in place ('", name, "' is both bottom and top)");
-          tops.push_back(tensors_[name].get());
-          continue;
-        }
-        VISAGE_CHECK(tensors_.count(name) == 0, layer->describe(), ": top '", name,
-                     "' is already produced by an earlier layer (use a new name, or the same name "
-                     "as a bottom to compute in place)");
-        auto tensor = std::make_unique<Tensor>();
-        tops.push_back(tensor.get());
-        tensors_.emplace(name, std::move(tensor));
-        tensor_names_.push_back(name);
-      }
-      layer->setup(ctx, bottoms, tops);
-
-      if (lp.loss_weight_size() > 0) {
-        VISAGE_CHECK(lp.loss_weight_size() == lp.top_size(), layer->describe(), ": ",
-                     lp.loss_weight_size(), " loss_weight values for ", lp.top_size(), " tops");
-        for (int t = 0; t < lp.loss_weight_size(); ++t)
-          layer->set_loss_weight(t, lp.loss_weight(t));
-      } else if (layer->is_loss() && !tops.empty()) {
-        layer->set_loss_weight(0, 1.0f);
-      }
-      if (lp.propagate_down_size() > 0) {
-        VISAGE_CHECK(lp.propagate_down_size() == lp.bottom_size(), layer->describe(), ": ",
-                     lp.propagate_down_size(), " propagate_down values for ", lp.bottom_size(),
-                     " bottoms");
-      }
-      VISAGE_CHECK(lp.param_size() <= static_cast<int>(layer->params().size()), layer->describe(),
-                   ": ", lp.param_size(), " param { } entries for a layer with ",
-                   layer->params().size(), " parameters");
-
-      layers_.push_back(std::move(layer));
-      bottoms_.push_back(std::move(bottoms));
-      tops_.push_back(std::move(tops));
-      bottom_names_.push_back(std::move(bottom_names));
-      top_names_.push_back({lp.top().begin(), lp.top().end()});
-    });
+// Step 2: creates the layer, finds its bottoms, creates its tops, sets it up, sets its loss
+// weights.
+void Net::add_layer(const proto::LayerParameter& lp, Context& ctx, const LayerRegistry& registry) {
+  auto layer = registry.create(lp);
+  layer->set_phase(phase_);
+  std::vector<Tensor*> bottoms;
+  std::vector<std::string> bottom_names;
+  for (const auto& name : lp.bottom()) {
+    const auto it = tensors_.find(name);
+    if (it == tensors_.end()) {
+      std::string known;
+      for (const auto& n : tensor_names_) known += (known.empty() ? "" : ", ") + n;
+      fail(layer->describe(), ": bottom '", name, "' is not produced by any earlier layer",
+           known.empty() ? std::string() : " (available: " + known + ")");
+    }
+    bottoms.push_back(it->second.get());
+    bottom_names.push_back(name);
   }
+  std::vector<Tensor*> tops;
+  for (const auto& name : lp.top()) {
+    const bool in_place = std::ranges::find(bottom_names, name) != bottom_names.end();
+    if (in_place) {
+      VISAGE_CHECK(layer->supports_in_place(), layer->describe(), ": cannot compute in place ('",
+                   name, "' is both bottom and top)");
+      tops.push_back(tensors_[name].get());
+      continue;
+    }
+    VISAGE_CHECK(tensors_.count(name) == 0, layer->describe(), ": top '", name,
+                 "' is already produced by an earlier layer (use a new name, or the same name "
+                 "as a bottom to compute in place)");
+    auto tensor = std::make_unique<Tensor>();
+    tops.push_back(tensor.get());
+    tensors_.emplace(name, std::move(tensor));
+    tensor_names_.push_back(name);
+  }
+  layer->setup(ctx, bottoms, tops);
 
-  // Tensors with a loss weight must not also feed other layers: their gradient would be ambiguous.
+  if (lp.loss_weight_size() > 0) {
+    VISAGE_CHECK(lp.loss_weight_size() == lp.top_size(), layer->describe(), ": ",
+                 lp.loss_weight_size(), " loss_weight values for ", lp.top_size(), " tops");
+    for (int t = 0; t < lp.loss_weight_size(); ++t) layer->set_loss_weight(t, lp.loss_weight(t));
+  } else if (layer->is_loss() && !tops.empty()) {
+    layer->set_loss_weight(0, 1.0f);
+  }
+  if (lp.propagate_down_size() > 0) {
+    VISAGE_CHECK(lp.propagate_down_size() == lp.bottom_size(), layer->describe(), ": ",
+                 lp.propagate_down_size(), " propagate_down values for ", lp.bottom_size(),
+                 " bottoms");
+  }
+  VISAGE_CHECK(lp.param_size() <= static_cast<int>(layer->params().size()), layer->describe(), ": ",
+               lp.param_size(), " param { } entries for a layer with ", layer->params().size(),
+               " parameters");
+
+  layers_.push_back(std::move(layer));
+  bottoms_.push_back(std::move(bottoms));
+  tops_.push_back(std::move(tops));
+  bottom_names_.push_back(std::move(bottom_names));
+  top_names_.push_back({lp.top().begin(), lp.top().end()});
+}
+
+// Step 3: a tensor with a loss weight must not also feed other layers: its gradient would be
+// ambiguous.
+void Net::check_loss_tops() const {
   for (int i = 0; i < num_layers(); ++i) {
     for (size_t t = 0; t < tops_[i].size(); ++t) {
       if (layers_[i]->loss_weight(static_cast<int>(t)) == 0.0f) continue;
@@ -225,13 +248,15 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
       }
     }
   }
+}
 
-  // Parameters: named ones are shared, the rest owned by their layer.
+// Step 4: one slot per parameter, named parameters shared; returns each layer's slots.
+std::vector<std::vector<int>> Net::collect_params(const proto::NetParameter& layers) {
   std::map<std::string, int> slot_by_name;
   std::vector<std::vector<int>> layer_slots(num_layers());
   for (int i = 0; i < num_layers(); ++i) {
     Layer& layer = *layers_[i];
-    const auto& lp = filtered.layer(i);
+    const auto& lp = layers.layer(i);
     for (int j = 0; j < static_cast<int>(layer.params().size()); ++j) {
       proto::ParamSpec spec = j < lp.param_size() ? lp.param(j) : proto::ParamSpec();
       if (!layer.param_is_learnable(j)) {
@@ -265,15 +290,19 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
       slot_tensors_.push_back(tensor);
     }
   }
+  return layer_slots;
+}
 
-  // Which layers need backward: those with learnable parameters or a bottom whose gradient
-  // someone needs; then prune everything that does not lead to a loss.
+// Step 5: a layer needs backward when it has a learnable parameter or a bottom whose gradient
+// someone needs; then everything that does not lead to a loss is pruned.
+void Net::decide_backward(const proto::NetParameter& layers,
+                          const std::vector<std::vector<int>>& layer_slots) {
   std::set<std::string> needs_grad;
   layer_needs_backward_.assign(num_layers(), false);
   propagate_down_.resize(num_layers());
-  const bool force = config.param.force_backward();
+  const bool force = config_.param.force_backward();
   for (int i = 0; i < num_layers(); ++i) {
-    const auto& lp = filtered.layer(i);
+    const auto& lp = layers.layer(i);
     bool need = std::ranges::any_of(layer_slots[i], [&](int s) { return slots_[s].lr_mult > 0; });
     auto& pd = propagate_down_[i];
     pd.assign(bottoms_[i].size(), false);
@@ -303,11 +332,44 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
       for (const auto& b : bottom_names_[i]) under_loss.insert(b);
     }
   }
-
-  pack_params(ctx);
 }
 
-void Net::pack_params(Context& ctx) {
+// Step 6: every layer with a namesake in `other` uses its parameters; their slots leave this net, which
+// then packs only the parameters it alone has (usually none).
+void Net::take_params_of(Net& other) {
+  std::map<std::string, int> other_layer;
+  for (int i = 0; i < other.num_layers(); ++i) other_layer[other.layer(i).name()] = i;
+  std::set<const Tensor*> taken;
+  for (int i = 0; i < num_layers(); ++i) {
+    const auto it = other_layer.find(layers_[i]->name());
+    if (it == other_layer.end()) continue;
+    auto& mine = layers_[i]->params();
+    auto& theirs = other.layer(it->second).params();
+    if (mine.empty()) continue;
+    VISAGE_CHECK(mine.size() == theirs.size(), where(i), ": ", layers_[i]->describe(), " has ",
+                 mine.size(), " parameters but ", theirs.size(), " in net '", other.name(), "'");
+    for (size_t j = 0; j < mine.size(); ++j) {
+      VISAGE_CHECK(mine[j]->shape() == theirs[j]->shape(), where(i), ": ", layers_[i]->describe(),
+                   ": parameter ", j, " has shape ", mine[j]->shape_string(), " but ",
+                   theirs[j]->shape_string(), " in net '", other.name(), "'");
+      taken.insert(mine[j].get());
+      mine[j] = theirs[j];
+    }
+  }
+  std::vector<ParamSlot> own_slots;
+  std::vector<std::shared_ptr<Tensor>> own_tensors;
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    if (taken.contains(slot_tensors_[s].get())) continue;
+    own_slots.push_back(slots_[s]);
+    own_tensors.push_back(slot_tensors_[s]);
+  }
+  slots_ = std::move(own_slots);
+  slot_tensors_ = std::move(own_tensors);
+}
+
+// Step 7: one contiguous buffer for the values and one for the gradients; every parameter tensor
+// becomes a view of its slot.
+void Net::pack_params() {
   int64_t total = 0;
   for (auto& slot : slots_) {
     slot.offset = total;
@@ -350,13 +412,26 @@ std::vector<std::string> Net::output_names() const {
 
 float Net::forward(Context& ctx) {
   float loss = 0;
-  for (int i = 0; i < num_layers(); ++i) {
-    loss += with_context(where(i), [&] { return layers_[i]->forward(ctx, bottoms_[i], tops_[i]); });
-  }
+  for (int i = 0; i < num_layers(); ++i) loss += forward_layer(ctx, i);
   return loss;
 }
 
 void Net::backward(Context& ctx) {
+  seed_loss_gradients(ctx);
+  for (int i = num_layers() - 1; i >= 0; --i) backward_layer(ctx, i);
+}
+
+float Net::forward_layer(Context& ctx, int i) {
+  return with_context(where(i), [&] { return layers_[i]->forward(ctx, bottoms_[i], tops_[i]); });
+}
+
+void Net::backward_layer(Context& ctx, int i) {
+  if (!layer_needs_backward_[i]) return;
+  with_context(where(i),
+               [&] { layers_[i]->backward(ctx, tops_[i], propagate_down_[i], bottoms_[i]); });
+}
+
+void Net::seed_loss_gradients(Context& ctx) {
   for (int i = 0; i < num_layers(); ++i) {
     for (size_t t = 0; t < tops_[i].size(); ++t) {
       const float w = layers_[i]->loss_weight(static_cast<int>(t));
@@ -369,11 +444,6 @@ void Net::backward(Context& ctx) {
       }
     }
   }
-  for (int i = num_layers() - 1; i >= 0; --i) {
-    if (!layer_needs_backward_[i]) continue;
-    with_context(where(i),
-                 [&] { layers_[i]->backward(ctx, tops_[i], propagate_down_[i], bottoms_[i]); });
-  }
 }
 
 float Net::forward_backward(Context& ctx) {
@@ -383,25 +453,5 @@ float Net::forward_backward(Context& ctx) {
 }
 
 void Net::zero_param_diffs(Context& ctx) { all_params_.zero_diff(ctx); }
-
-void Net::share_params_with(Net& other) {
-  std::map<std::string, int> other_layer;
-  for (int i = 0; i < other.num_layers(); ++i) other_layer[other.layer(i).name()] = i;
-  for (int i = 0; i < num_layers(); ++i) {
-    const auto it = other_layer.find(layers_[i]->name());
-    if (it == other_layer.end()) continue;
-    auto& mine = layers_[i]->params();
-    auto& theirs = other.layer(it->second).params();
-    if (mine.empty()) continue;
-    VISAGE_CHECK(mine.size() == theirs.size(), where(i), ": ", layers_[i]->describe(), " has ",
-                 mine.size(), " parameters but ", theirs.size(), " in net '", other.name(), "'");
-    for (size_t j = 0; j < mine.size(); ++j) {
-      VISAGE_CHECK(mine[j]->shape() == theirs[j]->shape(), where(i), ": ", layers_[i]->describe(),
-                   ": parameter ", j, " has shape ", mine[j]->shape_string(), " but ",
-                   theirs[j]->shape_string(), " in net '", other.name(), "'");
-      mine[j] = theirs[j];
-    }
-  }
-}
 
 }  // namespace visage

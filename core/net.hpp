@@ -4,6 +4,17 @@
 // work that no loss needs. All learnable parameters live in one contiguous buffer, their gradients
 // in another, so that a solver updates them with one fused pass and data-parallel training can
 // reduce them in large buckets.
+//
+// Construction, one private function a step:
+//   1. select_layers: the layers of this phase/level/stage, legacy `input:` fields as an Input
+//      layer, a Split layer after every top that feeds several bottoms;
+//   2. add_layer: each layer created from the registry, wired to its bottoms (in place when a
+//      top is named like a bottom), set up, given its loss weights;
+//   3. check_loss_tops: a top with a loss weight feeds no other layer;
+//   4. collect_params: one slot per parameter, parameters named alike shared;
+//   5. decide_backward: who needs backward, pruned to what leads to a loss;
+//   6. take_params_of (test and verification nets only): another net's parameters by layer name;
+//   7. pack_params: the slots packed into the two contiguous buffers.
 #pragma once
 
 #include <map>
@@ -36,8 +47,14 @@ struct NetOptions {
 
 class Net {
  public:
+  // `registry` makes the layers the config names (solvers/builtin_layers.hpp has them all).
   Net(const NetConfig& config, const NetOptions& options, Context& ctx,
-      const LayerRegistry& registry = builtin_layers());
+      const LayerRegistry& registry);
+  // A net that evaluates `weights_of`'s parameters (a test or verification net): every layer with
+  // a namesake there uses that layer's parameters (shapes must agree), and this net keeps no copy
+  // of them; learnable_params() and all_params() hold only what it alone has.
+  Net(const NetConfig& config, const NetOptions& options, Context& ctx,
+      const LayerRegistry& registry, Net& weights_of);
   Net(const Net&) = delete;
   Net& operator=(const Net&) = delete;
 
@@ -46,6 +63,12 @@ class Net {
   void backward(Context& ctx);
   float forward_backward(Context& ctx);
   void zero_param_diffs(Context& ctx);
+  // The pieces of forward() and backward(), for running them a layer at a time (`visage time`):
+  // one layer's forward (its weighted loss), the loss tops' gradients that backward() starts
+  // from, and one layer's backward (nothing when no loss needs it).
+  float forward_layer(Context& ctx, int i);
+  void seed_loss_gradients(Context& ctx);
+  void backward_layer(Context& ctx, int i);
 
   const std::string& name() const { return name_; }
   proto::Phase phase() const { return phase_; }
@@ -73,20 +96,18 @@ class Net {
   Tensor& all_params() { return all_params_; }
   const Tensor& all_params() const { return all_params_; }
 
-  // Makes this net use the parameters of `other` for every layer both have by name (a test net
-  // evaluating the training net's weights); shapes must agree.
-  void share_params_with(Net& other);
-
-  // Runs forward pass by pass with a callback after each layer (used by `visage time`).
-  template <typename Fn>
-  void for_each_layer(Fn&& fn) {
-    for (int i = 0; i < num_layers(); ++i) fn(i);
-  }
-
  private:
-  void build(const NetConfig& config, Context& ctx, const LayerRegistry& registry);
-  void decide_backward(bool force_backward);
-  void pack_params(Context& ctx);
+  // The steps of construction, in order (the list at the top of this file).
+  Net(const NetConfig& config, const NetOptions& options, Context& ctx,
+      const LayerRegistry& registry, Net* weights_of);
+  proto::NetParameter select_layers(const NetOptions& options);
+  void add_layer(const proto::LayerParameter& lp, Context& ctx, const LayerRegistry& registry);
+  void check_loss_tops() const;
+  std::vector<std::vector<int>> collect_params(const proto::NetParameter& layers);
+  void decide_backward(const proto::NetParameter& layers,
+                       const std::vector<std::vector<int>>& layer_slots);
+  void take_params_of(Net& other);
+  void pack_params();
 
   std::string name_;
   proto::Phase phase_;

@@ -1,6 +1,6 @@
-// Maps a layer type name ("InnerProduct") to a factory. Registration is explicit: each layer file
-// provides a register function and builtin_layers() calls them all, so static linking needs no
-// whole-archive tricks and the set of layers is visible in one place (core/builtin_layers.cpp).
+// Maps a layer type name ("InnerProduct") to a factory. Registration is explicit: the registry of
+// every built-in layer is filled in one place (solvers/builtin_layers.cpp), so static linking
+// needs no whole-archive tricks and the set of layers is visible at a glance.
 #pragma once
 
 #include <functional>
@@ -31,8 +31,5 @@ class LayerRegistry {
  private:
   std::map<std::string, Factory> factories_;
 };
-
-// Every layer Visage ships, built once (immutable afterwards).
-const LayerRegistry& builtin_layers();
 
 }  // namespace visage

@@ -136,14 +136,14 @@ FileDataset read_image_list(const fs::path& list_file, const fs::path& root_fold
   return dataset;
 }
 
-std::set<std::string> identities_in_folds(const eval::PairsProtocol& pairs,
+std::set<std::string> identities_in_folds(const data::PairsProtocol& pairs,
                                           std::span<const int> folds) {
   for (int fold : folds) {
     VISAGE_CHECK(fold >= 0 && fold < pairs.num_folds, pairs.source, ": has folds 0..",
                  pairs.num_folds - 1, ", not ", fold);
   }
   std::set<std::string> names;
-  for (const eval::ImagePair& pair : pairs.pairs) {
+  for (const data::ImagePair& pair : pairs.pairs) {
     if (std::find(folds.begin(), folds.end(), pair.fold) == folds.end()) continue;
     names.insert(identity_of(pair.first));
     names.insert(identity_of(pair.second));

@@ -12,7 +12,7 @@
 
 #include "datasets/bad_images.hpp"
 #include "datasets/face_source.hpp"
-#include "eval/pairs.hpp"
+#include "datasets/pairs.hpp"
 
 namespace visage::data {
 
@@ -44,7 +44,7 @@ FileDataset read_image_list(const std::filesystem::path& list_file,
 
 // The identities (folder names, as in "Aaron_Eckhart/Aaron_Eckhart_0001.jpg") appearing in the
 // given 0-based folds of a pairs file.
-std::set<std::string> identities_in_folds(const eval::PairsProtocol& pairs,
+std::set<std::string> identities_in_folds(const data::PairsProtocol& pairs,
                                           std::span<const int> folds);
 
 struct DatasetFilter {

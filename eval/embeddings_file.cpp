@@ -4,7 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/hdf5.hpp"
-#include "solvers/snapshot.hpp"
+#include "core/hdf5_atomic.hpp"
 
 namespace visage::eval {
 namespace {
@@ -18,7 +18,7 @@ void write_embeddings(const EmbeddingTable& table, const EmbeddingProvenance& pr
     VISAGE_CHECK(p.find('\n') == std::string::npos, "image path with a newline: ", p);
     paths += p + "\n";
   }
-  write_hdf5_atomically(path, [&](hdf5::File& file) {
+  hdf5::write_atomically(path, [&](hdf5::File& file) {
     file.set_attribute("visage_embeddings_version", kFormatVersion);
     file.set_attribute("model", provenance.model);
     file.set_attribute("weights", provenance.weights);

@@ -21,12 +21,12 @@ namespace {
 
 // Scores every pair with the lookup `lookup_for(pair)` chooses; a missing embedding is an error.
 template <typename ChooseLookup>
-std::vector<ScoredPair> score_each_pair(const PairsProtocol& protocol, Distance metric,
+std::vector<ScoredPair> score_each_pair(const data::PairsProtocol& protocol, Distance metric,
                                         ChooseLookup lookup_for) {
   std::set<std::string> missing;
   std::vector<ScoredPair> scored;
   scored.reserve(protocol.pairs.size());
-  for (const ImagePair& pair : protocol.pairs) {
+  for (const data::ImagePair& pair : protocol.pairs) {
     const EmbeddingLookup& lookup = lookup_for(pair);
     const std::span<const float> first = lookup(pair.first);
     const std::span<const float> second = lookup(pair.second);
@@ -53,21 +53,22 @@ std::vector<ScoredPair> score_each_pair(const PairsProtocol& protocol, Distance 
 
 }  // namespace
 
-std::vector<ScoredPair> score_pairs(const PairsProtocol& protocol, const EmbeddingLookup& lookup,
-                                    Distance metric) {
+std::vector<ScoredPair> score_pairs(const data::PairsProtocol& protocol,
+                                    const EmbeddingLookup& lookup, Distance metric) {
   return score_each_pair(protocol, metric,
-                         [&](const ImagePair&) -> const EmbeddingLookup& { return lookup; });
+                         [&](const data::ImagePair&) -> const EmbeddingLookup& { return lookup; });
 }
 
-std::vector<ScoredPair> score_pairs_by_fold(const PairsProtocol& protocol,
+std::vector<ScoredPair> score_pairs_by_fold(const data::PairsProtocol& protocol,
                                             std::span<const EmbeddingLookup> lookup_by_fold,
                                             Distance metric) {
   VISAGE_CHECK(lookup_by_fold.size() == static_cast<size_t>(protocol.num_folds), protocol.source,
                " has ", protocol.num_folds, " folds but ", lookup_by_fold.size(),
                " per-fold embeddings were given");
-  return score_each_pair(protocol, metric, [&](const ImagePair& pair) -> const EmbeddingLookup& {
-    return lookup_by_fold[static_cast<size_t>(pair.fold)];
-  });
+  return score_each_pair(protocol, metric,
+                         [&](const data::ImagePair& pair) -> const EmbeddingLookup& {
+                           return lookup_by_fold[static_cast<size_t>(pair.fold)];
+                         });
 }
 
 std::vector<OperatingPoint> operating_points(std::span<const ScoredPair> pairs) {

@@ -5,9 +5,9 @@
 #include <span>
 #include <vector>
 
+#include "datasets/pairs.hpp"
 #include "eval/distance.hpp"
 #include "eval/embeddings.hpp"
-#include "eval/pairs.hpp"
 
 namespace visage::eval {
 
@@ -19,11 +19,11 @@ struct ScoredPair {
 
 // One distance per pair, in the protocol's order. Any image without an embedding is an error that
 // names it (dropping its pairs would silently shift the folds).
-std::vector<ScoredPair> score_pairs(const PairsProtocol& protocol, const EmbeddingLookup& lookup,
-                                    Distance metric);
+std::vector<ScoredPair> score_pairs(const data::PairsProtocol& protocol,
+                                    const EmbeddingLookup& lookup, Distance metric);
 // The same with one model per fold: fold k's pairs are scored with lookup_by_fold[k] (LFW's
 // unrestricted protocol, where fold k's model never saw fold k's identities).
-std::vector<ScoredPair> score_pairs_by_fold(const PairsProtocol& protocol,
+std::vector<ScoredPair> score_pairs_by_fold(const data::PairsProtocol& protocol,
                                             std::span<const EmbeddingLookup> lookup_by_fold,
                                             Distance metric);
 

@@ -113,7 +113,7 @@ VerificationResult evaluate_verification(std::span<const ScoredPair> pairs, int 
   return result;
 }
 
-VerificationResult evaluate_verification(const PairsProtocol& protocol,
+VerificationResult evaluate_verification(const data::PairsProtocol& protocol,
                                          const EmbeddingLookup& lookup, Distance metric,
                                          const VerificationOptions& options) {
   const std::vector<ScoredPair> scored = score_pairs(protocol, lookup, metric);

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "datasets/pairs.hpp"
 #include "eval/distance.hpp"
 #include "eval/embeddings.hpp"
-#include "eval/pairs.hpp"
 #include "eval/roc.hpp"
 #include "eval/scoring.hpp"
 
@@ -96,7 +96,7 @@ VerificationResult evaluate_verification(std::span<const ScoredPair> pairs, int 
 
 // What `visage verify` runs: scores every pair (erroring on any image without an embedding),
 // then evaluates; the result records the pairs file and the metric.
-VerificationResult evaluate_verification(const PairsProtocol& protocol,
+VerificationResult evaluate_verification(const data::PairsProtocol& protocol,
                                          const EmbeddingLookup& lookup, Distance metric,
                                          const VerificationOptions& options);
 

@@ -4,8 +4,6 @@
 #include <set>
 
 #include "core/error.hpp"
-#include "layers/face_data.hpp"
-#include "layers/synthetic_face_data.hpp"
 
 namespace visage {
 namespace {
@@ -25,21 +23,10 @@ int image_data_layer(const Net& net) {
 // How the data layer turns an 8-bit image into its top in the TEST phase.
 proto::FaceTransformParameter test_transform(const Net& net, int data_layer) {
   const Layer& layer = net.layer(data_layer);
-  if (const auto* files = dynamic_cast<const PrefetchingDataLayer*>(&layer)) {
-    return files->transform_param();
-  }
-  if (dynamic_cast<const SyntheticFaceDataLayer*>(&layer) != nullptr) {
-    // Its pixels v in [0, 1] become (v - kMean) / kSpread; `visage synth` writes v to files as
-    // the byte round(255 v).
-    proto::FaceTransformParameter transform;
-    transform.set_channels(layer.param().synthetic_face_data_param().channels());
-    transform.add_mean_value(255.0f * SyntheticFaceDataLayer::kMean);
-    transform.set_scale(1.0f / (255.0f * SyntheticFaceDataLayer::kSpread));
-    return transform;
-  }
+  if (auto transform = layer.test_image_transform()) return *transform;
   fail(layer.describe(), " (", net.where(data_layer),
-       "): verification_test does not know how this layer prepares images (it knows FaceData, "
-       "ImageData and SyntheticFaceData); give verification_test a model (a deploy net with an "
+       "): verification_test does not know how this layer prepares images (FaceData, ImageData "
+       "and SyntheticFaceData say how); give verification_test a model (a deploy net with an "
        "Input layer and face_transform_param)");
 }
 

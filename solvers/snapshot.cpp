@@ -1,14 +1,9 @@
 #include "solvers/snapshot.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
 #include <filesystem>
 #include <map>
-#include <system_error>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
@@ -16,41 +11,11 @@
 namespace visage {
 namespace {
 
-namespace fs = std::filesystem;
-
 std::string hash_text(uint64_t hash) {
   char text[19];
   std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(hash));
   return text;
 }
-
-void fsync_path(const std::string& path, int flags, const char* what) {
-  const int fd = ::open(path.c_str(), flags);
-  VISAGE_CHECK(fd >= 0, path, ": cannot open ", what, " to flush it: ", std::strerror(errno));
-  const int status = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  VISAGE_CHECK(status == 0, path, ": cannot flush ", what, " to disk: ", std::strerror(saved));
-}
-
-// Removes the temporary file unless the write got as far as renaming it.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
-  ~TemporaryFile() {
-    if (!path_.empty()) {
-      std::error_code ignored;
-      fs::remove(path_, ignored);
-    }
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  const std::string& path() const { return path_; }
-  void keep() { path_.clear(); }
-
- private:
-  std::string path_;
-};
 
 // Caffe wrote some legacy weights as 4-D (1, 1, out, in); leading 1s do not change the layout.
 Shape without_leading_ones(Shape shape) {
@@ -66,31 +31,6 @@ std::string param_name(const std::string& layer, size_t index) {
 
 std::string snapshot_path(const std::string& prefix, int64_t iteration) {
   return concat(prefix, "_iter_", iteration, ".h5");
-}
-
-void write_hdf5_atomically(const std::string& path, const std::function<void(hdf5::File&)>& fill) {
-  const fs::path target(path);
-  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  VISAGE_CHECK(!ec, "cannot write ", path, ": cannot create folder ", folder.string(), ": ",
-               ec.message());
-  TemporaryFile temporary(
-      (folder / concat(".", target.filename().string(), ".", ::getpid(), ".tmp")).string());
-  try {
-    hdf5::File file = hdf5::File::create(temporary.path());
-    fill(file);
-    file.close();
-    fsync_path(temporary.path(), O_RDONLY, "the file");
-    fs::rename(temporary.path(), target, ec);
-    VISAGE_CHECK(!ec, "cannot rename ", temporary.path(), " to ", path, ": ", ec.message());
-    temporary.keep();
-  } catch (const Error& e) {
-    fail("cannot write ", path, ": ", e.what(),
-         " (the partial file was removed; earlier files are untouched)");
-  }
-  // The rename is durable only once the folder's entry is on disk too.
-  fsync_path(folder.string(), O_RDONLY | O_DIRECTORY, "the folder");
 }
 
 void write_snapshot_header(hdf5::File& file, const Net& net) {

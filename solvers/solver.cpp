@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/hdf5_atomic.hpp"
 #include "core/math.hpp"
 #include "solvers/snapshot.hpp"
 #if VISAGE_WITH_CUDA
@@ -122,13 +123,11 @@ void Solver::build_nets() {
                param_.test_iter_size(), " test nets");
   for (size_t k = 0; k < test_configs.size(); ++k) {
     const int index = static_cast<int>(k);
-    auto net = std::make_unique<Net>(
+    test_nets_.push_back(std::make_unique<Net>(
         test_configs[k],
         net_options(proto::TEST,
                     index < param_.test_state_size() ? &param_.test_state(index) : nullptr),
-        ctx_, *options_.registry);
-    net->share_params_with(*net_);
-    test_nets_.push_back(std::move(net));
+        ctx_, *options_.registry, *net_));
   }
 }
 
@@ -390,7 +389,7 @@ std::vector<VerificationProgress> Solver::verify_all() {
 
 std::string Solver::snapshot() {
   const std::string path = snapshot_path(snapshot_prefix_, iter_);
-  write_hdf5_atomically(path, [&](hdf5::File& file) {
+  hdf5::write_atomically(path, [&](hdf5::File& file) {
     write_snapshot_header(file, *net_);
     write_weights(file, *net_);
     hdf5::Group solver = file.require_group("solver");
@@ -418,6 +417,11 @@ std::string Solver::snapshot() {
 
 void Solver::restore(const std::string& path) {
   const hdf5::File file = open_snapshot(path);
+  VISAGE_CHECK(file.int_attribute("format_version") >= kFirstFormatWithDataState, path,
+               ": snapshot format ", file.int_attribute("format_version"),
+               " keeps the data layers' positions in an older encoding, so the run cannot "
+               "resume exactly; resume it with the Visage that wrote it, or start a new run from "
+               "its weights with --weights");
   std::vector<std::string> warnings;
   if (const std::string mismatch = describe_config_mismatch(file, *net_); !mismatch.empty()) {
     warnings.push_back(concat(mismatch, "; resuming anyway because every parameter shape matches"));

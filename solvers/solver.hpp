@@ -17,6 +17,7 @@
 #include "core/context.hpp"
 #include "core/net.hpp"
 #include "core/registry.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "solvers/loss_window.hpp"
 #include "solvers/lr_policy.hpp"
 #include "solvers/progress.hpp"

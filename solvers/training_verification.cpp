@@ -31,21 +31,17 @@ eval::Distance distance_of(proto::VerificationTest::Distance distance) {
   fail("unknown distance ", static_cast<int>(distance));
 }
 
-// Every layer of `net` with parameters must find them in the train net: parameters nobody trains
-// would make the verification measure their initialisation.
-void share_train_parameters(Net& net, Net& train_net) {
-  std::set<std::string> trained;
-  for (int i = 0; i < train_net.num_layers(); ++i) {
-    if (!train_net.layer(i).params().empty()) trained.insert(train_net.layer(i).name());
-  }
+// `net` takes every parameter from the train net (by layer name); one it had to keep for itself
+// would make the verification measure its initialisation.
+void check_every_parameter_is_trained(const Net& net) {
+  if (net.learnable_params().empty()) return;
+  const std::string& layer_name = net.learnable_params().front().layer;
   for (int i = 0; i < net.num_layers(); ++i) {
-    const Layer& layer = net.layer(i);
-    VISAGE_CHECK(layer.params().empty() || trained.contains(layer.name()), net.where(i), ": ",
-                 layer.describe(),
-                 " has parameters, but the train net has no layer of that name with parameters "
-                 "to take them from (layers share parameters by name)");
+    if (net.layer(i).name() != layer_name) continue;
+    fail(net.where(i), ": ", net.layer(i).describe(),
+         " has parameters, but the train net has no layer of that name with parameters to take "
+         "them from (layers share parameters by name)");
   }
-  net.share_params_with(train_net);
 }
 
 }  // namespace
@@ -64,12 +60,12 @@ TrainingVerification::TrainingVerification(
     for (const double far : options_.target_fars) {
       VISAGE_CHECK(far > 0 && far <= 1, "far ", far, " is not a false accept rate in (0, 1]");
     }
-    pairs_ = eval::read_pairs_file(resolve(param_.pairs()));
+    pairs_ = data::read_pairs_file(resolve(param_.pairs()));
     if (!param_.threshold_pairs().empty()) {
       VISAGE_CHECK(pairs_.num_folds == 1, pairs_.source, " has ", pairs_.num_folds,
                    " folds, whose thresholds are cross-validated; threshold_pairs is for a "
                    "one-fold (View 1) pairs file");
-      threshold_pairs_ = eval::read_pairs_file(resolve(param_.threshold_pairs()));
+      threshold_pairs_ = data::read_pairs_file(resolve(param_.threshold_pairs()));
     }
     find_images(resolve(param_.images()));
 
@@ -92,8 +88,8 @@ void TrainingVerification::find_images(const std::string& images) {
     listed.emplace(list.names.begin(), list.names.end());
   }
   std::map<std::string, fs::path> found;  // sorted by name
-  const auto find_all = [&](const eval::PairsProtocol& protocol) {
-    for (const eval::ImagePair& pair : protocol.pairs) {
+  const auto find_all = [&](const data::PairsProtocol& protocol) {
+    for (const data::ImagePair& pair : protocol.pairs) {
       for (const std::string* name : {&pair.first, &pair.second}) {
         if (found.contains(*name)) continue;
         VISAGE_CHECK(!listed || listed->contains(*name), protocol.source, ":", pair.line,
@@ -125,7 +121,7 @@ void TrainingVerification::build_net(
                  "train net is cut after it");
     DerivedEmbeddingNet derived =
         derive_embedding_net(train_net, param_.blob(), param_.batch_size());
-    net_ = std::make_unique<Net>(derived.config, test, ctx, registry);
+    net_ = std::make_unique<Net>(derived.config, test, ctx, registry, train_net);
     extractor_ = std::make_unique<eval::EmbeddingExtractor>(*net_, param_.blob(), 0, flip,
                                                             derived.config.source);
     auto pipeline = std::make_shared<const data::TransformPipeline>(derived.transform, false);
@@ -138,7 +134,7 @@ void TrainingVerification::build_net(
     net_description_ = concat("the train net up to '", param_.blob(), "' (TEST phase)");
   } else {
     const std::string model = resolve(param_.model());
-    net_ = std::make_unique<Net>(load_net_config(model), test, ctx, registry);
+    net_ = std::make_unique<Net>(load_net_config(model), test, ctx, registry, train_net);
     const std::string output =
         param_.blob().empty()
             ? eval::sole_output(*net_, model, "choose the embedding with verification_test.blob")
@@ -153,7 +149,7 @@ void TrainingVerification::build_net(
     decode_channels_ = extractor_->channels();
     net_description_ = model;
   }
-  share_train_parameters(*net_, train_net);
+  check_every_parameter_is_trained(*net_);
 }
 
 data::FloatImage TrainingVerification::prepared(size_t index) const {

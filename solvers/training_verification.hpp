@@ -18,8 +18,8 @@
 #include "core/net.hpp"
 #include "core/registry.hpp"
 #include "datasets/image.hpp"
+#include "datasets/pairs.hpp"
 #include "eval/embedding_extractor.hpp"
-#include "eval/pairs.hpp"
 #include "eval/verification.hpp"
 #include "solvers/progress.hpp"
 
@@ -50,8 +50,8 @@ class TrainingVerification {
   data::FloatImage prepared(size_t index) const;
 
   proto::VerificationTest param_;
-  eval::PairsProtocol pairs_;
-  std::optional<eval::PairsProtocol> threshold_pairs_;
+  data::PairsProtocol pairs_;
+  std::optional<data::PairsProtocol> threshold_pairs_;
   eval::Distance metric_ = eval::Distance::kSquaredL2;
   eval::VerificationOptions options_;
   std::vector<std::string> names_;            // distinct images of both pairs files, sorted

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tools/net_graph.hpp"
 #include "tools/options.hpp"
 
@@ -141,7 +142,7 @@ int run_draw(Args args) {
   try {
     NetOptions net_options;
     net_options.phase = graph.phase;
-    net = std::make_unique<Net>(config, net_options, ctx);
+    net = std::make_unique<Net>(config, net_options, ctx, builtin_layers());
   } catch (const Error& e) {
     std::cerr << "visage draw: drawing without sizes: the net cannot be built: " << e.what()
               << "\n";

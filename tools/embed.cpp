@@ -1,8 +1,8 @@
 #include <iostream>
 
 #include "core/error.hpp"
+#include "datasets/pairs.hpp"
 #include "eval/embeddings_file.hpp"
-#include "eval/pairs.hpp"
 #include "tools/embedding_run.hpp"
 
 namespace visage::tools {
@@ -22,7 +22,7 @@ int run_embed(Args args) {
   VISAGE_CHECK(options.has("model") && options.has("weights") && options.has("images"),
                "visage embed: --model, --weights and --images are required\n\n", options.usage());
   std::vector<std::string> wanted;
-  if (options.has("pairs")) wanted = eval::images_of(eval::read_pairs_file(options.get("pairs")));
+  if (options.has("pairs")) wanted = data::images_of(data::read_pairs_file(options.get("pairs")));
   const eval::EmbeddingTable table = compute_embeddings(options, wanted, options.get("weights"));
   eval::EmbeddingProvenance provenance{options.get("model"), options.get("weights"),
                                        options.get("images"), options.get_flag("flip")};

@@ -8,6 +8,7 @@
 #include "datasets/image_io.hpp"
 #include "eval/embedding_extractor.hpp"
 #include "eval/image_files.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
 #include "tools/device_choice.hpp"
 
@@ -32,7 +33,7 @@ eval::EmbeddingTable compute_embeddings(const Options& options,
   NetOptions net_options;
   net_options.phase = proto::TEST;
   const std::string model = options.get("model");
-  Net net(load_net_config(model), net_options, ctx);
+  Net net(load_net_config(model), net_options, ctx, builtin_layers());
   load_weights(net, weights);
 
   const std::string output =

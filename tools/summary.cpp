@@ -4,6 +4,7 @@
 
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tools/device_choice.hpp"
 #include "tools/net_table.hpp"
 #include "tools/options.hpp"
@@ -32,7 +33,7 @@ int run_summary(Args args) {
 
   const NetConfig config = load_net_config(options.positional_value(0));
   Context ctx = Context::cpu();
-  Net net(config, phase_options(options.get("phase")), ctx);
+  Net net(config, phase_options(options.get("phase")), ctx, builtin_layers());
   const auto rows = summarize(net);
 
   // Wide enough for the longest name (inception_4a_3x3_reduce_relu), so columns stay aligned.

@@ -5,6 +5,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tools/command.hpp"
@@ -29,7 +30,7 @@ int run_test(Args args) {
   Context ctx = make_context(options.get("device"), 1);
   NetOptions net_options;
   net_options.phase = proto::TEST;
-  Net net(load_net_config(options.get("model")), net_options, ctx);
+  Net net(load_net_config(options.get("model")), net_options, ctx, builtin_layers());
   const WeightsReport report = load_weights(net, options.get("weights"));
   for (const auto& name : report.layers_missing) {
     std::cerr << "warning: layer '" << name << "' has no weights in " << options.get("weights")

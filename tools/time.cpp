@@ -5,6 +5,7 @@
 
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tools/device_choice.hpp"
 #include "tools/options.hpp"
 
@@ -43,19 +44,6 @@ void set_input_batch(NetConfig& config, int64_t batch) {
   }
 }
 
-// One forward-backward pass over the layers, as the per-layer loop below times it but without
-// waiting for the device between layers, as training runs: the iteration time of a GPU.
-void run_iteration(Net& net, Context& ctx, const std::vector<std::vector<bool>>& propagate,
-                   bool backward) {
-  const int n = net.num_layers();
-  for (int i = 0; i < n; ++i) net.layer(i).forward(ctx, net.bottoms(i), net.tops(i));
-  if (!backward) return;
-  for (int i = n - 1; i >= 0; --i) {
-    net.layer(i).backward(ctx, net.tops(i), propagate[i], net.bottoms(i));
-  }
-  net.zero_param_diffs(ctx);
-}
-
 }  // namespace
 
 int run_time(Args args) {
@@ -87,18 +75,15 @@ int run_time(Args args) {
   Context ctx = make_context(options.get("device"), 1);
   NetConfig config = load_net_config(options.positional_value(0));
   if (requested_batch > 0) set_input_batch(config, requested_batch);
+  // Every layer backward to every input it can differentiate, loss or no loss (deploy nets have
+  // none): a training step's work.
+  if (backward) config.param.set_force_backward(true);
   NetOptions net_options;
   net_options.phase = phase == "train" ? proto::TRAIN : proto::TEST;
-  Net net(config, net_options, ctx);
+  Net net(config, net_options, ctx, builtin_layers());
   fill_inputs(net, ctx);
 
   const int n = net.num_layers();
-  std::vector<std::vector<bool>> propagate(n);
-  for (int i = 0; i < n; ++i) {
-    for (size_t b = 0; b < net.bottoms(i).size(); ++b) {
-      propagate[i].push_back(net.layer(i).can_backward_to(static_cast<int>(b)));
-    }
-  }
   int64_t batch = 1;
   for (int i = 0; i < n && batch == 1; ++i) {
     if (net.bottoms(i).empty() && !net.tops(i).empty()) batch = net.tops(i)[0]->dim(0);
@@ -112,7 +97,12 @@ int run_time(Args args) {
   if (separate_iteration_runs) {
     for (int it = 0; it < warmup + iterations; ++it) {
       const auto start = Clock::now();
-      run_iteration(net, ctx, propagate, backward);
+      if (backward) {
+        net.forward_backward(ctx);
+        net.zero_param_diffs(ctx);
+      } else {
+        net.forward(ctx);
+      }
       ctx.synchronize();
       if (it >= warmup) {
         iteration_ms.push_back(
@@ -127,16 +117,17 @@ int run_time(Args args) {
     const auto start = Clock::now();
     for (int i = 0; i < n; ++i) {
       const auto t0 = Clock::now();
-      net.layer(i).forward(ctx, net.bottoms(i), net.tops(i));
+      net.forward_layer(ctx, i);
       ctx.synchronize();
       if (timed)
         forward_ms[i].push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
     if (backward) {
+      net.seed_loss_gradients(ctx);
       for (int i = n - 1; i >= 0; --i) {
         const auto t0 = Clock::now();
-        net.layer(i).backward(ctx, net.tops(i), propagate[i], net.bottoms(i));
+        net.backward_layer(ctx, i);
         ctx.synchronize();
         if (timed)
           backward_ms[i].push_back(

@@ -3,8 +3,8 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "datasets/pairs.hpp"
 #include "eval/embeddings_file.hpp"
-#include "eval/pairs.hpp"
 #include "eval/report.hpp"
 #include "eval/roc_plot.hpp"
 #include "eval/verification.hpp"
@@ -54,18 +54,18 @@ std::vector<std::string> fold_weight_files(const std::string& pattern, int num_f
 
 // One embedding table per fold, each computed with that fold's model for that fold's images.
 std::vector<eval::EmbeddingTable> embed_per_fold(const Options& options,
-                                                 const eval::PairsProtocol& protocol) {
+                                                 const data::PairsProtocol& protocol) {
   const std::vector<std::string> weights =
       fold_weight_files(options.get("fold-weights"), protocol.num_folds);
   std::vector<eval::EmbeddingTable> tables;
   for (int fold = 0; fold < protocol.num_folds; ++fold) {
-    eval::PairsProtocol fold_pairs;
+    data::PairsProtocol fold_pairs;
     fold_pairs.source = protocol.source;
-    for (const eval::ImagePair& pair : protocol.pairs) {
+    for (const data::ImagePair& pair : protocol.pairs) {
       if (pair.fold == fold) fold_pairs.pairs.push_back(pair);
     }
     std::cerr << "fold " << fold + 1 << "/" << protocol.num_folds << ": " << weights[fold] << "\n";
-    tables.push_back(compute_embeddings(options, eval::images_of(fold_pairs), weights[fold]));
+    tables.push_back(compute_embeddings(options, data::images_of(fold_pairs), weights[fold]));
   }
   return tables;
 }
@@ -98,7 +98,7 @@ int run_verify(Args args) {
   if (!options.parse(args)) return 0;
   VISAGE_CHECK(options.has("pairs"), "visage verify: --pairs is required\n\n", options.usage());
 
-  const eval::PairsProtocol protocol = eval::read_pairs_file(options.get("pairs"));
+  const data::PairsProtocol protocol = data::read_pairs_file(options.get("pairs"));
   const auto metric = eval::parse_distance(options.get("distance"));
   std::vector<eval::ScoredPair> scored;
   if (options.has("embeddings")) {
@@ -118,7 +118,7 @@ int run_verify(Args args) {
       scored = eval::score_pairs_by_fold(protocol, lookups, metric);
     } else {
       const eval::EmbeddingTable table =
-          compute_embeddings(options, eval::images_of(protocol), options.get("weights"));
+          compute_embeddings(options, data::images_of(protocol), options.get("weights"));
       scored = eval::score_pairs(protocol, table.lookup(), metric);
     }
   }

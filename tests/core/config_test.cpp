@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tests/support/temp_folder.hpp"
 
 namespace visage {
@@ -55,7 +56,7 @@ TEST(Config, RemembersLayerLinesForLaterErrors) {
   const NetConfig config = parse_net_config(text, "net.prototxt");
   ASSERT_EQ(config.layer_lines, (std::vector<int>{2, 4}));
   Context ctx = Context::cpu();
-  const std::string message = error_of([&] { Net net(config, {}, ctx); });
+  const std::string message = error_of([&] { Net net(config, {}, ctx, builtin_layers()); });
   EXPECT_NE(message.find("net.prototxt:4"), std::string::npos) << message;
   EXPECT_NE(message.find("unknown layer type 'InnerProdct'"), std::string::npos) << message;
   EXPECT_NE(message.find("did you mean 'InnerProduct'"), std::string::npos) << message;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "solvers/builtin_layers.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -56,7 +57,7 @@ void fill_inputs(Net& net, uint64_t seed) {
 std::string build_error(const std::string& text, const std::string& source = "net.prototxt") {
   auto ctx = Context::cpu();
   try {
-    Net net(parse_net_config(text, source), {}, ctx);
+    Net net(parse_net_config(text, source), {}, ctx, builtin_layers());
   } catch (const Error& e) {
     return e.what();
   }
@@ -89,7 +90,7 @@ void expect_net_gradients_match(Net& net, Context& ctx) {
 
 TEST(Net, InsertsASplitWhereLogitsFeedTwoLayers) {
   auto ctx = Context::cpu();
-  Net net(parse_net_config(mlp()), {}, ctx);
+  Net net(parse_net_config(mlp()), {}, ctx, builtin_layers());
   const int split = index_of(net, "logits_ip2_0_split");
   ASSERT_GE(split, 0);
   EXPECT_STREQ(net.layer(split).type(), "Split");
@@ -104,7 +105,7 @@ TEST(Net, InsertsASplitWhereLogitsFeedTwoLayers) {
 
 TEST(Net, PrunesBackwardNobodyNeeds) {
   auto ctx = Context::cpu();
-  Net net(parse_net_config(mlp()), {}, ctx);
+  Net net(parse_net_config(mlp()), {}, ctx, builtin_layers());
   for (const char* needed : {"ip1", "relu1", "ip2", "logits_ip2_0_split", "loss"}) {
     EXPECT_TRUE(net.layer_needs_backward(index_of(net, needed))) << needed;
   }
@@ -123,7 +124,7 @@ TEST(Net, PrunesBackwardNobodyNeeds) {
 
 TEST(Net, ReluRunsInPlaceAndLossIsTheWeightedTop) {
   auto ctx = Context::cpu();
-  Net net(parse_net_config(mlp()), {}, ctx);
+  Net net(parse_net_config(mlp()), {}, ctx, builtin_layers());
   const int relu = index_of(net, "relu1");
   EXPECT_EQ(net.tops(relu)[0], net.bottoms(relu)[0]);
   EXPECT_EQ(net.tops(relu)[0], net.tensor("hidden"));
@@ -140,7 +141,7 @@ TEST(Net, ReluRunsInPlaceAndLossIsTheWeightedTop) {
 
 TEST(Net, WholeNetGradientsMatchFiniteDifferences) {
   auto ctx = Context::cpu(11);
-  Net net(parse_net_config(mlp()), {}, ctx);
+  Net net(parse_net_config(mlp()), {}, ctx, builtin_layers());
   EXPECT_EQ(net.num_param_elements(), 6 * 5 + 6 + 3 * 6 + 3);
   fill_inputs(net, 5);
   expect_net_gradients_match(net, ctx);
@@ -148,7 +149,8 @@ TEST(Net, WholeNetGradientsMatchFiniteDifferences) {
 
 TEST(Net, ZeroLrMultLayerIsSkippedInBackward) {
   auto ctx = Context::cpu();
-  Net net(parse_net_config(mlp("param { lr_mult: 0 } param { lr_mult: 0 }")), {}, ctx);
+  Net net(parse_net_config(mlp("param { lr_mult: 0 } param { lr_mult: 0 }")), {}, ctx,
+          builtin_layers());
   const int ip1 = index_of(net, "ip1");
   EXPECT_FALSE(net.layer_needs_backward(ip1));
   EXPECT_TRUE(net.layer_needs_backward(index_of(net, "ip2")));
@@ -183,7 +185,7 @@ layer { name: 'loss_b' type: 'SoftmaxWithLoss' bottom: 'b' bottom: 'label' top: 
 
 std::vector<float> shared_gradient(float weight_a, float weight_b) {
   auto ctx = Context::cpu(9);  // same seed: the same initial weights in every variant
-  Net net(parse_net_config(shared_net(weight_a, weight_b)), {}, ctx);
+  Net net(parse_net_config(shared_net(weight_a, weight_b)), {}, ctx, builtin_layers());
   fill_inputs(net, 10);
   net.zero_param_diffs(ctx);
   net.forward_backward(ctx);
@@ -193,7 +195,7 @@ std::vector<float> shared_gradient(float weight_a, float weight_b) {
 
 TEST(Net, SharedParameterUsesOneSlotAndSumsBothGradients) {
   auto ctx = Context::cpu(9);
-  Net net(parse_net_config(shared_net(1, 0.5f)), {}, ctx);
+  Net net(parse_net_config(shared_net(1, 0.5f)), {}, ctx, builtin_layers());
   const Layer& a = net.layer(index_of(net, "ip_a"));
   const Layer& b = net.layer(index_of(net, "ip_b"));
   EXPECT_EQ(a.params()[0], b.params()[0]);
@@ -230,7 +232,7 @@ WeightedPass weighted_pass(float loss_weight) {
   text.replace(text.find(loss_top), loss_top.size(),
                concat("top: 'loss' loss_weight: ", loss_weight, " }"));
   auto ctx = Context::cpu(12);
-  Net net(parse_net_config(text), {}, ctx);
+  Net net(parse_net_config(text), {}, ctx, builtin_layers());
   fill_inputs(net, 13);
   net.zero_param_diffs(ctx);
   WeightedPass pass;
@@ -270,10 +272,10 @@ layer { name: 'not_in_test' type: 'Softmax' bottom: 'a' top: 'b' exclude { phase
   auto ctx = Context::cpu();
   NetOptions options;
   options.phase = proto::TRAIN;
-  Net train(parse_net_config(text), options, ctx);
+  Net train(parse_net_config(text), options, ctx, builtin_layers());
   EXPECT_THAT(layer_names(train), ElementsAre("data", "train_relu", "not_in_test"));
   options.phase = proto::TEST;
-  Net test(parse_net_config(text), options, ctx);
+  Net test(parse_net_config(text), options, ctx, builtin_layers());
   EXPECT_THAT(layer_names(test), ElementsAre("data", "test_softmax"));
 }
 

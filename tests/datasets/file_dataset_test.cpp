@@ -97,7 +97,7 @@ TEST(FileDataset, FiltersAsTheProtocolsNeed) {
 
 TEST(FileDataset, ExcludesTheIdentitiesOfPairsFolds) {
   std::istringstream pairs("2\t1\nA\t1\t2\nB\t1\tC\t1\nD\t1\t2\nE\t1\tA\t2\n");
-  const eval::PairsProtocol protocol = eval::parse_pairs(pairs, "pairs.txt");
+  const data::PairsProtocol protocol = data::parse_pairs(pairs, "pairs.txt");
   const std::vector<int> fold0 = {0};
   EXPECT_EQ(identities_in_folds(protocol, fold0), (std::set<std::string>{"A", "B", "C"}));
   const std::vector<int> bad = {2};
@@ -107,7 +107,7 @@ TEST(FileDataset, ExcludesTheIdentitiesOfPairsFolds) {
 TEST(FileDataset, ExcludesLfwView2FoldsFromLfw) {
   SKIP_WITHOUT_LFW();
   const auto root = testing::lfw_root();
-  const eval::PairsProtocol protocol = eval::read_pairs_file(root / "protocol/pairs.txt");
+  const data::PairsProtocol protocol = data::read_pairs_file(root / "protocol/pairs.txt");
   std::vector<int> folds(10);
   for (int i = 0; i < 10; ++i) folds[static_cast<size_t>(i)] = i;
   FileDataset d = scan_identity_folders(root / "images");

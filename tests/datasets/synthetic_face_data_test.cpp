@@ -12,6 +12,7 @@
 
 #include "core/registry.hpp"
 #include "datasets/synthetic_face.hpp"
+#include "solvers/builtin_layers.hpp"
 
 namespace visage {
 namespace {

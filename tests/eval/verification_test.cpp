@@ -145,10 +145,10 @@ TEST(EvalVerification, RandomEmbeddingsScoreAboutOneHalf) {
     for (int i = 0; i < 100; ++i) file << "P" << fold << "_" << i << "\t3\tQ" << i << "\t1\n";
   }
   std::istringstream in(file.str());
-  const PairsProtocol protocol = parse_pairs(in, "random");
+  const data::PairsProtocol protocol = data::parse_pairs(in, "random");
   Rng rng(17);
   EmbeddingTable table(16);
-  for (const std::string& image : images_of(protocol)) {
+  for (const std::string& image : data::images_of(protocol)) {
     std::vector<float> vector(16);
     for (float& v : vector) v = rng.gaussian(0, 1);
     table.add(image, vector);
@@ -191,7 +191,7 @@ TEST(EvalVerification, CrossValidationRejectsEmptyFolds) {
 
 TEST(EvalVerification, ScoresPairsFromALookupByImagePath) {
   std::istringstream file("2\t1\nA\t1\t2\nA\t1\tB\t1\nC\t1\t2\nC\t1\tB\t1\n");
-  const PairsProtocol protocol = parse_pairs(file, "pairs.txt");
+  const data::PairsProtocol protocol = data::parse_pairs(file, "pairs.txt");
   EmbeddingTable table(2);
   table.add("A/A_0001.jpg", std::vector<float>{1, 0});
   table.add("A/A_0002.jpg", std::vector<float>{1, 0});
@@ -214,7 +214,7 @@ TEST(EvalVerification, ScoresPairsFromALookupByImagePath) {
 
 TEST(EvalVerification, PerFoldModelsScoreOnlyTheirOwnFold) {
   std::istringstream text("2\t1\nA\t1\t2\nA\t1\tB\t1\nC\t1\t2\nC\t1\tD\t1\n");
-  const PairsProtocol protocol = parse_pairs(text, "pairs.txt");
+  const data::PairsProtocol protocol = data::parse_pairs(text, "pairs.txt");
   // Model 0 knows fold 0's images, model 1 fold 1's; each places them differently.
   EmbeddingTable first(1);
   EmbeddingTable second(1);
@@ -243,7 +243,7 @@ TEST(EvalVerification, PerFoldModelsScoreOnlyTheirOwnFold) {
 
 TEST(EvalVerification, AnImageWithoutAnEmbeddingIsAnErrorNamingIt) {
   std::istringstream file("1\nA\t1\t2\nA\t1\tB\t3\n");
-  const PairsProtocol protocol = parse_pairs(file, "pairs.txt");
+  const data::PairsProtocol protocol = data::parse_pairs(file, "pairs.txt");
   EmbeddingTable table(2);
   table.add("A/A_0001.jpg", std::vector<float>{1, 0});
   table.add("A/A_0002.jpg", std::vector<float>{1, 0});

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "core/registry.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tests/support/gradient_check.hpp"
 #include "tests/support/parity.hpp"
 

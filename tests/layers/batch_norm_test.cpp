@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/net.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -135,7 +136,7 @@ TEST(BatchNorm, NetKeepsTheStatisticsAwayFromTheSolver) {
     layer { name: 'bn' type: 'BatchNorm' bottom: 'x' top: 'y'
             param { lr_mult: 1 decay_mult: 1 } }
   )");
-  Net net(config, {}, ctx);
+  Net net(config, {}, ctx, builtin_layers());
   ASSERT_EQ(net.learnable_params().size(), 3u);
   for (const ParamSlot& slot : net.learnable_params()) {
     EXPECT_EQ(slot.lr_mult, 0.0f) << slot.layer << " param " << slot.index;

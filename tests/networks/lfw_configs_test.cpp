@@ -10,6 +10,7 @@
 #include "datasets/image_io.hpp"
 #include "datasets/transform_pipeline.hpp"
 #include "eval/embedding_extractor.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tests/datasets/dataset_test_support.hpp"
 #include "tests/support/run_visage.hpp"
 
@@ -45,13 +46,13 @@ TEST_P(LfwConfigs, TrainOnTheOtherFoldsIdentitiesWithTheDeployLayers) {
   Context ctx = Context::cpu(1);
   NetOptions options;
   options.phase = proto::TRAIN;
-  Net net(train_val, options, ctx);
+  Net net(train_val, options, ctx, builtin_layers());
   const float loss = net.forward_backward(ctx);
   EXPECT_TRUE(std::isfinite(loss) && loss > 0) << loss;
   EXPECT_EQ(net.tensor("data")->shape(), (Shape{8, 3, 64, 64}));
 
   options.phase = proto::TEST;
-  Net deploy(load(style, "deploy.prototxt"), options, ctx);
+  Net deploy(load(style, "deploy.prototxt"), options, ctx, builtin_layers());
   EXPECT_EQ(deploy.tensor("embedding")->dim(1), style == std::string("nn2") ? 128 : 512);
   int64_t deploy_params = deploy.num_param_elements();
   // The DeepFace-style net's F8 classifier is training-only.

@@ -11,6 +11,7 @@
 #include "datasets/synthetic_face.hpp"
 #include "eval/embedding_extractor.hpp"
 #include "layers/synthetic_face_data.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tests/support/run_visage.hpp"
 
 namespace visage {
@@ -32,9 +33,9 @@ TEST(QuickstartConfig, TrainAndDeployNetsAreTheSameNetwork) {
   NetOptions train_options;
   train_options.phase = proto::TRAIN;
   Net train(load_net_config(testing::source_path("configs/quickstart/train_val.prototxt")),
-            train_options, ctx);
+            train_options, ctx, builtin_layers());
   Net deploy(load_net_config(testing::source_path("configs/quickstart/deploy.prototxt")),
-             NetOptions{}, ctx);
+             NetOptions{}, ctx, builtin_layers());
   EXPECT_EQ(train.num_param_elements(), 505'700);
   EXPECT_EQ(parameter_layout(train), parameter_layout(deploy));
   ASSERT_NE(deploy.tensor("embedding"), nullptr);

@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/net.hpp"
 #include "datasets/synthetic_face_dataset.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "solvers/lr_policy.hpp"
 #include "solvers/update_rule.hpp"
 #include "tests/support/run_visage.hpp"
@@ -117,7 +118,7 @@ TEST_P(SeedNetworks, DeployTotalsMatchThePapers) {
   Context ctx = Context::cpu();
   NetOptions options;
   options.phase = proto::TEST;
-  Net net(config, options, ctx);
+  Net net(config, options, ctx, builtin_layers());
   Tensor* output = net.tensor(seed.output);
   ASSERT_NE(output, nullptr);
   EXPECT_EQ(output->shape(), (Shape{16, seed.output_width}));
@@ -146,7 +147,7 @@ TEST_P(SeedNetworks, TrainValBuildsWithTheDeployLayersAndTheSolverAcceptsIt) {
     SCOPED_TRACE(phase == proto::TRAIN ? "TRAIN" : "TEST");
     NetOptions options;
     options.phase = phase;
-    Net net(config, options, ctx);
+    Net net(config, options, ctx, builtin_layers());
     const Tensor* data = net.tensor("data");
     ASSERT_NE(data, nullptr);
     EXPECT_EQ(data->shape(), (Shape{4, input.dim(1), input.dim(2), input.dim(3)}));

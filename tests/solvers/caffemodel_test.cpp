@@ -7,6 +7,7 @@
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
 #include "tests/support/temp_folder.hpp"
 
@@ -47,7 +48,7 @@ TEST(Caffemodel, WeightsLoadInEitherShapeForm) {
   for (bool legacy : {false, true}) {
     write_binary_proto(caffe_model(legacy), path);
     Context ctx = Context::cpu();
-    Net net(parse_net_config(kNet), {}, ctx);
+    Net net(parse_net_config(kNet), {}, ctx, builtin_layers());
     const WeightsReport report = load_weights(net, path);
     EXPECT_EQ(report.layers_loaded, 1);
     const auto w = net.layer(1).params()[0]->data();
@@ -63,7 +64,7 @@ TEST(Caffemodel, MismatchedShapeAndGarbageAreClearErrors) {
   model.mutable_layer(0)->mutable_blobs(0)->mutable_shape()->set_dim(1, 4);
   write_binary_proto(model, path);
   Context ctx = Context::cpu();
-  Net net(parse_net_config(kNet), {}, ctx);
+  Net net(parse_net_config(kNet), {}, ctx, builtin_layers());
   try {
     load_weights(net, path);
     FAIL() << "expected a shape error";

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "core/config.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"

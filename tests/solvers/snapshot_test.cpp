@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "core/config.hpp"
+#include "core/hdf5_atomic.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
 #include "tests/support/quiet_solver_options.hpp"
@@ -98,6 +99,22 @@ TEST_F(SnapshotTest, NonHdf5AndForeignFilesAreRejected) {
   EXPECT_EQ(solver.net().layer(1).params()[1]->data()[1], 0.25f);
 }
 
+// Format 1 kept the data layers' positions in text formats of their own: such a snapshot cannot
+// resume exactly and says so, naming the way out; its weights still load.
+TEST_F(SnapshotTest, FormatOneSnapshotGivesWeightsButDoesNotResume) {
+  hdf5::File::open(snapshot_, hdf5::File::Mode::read_write)
+      .set_attribute("format_version", int64_t{1});
+  const std::string message = restore_error(param_, problem_.solver, snapshot_);
+  EXPECT_NE(message.find(snapshot_ + ": snapshot format 1 keeps the data layers' positions in an "
+                                     "older encoding"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("--weights"), std::string::npos) << message;
+  Context ctx = Context::cpu();
+  Solver solver(param_, ctx, quiet_solver_options(problem_.solver));
+  EXPECT_EQ(load_weights(solver.net(), snapshot_).layers_loaded, 1);
+}
+
 TEST_F(SnapshotTest, DifferentShapesFailAndAChangedConfigWarns) {
   // A net with 3 outputs: the config hash differs (a warning) and the shapes too (an error).
   const std::string other = folder_ / "other.prototxt";
@@ -161,7 +178,7 @@ TEST_F(SnapshotTest, DiskFullDuringWriteLeavesTheExistingFileIntact) {
     const rlimit limit{4096, 4096};
     setrlimit(RLIMIT_FSIZE, &limit);
     try {
-      write_hdf5_atomically(snapshot_, [](hdf5::File& file) {
+      hdf5::write_atomically(snapshot_, [](hdf5::File& file) {
         const std::vector<float> big(100000, 1.0f);
         file.write("big", std::span<const float>(big), {100000});
       });

@@ -14,6 +14,7 @@
 #include "datasets/synthetic_face_dataset.hpp"
 #include "datasets/transform_pipeline.hpp"
 #include "layers/synthetic_face_data.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "solvers/embedding_net.hpp"
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
@@ -285,7 +286,7 @@ TEST_F(TrainingVerificationTest, DerivedNetKeepsOnlyWhatTheEmbeddingNeeds) {
   write_text(folder_ / "net.prototxt",
              train_net(folder_, R"(layer { name: "relu" type: "ReLU" bottom: "emb" top: "emb" })"));
   Context ctx = Context::cpu();
-  Net train(load_net_config(folder_ / "net.prototxt"), NetOptions{}, ctx);
+  Net train(load_net_config(folder_ / "net.prototxt"), NetOptions{}, ctx, builtin_layers());
   const DerivedEmbeddingNet derived = derive_embedding_net(train, "emb", 5);
   const auto& layers = derived.config.param.layer();
   ASSERT_EQ(layers.size(), 3);
@@ -309,7 +310,7 @@ layer { name: "data" type: "SyntheticFaceData" top: "data" top: "label"
 layer { name: "emb" type: "InnerProduct" bottom: "data" top: "emb" inner_product_param { num_output: 2 } }
 layer { name: "loss" type: "SoftmaxWithLoss" bottom: "emb" bottom: "label" top: "loss" }
 )"),
-            NetOptions{}, ctx);
+            NetOptions{}, ctx, builtin_layers());
   const DerivedEmbeddingNet derived = derive_embedding_net(train, "emb", 0);
   EXPECT_EQ(derived.config.param.layer(0).input_param().shape(0).dim(0), 4);
   const data::TransformPipeline pipeline(derived.transform, false);

@@ -8,6 +8,7 @@
 
 #include "core/registry.hpp"
 #include "core/rng.hpp"
+#include "solvers/builtin_layers.hpp"
 
 namespace visage::testing {
 namespace {

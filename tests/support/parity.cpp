@@ -8,6 +8,7 @@
 
 #include "core/registry.hpp"
 #include "core/rng.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {

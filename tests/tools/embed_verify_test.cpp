@@ -4,9 +4,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/hdf5_atomic.hpp"
 #include "core/net.hpp"
 #include "datasets/image_io.hpp"
 #include "eval/embeddings_file.hpp"
+#include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
 #include "tests/support/run_visage.hpp"
 #include "tests/support/temp_folder.hpp"
@@ -33,13 +35,13 @@ class EmbedVerify : public ::testing::Test {
     Context ctx = Context::cpu();
     NetOptions options;
     options.phase = proto::TEST;
-    Net net(parse_net_config(kModel), options, ctx);
+    Net net(parse_net_config(kModel), options, ctx, builtin_layers());
     auto weights = net.layer(1).params()[0]->mutable_data();
     std::ranges::fill(weights, 0.0f);
     weights[0] = 1.0f;  // output 0 <- pixel (0, 0)
     weights[7] = 1.0f;  // output 1 <- pixel (1, 1)
     std::ranges::fill(net.layer(1).params()[1]->mutable_data(), 0.0f);
-    write_hdf5_atomically(dir_ / "weights.h5", [&](hdf5::File& file) {
+    hdf5::write_atomically(dir_ / "weights.h5", [&](hdf5::File& file) {
       write_snapshot_header(file, net);
       write_weights(file, net);
     });

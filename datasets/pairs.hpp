@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace visage::eval {
+namespace visage::data {
 
 struct ImagePair {
   std::string first;   // relative image path
@@ -36,4 +36,4 @@ PairsProtocol read_pairs_file(const std::filesystem::path& path);
 // The distinct image paths the pairs name, sorted.
 std::vector<std::string> images_of(const PairsProtocol& protocol);
 
-}  // namespace visage::eval
+}  // namespace visage::data

@@ -1,4 +1,4 @@
-#include "eval/pairs.hpp"
+#include "datasets/pairs.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include "core/error.hpp"
 #include "tests/eval/lfw_paths.hpp"
 
-namespace visage::eval {
+namespace visage::data {
 namespace {
 
 PairsProtocol parse(const std::string& text) {
@@ -215,4 +215,4 @@ TEST_F(EvalLfwProtocol, View1Has2200TrainingAnd1000TestPairs) {
 }
 
 }  // namespace
-}  // namespace visage::eval
+}  // namespace visage::data

@@ -1,4 +1,4 @@
-#include "eval/pairs.hpp"
+#include "datasets/pairs.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -8,7 +8,7 @@
 
 #include "core/error.hpp"
 
-namespace visage::eval {
+namespace visage::data {
 namespace {
 
 std::vector<std::string> split_fields(const std::string& line) {
@@ -170,4 +170,4 @@ std::vector<std::string> images_of(const PairsProtocol& protocol) {
   return images;
 }
 
-}  // namespace visage::eval
+}  // namespace visage::data

@@ -1,5 +1,5 @@
-// The one place that lists every layer Visage ships.
-#include "core/registry.hpp"
+#include "solvers/builtin_layers.hpp"
+
 #include "layers/accuracy.hpp"
 #include "layers/batch_norm.hpp"
 #include "layers/bias.hpp"

@@ -1,0 +1,73 @@
+#include "core/hdf5_atomic.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include "core/error.hpp"
+
+namespace visage::hdf5 {
+namespace {
+
+namespace fs = std::filesystem;
+
+void fsync_path(const std::string& path, int flags, const char* what) {
+  const int fd = ::open(path.c_str(), flags);
+  VISAGE_CHECK(fd >= 0, path, ": cannot open ", what, " to flush it: ", std::strerror(errno));
+  const int status = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  VISAGE_CHECK(status == 0, path, ": cannot flush ", what, " to disk: ", std::strerror(saved));
+}
+
+// Removes the temporary file unless the write got as far as renaming it.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(std::string path) : path_(std::move(path)) {}
+  ~TemporaryFile() {
+    if (!path_.empty()) {
+      std::error_code ignored;
+      fs::remove(path_, ignored);
+    }
+  }
+  TemporaryFile(const TemporaryFile&) = delete;
+  TemporaryFile& operator=(const TemporaryFile&) = delete;
+  const std::string& path() const { return path_; }
+  void keep() { path_.clear(); }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+void write_atomically(const std::string& path, const std::function<void(File&)>& fill) {
+  const fs::path target(path);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  VISAGE_CHECK(!ec, "cannot write ", path, ": cannot create folder ", folder.string(), ": ",
+               ec.message());
+  TemporaryFile temporary(
+      (folder / concat(".", target.filename().string(), ".", ::getpid(), ".tmp")).string());
+  try {
+    File file = File::create(temporary.path());
+    fill(file);
+    file.close();
+    fsync_path(temporary.path(), O_RDONLY, "the file");
+    fs::rename(temporary.path(), target, ec);
+    VISAGE_CHECK(!ec, "cannot rename ", temporary.path(), " to ", path, ": ", ec.message());
+    temporary.keep();
+  } catch (const Error& e) {
+    fail("cannot write ", path, ": ", e.what(),
+         " (the partial file was removed; earlier files are untouched)");
+  }
+  // The rename is durable only once the folder's entry is on disk too.
+  fsync_path(folder.string(), O_RDONLY | O_DIRECTORY, "the folder");
+}
+
+}  // namespace visage::hdf5

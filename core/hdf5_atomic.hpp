@@ -1,0 +1,18 @@
+// Publishing an HDF5 file atomically: it is written to a temporary file in the target's folder,
+// flushed and fsynced, then renamed over the target and the folder fsynced. Readers see the old
+// file or the complete new one, never a partial one, even after a crash or kill -9. Snapshots,
+// embeddings files and every other HDF5 output go through it.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "core/hdf5.hpp"
+
+namespace visage::hdf5 {
+
+// Creates the file through `fill` and publishes it at `path`, creating missing folders. Throws
+// naming the path and what failed; the temporary file is removed on every failure.
+void write_atomically(const std::string& path, const std::function<void(File&)>& fill);
+
+}  // namespace visage::hdf5
