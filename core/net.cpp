@@ -334,8 +334,8 @@ void Net::decide_backward(const proto::NetParameter& layers,
   }
 }
 
-// Step 6: every layer with a namesake in `other` uses its parameters; their slots leave this net, which
-// then packs only the parameters it alone has (usually none).
+// Step 6: every layer with a namesake in `other` uses its parameters; their slots leave this net,
+// which then packs only the parameters it alone has (usually none).
 void Net::take_params_of(Net& other) {
   std::map<std::string, int> other_layer;
   for (int i = 0; i < other.num_layers(); ++i) other_layer[other.layer(i).name()] = i;

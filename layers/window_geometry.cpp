@@ -35,6 +35,21 @@ std::vector<int64_t> value_if_given(bool given, uint32_t value) {
   return given ? std::vector<int64_t>{value} : std::vector<int64_t>{};
 }
 
+// Pooling's and LocallyConnected's fields: one optional value each for both axes, no dilation.
+template <typename Parameter>
+WindowFields scalar_window_fields(const Parameter& p) {
+  return {value_if_given(p.has_kernel_size(), p.kernel_size()),
+          value_if_given(p.has_stride(), p.stride()),
+          value_if_given(p.has_pad(), p.pad()),
+          {},
+          value_if(p.has_kernel_h(), p.kernel_h()),
+          value_if(p.has_kernel_w(), p.kernel_w()),
+          value_if(p.has_stride_h(), p.stride_h()),
+          value_if(p.has_stride_w(), p.stride_w()),
+          value_if(p.has_pad_h(), p.pad_h()),
+          value_if(p.has_pad_w(), p.pad_w())};
+}
+
 }  // namespace
 
 WindowFields window_fields(const proto::ConvolutionParameter& p) {
@@ -50,30 +65,10 @@ WindowFields window_fields(const proto::ConvolutionParameter& p) {
           value_if(p.has_pad_w(), p.pad_w())};
 }
 
-WindowFields window_fields(const proto::PoolingParameter& p) {
-  return {value_if_given(p.has_kernel_size(), p.kernel_size()),
-          value_if_given(p.has_stride(), p.stride()),
-          value_if_given(p.has_pad(), p.pad()),
-          {},
-          value_if(p.has_kernel_h(), p.kernel_h()),
-          value_if(p.has_kernel_w(), p.kernel_w()),
-          value_if(p.has_stride_h(), p.stride_h()),
-          value_if(p.has_stride_w(), p.stride_w()),
-          value_if(p.has_pad_h(), p.pad_h()),
-          value_if(p.has_pad_w(), p.pad_w())};
-}
+WindowFields window_fields(const proto::PoolingParameter& p) { return scalar_window_fields(p); }
 
 WindowFields window_fields(const proto::LocallyConnectedParameter& p) {
-  return {value_if_given(p.has_kernel_size(), p.kernel_size()),
-          value_if_given(p.has_stride(), p.stride()),
-          value_if_given(p.has_pad(), p.pad()),
-          {},
-          value_if(p.has_kernel_h(), p.kernel_h()),
-          value_if(p.has_kernel_w(), p.kernel_w()),
-          value_if(p.has_stride_h(), p.stride_h()),
-          value_if(p.has_stride_w(), p.stride_w()),
-          value_if(p.has_pad_h(), p.pad_h()),
-          value_if(p.has_pad_w(), p.pad_w())};
+  return scalar_window_fields(p);
 }
 
 std::string WindowGeometry::describe() const {
