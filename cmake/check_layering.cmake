@@ -1,11 +1,11 @@
 # The dependency rule, checked on every build (cmake -DSOURCE_DIR=... -DSTAMP=... -P this file).
 # Folders are floors, lowest first:
-#   core < datasets < layers < losses < eval < solvers < tools
+#   core < synthetic < datasets < layers < losses < eval < solvers < tools
 # A file may include headers of its own folder and of lower floors only. A file in cuda/ is the
 # GPU half of its namesake in layers/, losses/, solvers/ or datasets/ and sits on that floor; the
 # rest of cuda/ (streams, handles, BLAS, the device API) sits on core's. proto/ (generated) is
 # below everything. tests/ and benchmarks/ may include anything.
-set(floors core datasets layers losses eval solvers tools)
+set(floors core synthetic datasets layers losses eval solvers tools)
 set(twin_folders datasets layers losses solvers)
 
 # The floor (index into `floors`) of a file given as folder/name.
@@ -49,7 +49,7 @@ endforeach()
 if(violations)
   message(FATAL_ERROR
           "Visage's dependency rule is broken: a file may include only its own floor and the "
-          "floors below (core < datasets < layers < losses < eval < solvers < tools; a cuda/ file "
+          "floors below (core < synthetic < datasets < layers < losses < eval < solvers < tools; a cuda/ file "
           "sits on its CPU twin's floor):\n${violations}"
           "Move the code down a floor, or give the lower floor an interface that the upper one "
           "implements (docs/architecture.md).")

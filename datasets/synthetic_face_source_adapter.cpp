@@ -1,24 +1,21 @@
 #include "datasets/synthetic_face_source_adapter.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "core/error.hpp"
 
-namespace visage {
+namespace visage::data {
 
-SyntheticFaceSourceAdapter::SyntheticFaceSourceAdapter(const SyntheticFaceConfig& config,
+SyntheticFaceSourceAdapter::SyntheticFaceSourceAdapter(const synthetic::SyntheticFaceConfig& config,
                                                        int64_t first_identity, int identities,
                                                        int images_per_identity)
     : source_(config, first_identity, identities, images_per_identity),
       images_per_identity_(images_per_identity) {}
 
-data::Image SyntheticFaceSourceAdapter::load(int identity, int index) const {
-  const FaceImage face = source_.image(identity, index);
-  data::Image image(face.height, face.width, face.channels);
-  std::transform(face.pixels.begin(), face.pixels.end(), image.pixels.begin(), [](float v) {
-    return static_cast<uint8_t>(std::lround(255.0f * std::clamp(v, 0.0f, 1.0f)));
-  });
+Image SyntheticFaceSourceAdapter::load(int identity, int index) const {
+  const synthetic::FaceImage face = source_.image(identity, index);
+  Image image(face.height, face.width, face.channels);
+  std::ranges::transform(face.pixels, image.pixels.begin(), synthetic::face_pixel_byte);
   return image;
 }
 
@@ -27,4 +24,4 @@ std::string SyntheticFaceSourceAdapter::describe(int identity, int index) const 
                 source_.config().seed, ")");
 }
 
-}  // namespace visage
+}  // namespace visage::data

@@ -5,25 +5,25 @@
 #pragma once
 
 #include "datasets/face_source.hpp"
-#include "datasets/synthetic_face_source.hpp"
+#include "synthetic/source.hpp"
 
-namespace visage {
+namespace visage::data {
 
-class SyntheticFaceSourceAdapter : public data::FaceSource {
+class SyntheticFaceSourceAdapter : public FaceSource {
  public:
   // Throws visage::Error for an invalid config or range, or images_per_identity <= 0.
-  SyntheticFaceSourceAdapter(const SyntheticFaceConfig& config, int64_t first_identity,
+  SyntheticFaceSourceAdapter(const synthetic::SyntheticFaceConfig& config, int64_t first_identity,
                              int identities, int images_per_identity);
 
   int num_identities() const override { return source_.num_identities(); }
   int num_images(int identity) const override { return images_per_identity_; }
   // 8-bit pixels, as a decoder would give them. Thread-safe: rendering has no shared state.
-  data::Image load(int identity, int index) const override;
+  Image load(int identity, int index) const override;
   std::string describe(int identity, int index) const override;
 
  private:
-  SyntheticFaceSource source_;
+  synthetic::SyntheticFaceSource source_;
   int images_per_identity_;
 };
 
-}  // namespace visage
+}  // namespace visage::data

@@ -7,14 +7,12 @@
 
 #include <cstdint>
 
+#include "core/hash.hpp"
+
 namespace visage::dropout {
 
-constexpr uint64_t mix(uint64_t seed, uint64_t index) {
-  uint64_t z = seed + (index + 1) * 0x9E3779B97F4A7C15ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+// The index-th output of a SplitMix64 generator seeded with `seed`.
+constexpr uint64_t mix(uint64_t seed, uint64_t index) { return mix64(seed + index * kGoldenGamma); }
 
 // Uniform in [0, 1); exact in float (a 24-bit integer times 2^-24).
 constexpr float uniform(uint64_t seed, uint64_t index) {

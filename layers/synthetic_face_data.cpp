@@ -3,27 +3,29 @@
 #include <algorithm>
 #include <thread>
 
-#include "datasets/synthetic_face_random.hpp"
+#include "synthetic/random.hpp"
 
 namespace visage {
 
 void SyntheticFaceDataLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
   const auto& p = param_.synthetic_face_data_param();
-  SyntheticFaceConfig face;
+  synthetic::SyntheticFaceConfig face;
   face.seed = p.seed();
   face.size = static_cast<int>(p.size());
   face.channels = static_cast<int>(p.channels());
   face.nuisance = {p.pose(),      p.illumination(), p.expression(),
                    p.occlusion(), p.clutter(),      p.degradation()};
-  const int64_t pool = p.images_per_identity_pool() > 0 ? p.images_per_identity_pool()
-                                                        : SyntheticFaceSource::kUnbounded;
+  const int64_t pool = p.images_per_identity_pool() > 0
+                           ? p.images_per_identity_pool()
+                           : synthetic::SyntheticFaceSource::kUnbounded;
   if (prefetched_.valid()) prefetched_.wait();
   prefetched_ = {};
   cache_.reset();
   source_.emplace(with_context(describe(), [&] {
-    return SyntheticFaceSource(face, p.first_identity(), static_cast<int>(p.identities()), pool);
+    return synthetic::SyntheticFaceSource(face, p.first_identity(),
+                                          static_cast<int>(p.identities()), pool);
   }));
-  if (!source_->unbounded()) cache_ = std::make_unique<SyntheticFaceCache>(*source_);
+  if (!source_->unbounded()) cache_ = std::make_unique<synthetic::SyntheticFaceCache>(*source_);
 
   identities_per_batch_ = static_cast<int>(p.identities_per_batch());
   images_per_identity_ = static_cast<int>(p.images_per_identity());
@@ -33,9 +35,9 @@ void SyntheticFaceDataLayer::configure(Context& ctx, Tensors bottom, Tensors top
     VISAGE_LAYER_CHECK(identities_per_batch_ <= static_cast<int>(p.identities()), "a batch of ",
                        identities_per_batch_, " distinct identities needs at least as many, but ",
                        "identities is ", p.identities());
-    VISAGE_LAYER_CHECK(pool == SyntheticFaceSource::kUnbounded || images_per_identity_ <= pool,
-                       "images_per_identity ", images_per_identity_,
-                       " exceeds images_per_identity_pool ", pool);
+    VISAGE_LAYER_CHECK(
+        pool == synthetic::SyntheticFaceSource::kUnbounded || images_per_identity_ <= pool,
+        "images_per_identity ", images_per_identity_, " exceeds images_per_identity_pool ", pool);
     VISAGE_LAYER_CHECK(p.batch_size() == 0 || static_cast<int>(p.batch_size()) ==
                                                   identities_per_batch_ * images_per_identity_,
                        "batch_size ", p.batch_size(), " disagrees with identities_per_batch x ",
@@ -54,7 +56,7 @@ void SyntheticFaceDataLayer::configure(Context& ctx, Tensors bottom, Tensors top
 }
 
 void SyntheticFaceDataLayer::reshape(Tensors bottom, Tensors top) {
-  const SyntheticFaceConfig& face = source_->config();
+  const synthetic::SyntheticFaceConfig& face = source_->config();
   top[0]->reshape({batch_size_, face.channels, face.size, face.size});
   if (top.size() > 1) top[1]->reshape({batch_size_});
 }
@@ -112,14 +114,14 @@ void SyntheticFaceDataLayer::render_image(const SyntheticDraw& draw, float* out)
     const std::span<const uint8_t> bytes = cache_->image(draw.label, draw.index);
     store([&](size_t hwc) { return static_cast<float>(bytes[hwc]) / 255.0f; });
   } else {
-    const FaceImage image = source_->image(draw.label, draw.index);
+    const synthetic::FaceImage image = source_->image(draw.label, draw.index);
     store([&](size_t hwc) { return image.pixels[hwc]; });
   }
 }
 
 SyntheticFaceDataLayer::RenderedBatch SyntheticFaceDataLayer::render_batch(int64_t number) {
   const std::vector<SyntheticDraw> draws = plan_batch(number);
-  const SyntheticFaceConfig& face = source_->config();
+  const synthetic::SyntheticFaceConfig& face = source_->config();
   const size_t image_floats = static_cast<size_t>(face.channels) * face.size * face.size;
   RenderedBatch batch{number, std::vector<float>(draws.size() * image_floats), {}};
   for (const SyntheticDraw& draw : draws) batch.labels.push_back(static_cast<float>(draw.label));

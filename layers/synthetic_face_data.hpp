@@ -1,5 +1,5 @@
 // SyntheticFaceData: the built-in data layer, an endless stream of generated faces
-// (datasets/synthetic_face.hpp) needing no files. Batches are either identity-balanced (P distinct
+// (synthetic/face.hpp) needing no files. Batches are either identity-balanced (P distinct
 // identities x K distinct images each, for triplet loss) or uniform draws (for softmax), over the
 // identity range [first_identity, first_identity + identities), so training and held-out layers
 // can use disjoint ranges.
@@ -11,7 +11,7 @@
 //
 // The next batch is rendered in the background while the network works on this one. With a fixed
 // pool (images_per_identity_pool), images are stored as 8 bits, like the PNGs `visage synth`
-// writes, and kept in memory once rendered (datasets/synthetic_face_cache.hpp).
+// writes, and kept in memory once rendered (synthetic/cache.hpp).
 #pragma once
 
 #include <cstdint>
@@ -22,13 +22,14 @@
 #include <utility>
 #include <vector>
 
-#include "datasets/synthetic_face_cache.hpp"
-#include "datasets/synthetic_face_source.hpp"
 #include "layers/data_layer.hpp"
+#include "synthetic/cache.hpp"
+#include "synthetic/random.hpp"
+#include "synthetic/source.hpp"
 
 namespace visage {
 namespace synthetic {
-class HashStream;
+class synthetic::HashStream;
 }
 
 // One image of a batch: which identity (as a label) and which of its images.
@@ -78,9 +79,9 @@ class SyntheticFaceDataLayer : public DataLayer {
   // The stream's batch number for this process's next forward.
   int64_t next_batch_number(const Context& ctx) const;
 
-  std::optional<SyntheticFaceSource> source_;
-  std::unique_ptr<SyntheticFaceCache> cache_;  // pooled sources only
-  int identities_per_batch_ = 0;               // 0: uniform sampling
+  std::optional<synthetic::SyntheticFaceSource> source_;
+  std::unique_ptr<synthetic::SyntheticFaceCache> cache_;  // pooled sources only
+  int identities_per_batch_ = 0;                          // 0: uniform sampling
   int images_per_identity_ = 0;
   int batch_size_ = 0;
   int threads_ = 1;

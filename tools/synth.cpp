@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "core/error.hpp"
-#include "datasets/synthetic_face_dataset.hpp"
-#include "datasets/synthetic_face_png.hpp"
+#include "datasets/synthetic_face_files.hpp"
+#include "synthetic/dataset.hpp"
 #include "tools/options.hpp"
 
 namespace visage::tools {
@@ -19,17 +19,17 @@ int positive(const Options& options, const std::string& name, int minimum = 1) {
   return value;
 }
 
-SyntheticDatasetSpec read_spec(const Options& options) {
+synthetic::SyntheticDatasetSpec read_spec(const Options& options) {
   VISAGE_CHECK(options.has("identities") && options.has("per-identity"),
                "visage synth: --identities and --per-identity are required\n\n", options.usage());
-  SyntheticDatasetSpec spec;
+  synthetic::SyntheticDatasetSpec spec;
   spec.face.seed = static_cast<uint64_t>(positive(options, "seed", 0));
   spec.face.size = positive(options, "size", 8);
   spec.face.channels = positive(options, "channels");
   const auto strength = static_cast<float>(options.get_double("nuisance"));
   VISAGE_CHECK(strength >= 0, "visage synth: --nuisance must be >= 0");
   spec.face.nuisance = {strength, strength, strength, strength, strength, strength};
-  check_synthetic_face_config(spec.face);
+  synthetic::check_synthetic_face_config(spec.face);
   spec.first_identity = positive(options, "first-identity", 0);
   spec.identities = positive(options, "identities");
   spec.images_per_identity = positive(options, "per-identity");
@@ -38,13 +38,13 @@ SyntheticDatasetSpec read_spec(const Options& options) {
   return spec;
 }
 
-void write_dataset(const SyntheticDatasetSpec& spec, const std::filesystem::path& root) {
+void write_dataset(const synthetic::SyntheticDatasetSpec& spec, const std::filesystem::path& root) {
   const auto start = std::chrono::steady_clock::now();
   const int step = std::max(1, spec.identities / 20);
   std::cout << "visage synth: writing " << spec.identities << " identities x "
             << spec.images_per_identity << " images of " << spec.face.size << "x" << spec.face.size
             << " to " << root.string() << "\n";
-  write_synthetic_dataset(spec, root, [&](int done) {
+  data::write_synthetic_dataset(spec, root, [&](int done) {
     if (done % step != 0 && done != spec.identities) return;
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -86,15 +86,15 @@ int run_synth(Args args) {
       .value("sheet", "FILE.png", "write a contact sheet of the identities x images");
   if (!options.parse(args)) return 0;
 
-  const SyntheticDatasetSpec spec = read_spec(options);
+  const synthetic::SyntheticDatasetSpec spec = read_spec(options);
   VISAGE_CHECK(options.has("out") || options.has("sheet"),
                "visage synth: give --out DIR (a dataset), --sheet FILE.png (a contact sheet) or "
                "both\n\n",
                options.usage());
   if (options.has("sheet")) {
-    write_face_png(
-        contact_sheet(spec.face, spec.first_identity, spec.identities, spec.images_per_identity),
-        options.get("sheet"));
+    data::write_face_png(synthetic::contact_sheet(spec.face, spec.first_identity, spec.identities,
+                                                  spec.images_per_identity),
+                         options.get("sheet"));
     std::cout << "visage synth: contact sheet " << options.get("sheet") << "\n";
   }
   if (options.has("out")) write_dataset(spec, options.get("out"));

@@ -11,14 +11,14 @@
 #include <set>
 
 #include "core/registry.hpp"
-#include "datasets/synthetic_face.hpp"
 #include "solvers/builtin_layers.hpp"
+#include "synthetic/face.hpp"
 
 namespace visage {
 namespace {
 
-SyntheticFaceConfig config_of(uint64_t seed, int size, int channels = 3) {
-  SyntheticFaceConfig config;
+synthetic::SyntheticFaceConfig config_of(uint64_t seed, int size, int channels = 3) {
+  synthetic::SyntheticFaceConfig config;
   config.seed = seed;
   config.size = size;
   config.channels = channels;
@@ -92,7 +92,8 @@ TEST(SyntheticFaceData, DataIsTheGeneratorsFaceNormalisedChannelFirst) {
   faces.forward();
   const auto& layer = dynamic_cast<const SyntheticFaceDataLayer&>(*faces.layer);
   const SyntheticDraw first = layer.plan_batch(0)[0];
-  const FaceImage image = render_face(config_of(4, 16), 1000 + first.label, first.index);
+  const synthetic::FaceImage image =
+      synthetic::render_face(config_of(4, 16), 1000 + first.label, first.index);
   const std::vector<float> data = faces.pixels();
   for (int c = 0; c < 3; ++c) {
     for (int y = 0; y < 16; y += 5) {
@@ -114,11 +115,12 @@ TEST(SyntheticFaceData, PooledImagesAreTheEightBitFacesOfVisageSynthAndRepeatExa
     const std::vector<SyntheticDraw> plan = layer.plan_batch(batch);
     for (size_t n = 0; n < plan.size(); ++n) {
       ASSERT_LT(plan[n].index, 5);
-      const FaceImage image = render_face(config_of(4, 16), 1000 + plan[n].label, plan[n].index);
+      const synthetic::FaceImage image =
+          synthetic::render_face(config_of(4, 16), 1000 + plan[n].label, plan[n].index);
       for (int c = 0; c < 3; ++c) {
         for (int y = 0; y < 16; y += 3) {
           for (int x = 0; x < 16; x += 5) {
-            const float byte = face_pixel_byte(image.at(y, x, c));
+            const float byte = synthetic::face_pixel_byte(image.at(y, x, c));
             ASSERT_NEAR(data[n * 768 + static_cast<size_t>((c * 16 + y) * 16 + x)],
                         (byte / 255.0f - 0.5f) / 0.25f, 1e-6)
                 << "batch " << batch << " image " << n;
@@ -174,8 +176,9 @@ TEST(SyntheticFaceData, ThreadCountDoesNotChangeAPixel) {
 }
 
 // render_face()'s image as the data top stores it: channel first, (x - 0.5) / 0.25.
-std::vector<float> stored_face(const SyntheticFaceConfig& config, int64_t identity, int64_t index) {
-  const FaceImage image = render_face(config, identity, index);
+std::vector<float> stored_face(const synthetic::SyntheticFaceConfig& config, int64_t identity,
+                               int64_t index) {
+  const synthetic::FaceImage image = synthetic::render_face(config, identity, index);
   std::vector<float> stored;
   for (int c = 0; c < image.channels; ++c) {
     for (int y = 0; y < image.height; ++y) {
@@ -188,7 +191,7 @@ std::vector<float> stored_face(const SyntheticFaceConfig& config, int64_t identi
 TEST(SyntheticFaceData, DisjointRangesGiveDisjointIdentities) {
   constexpr int kFirst[] = {0, 20};
   constexpr size_t kImageFloats = 3 * 8 * 8;
-  const SyntheticFaceConfig config = config_of(1, 8);  // the layers' default seed
+  const synthetic::SyntheticFaceConfig config = config_of(1, 8);  // the layers' default seed
   std::set<int64_t> identities[2];
   std::set<int> labels[2];
   for (int range = 0; range < 2; ++range) {

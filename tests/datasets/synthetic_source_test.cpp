@@ -5,41 +5,42 @@
 #include <cmath>
 
 #include "core/error.hpp"
-#include "datasets/synthetic_face_source.hpp"
 #include "datasets/synthetic_face_source_adapter.hpp"
+#include "synthetic/source.hpp"
 
 namespace visage {
 namespace {
 
-SyntheticFaceConfig small_faces() {
-  SyntheticFaceConfig config;
+synthetic::SyntheticFaceConfig small_faces() {
+  synthetic::SyntheticFaceConfig config;
   config.seed = 6;
   config.size = 16;
   return config;
 }
 
 TEST(SyntheticFaceSource, LabelsMapIntoTheIdentityRange) {
-  const SyntheticFaceSource source(small_faces(), 500, 20);
+  const synthetic::SyntheticFaceSource source(small_faces(), 500, 20);
   EXPECT_EQ(source.num_identities(), 20);
   EXPECT_TRUE(source.unbounded());
-  EXPECT_EQ(source.images_of(3), SyntheticFaceSource::kUnbounded);
+  EXPECT_EQ(source.images_of(3), synthetic::SyntheticFaceSource::kUnbounded);
   EXPECT_EQ(source.identity_of(3), 503);
   EXPECT_EQ(source.name_of(3), "synthetic_000503");
-  EXPECT_EQ(source.image(3, 123456789).pixels, render_face(small_faces(), 503, 123456789).pixels);
+  EXPECT_EQ(source.image(3, 123456789).pixels,
+            synthetic::render_face(small_faces(), 503, 123456789).pixels);
   EXPECT_THROW(source.image(20, 0), Error);
 
-  const SyntheticFaceSource pool(small_faces(), 0, 5, 10);
+  const synthetic::SyntheticFaceSource pool(small_faces(), 0, 5, 10);
   EXPECT_EQ(pool.images_of(0), 10);
   EXPECT_THROW(pool.image(0, 10), Error);
-  EXPECT_THROW(SyntheticFaceSource(small_faces(), 0, 0), Error);
+  EXPECT_THROW(synthetic::SyntheticFaceSource(small_faces(), 0, 0), Error);
 }
 
 TEST(SyntheticFaceSourceAdapter, LoadsEightBitFacesLikeADecoder) {
-  const SyntheticFaceSourceAdapter adapter(small_faces(), 40, 8, 25);
+  const data::SyntheticFaceSourceAdapter adapter(small_faces(), 40, 8, 25);
   EXPECT_EQ(adapter.num_identities(), 8);
   EXPECT_EQ(adapter.num_images(7), 25);
   const data::Image image = adapter.load(2, 9);
-  const FaceImage face = render_face(small_faces(), 42, 9);
+  const synthetic::FaceImage face = synthetic::render_face(small_faces(), 42, 9);
   ASSERT_EQ(image.pixels.size(), face.pixels.size());
   EXPECT_EQ(image.channels, 3);
   for (size_t i = 0; i < face.pixels.size(); ++i) {

@@ -8,10 +8,10 @@
 
 #include "core/config.hpp"
 #include "core/net.hpp"
-#include "datasets/synthetic_face.hpp"
 #include "eval/embedding_extractor.hpp"
 #include "layers/synthetic_face_data.hpp"
 #include "solvers/builtin_layers.hpp"
+#include "synthetic/face.hpp"
 #include "tests/support/run_visage.hpp"
 
 namespace visage {
@@ -46,13 +46,13 @@ TEST(QuickstartConfig, TrainAndDeployNetsAreTheSameNetwork) {
 TEST(QuickstartConfig, DeployInputNormalisesLikeSyntheticFaceData) {
   const NetConfig deploy =
       load_net_config(testing::source_path("configs/quickstart/deploy.prototxt"));
-  SyntheticFaceConfig config;
+  synthetic::SyntheticFaceConfig config;
   config.seed = 1;
   config.size = 64;
-  const FaceImage face = render_face(config, 1'000'000, 0);
+  const synthetic::FaceImage face = synthetic::render_face(config, 1'000'000, 0);
   data::Image bytes(64, 64, 3);
   for (size_t i = 0; i < bytes.pixels.size(); ++i)
-    bytes.pixels[i] = face_pixel_byte(face.pixels[i]);
+    bytes.pixels[i] = synthetic::face_pixel_byte(face.pixels[i]);
 
   const data::FloatImage prepared = eval::prepare_for_input(bytes, deploy.param.layer(0), 64, 64);
   ASSERT_EQ(prepared.pixels.size(), bytes.pixels.size());

@@ -12,10 +12,11 @@
 
 #include "core/error.hpp"
 #include "core/net.hpp"
-#include "datasets/synthetic_face_dataset.hpp"
+#include "datasets/synthetic_face_files.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "solvers/lr_policy.hpp"
 #include "solvers/update_rule.hpp"
+#include "synthetic/dataset.hpp"
 #include "tests/support/run_visage.hpp"
 #include "tests/support/temp_folder.hpp"
 
@@ -74,12 +75,12 @@ class SeedNetworks : public ::testing::TestWithParam<SeedNetwork> {
  protected:
   // Three synthetic identities of three 32x32 faces, for every FaceData layer (TRAIN and TEST).
   static void SetUpTestSuite() {
-    SyntheticDatasetSpec spec;
+    synthetic::SyntheticDatasetSpec spec;
     spec.face.size = 32;
     spec.identities = 3;
     spec.images_per_identity = 3;
     folder_ = std::make_unique<testing::TempFolder>();
-    write_synthetic_dataset(spec, dataset());
+    data::write_synthetic_dataset(spec, dataset());
   }
   static void TearDownTestSuite() { folder_.reset(); }
   static fs::path dataset() { return folder_->path() / "faces"; }

@@ -28,7 +28,7 @@ check_tree() {  # check_tree DESCRIPTION EXPECTED_STATUS [TEXT THE MESSAGE MUST 
 fresh_tree() {
   rm -rf "$work/tree"
   mkdir -p "$work/tree"
-  for folder in core datasets layers losses eval solvers tools cuda; do
+  for folder in core synthetic datasets layers losses eval solvers tools cuda; do
     cp -r "$source_dir/$folder" "$work/tree/"
   done
 }

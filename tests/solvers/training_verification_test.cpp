@@ -11,13 +11,14 @@
 #include <sstream>
 
 #include "core/config.hpp"
-#include "datasets/synthetic_face_dataset.hpp"
+#include "datasets/synthetic_face_files.hpp"
 #include "datasets/transform_pipeline.hpp"
 #include "layers/synthetic_face_data.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "solvers/embedding_net.hpp"
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
+#include "synthetic/dataset.hpp"
 #include "tests/solvers/training_fixture.hpp"
 #include "tests/support/quiet_solver_options.hpp"
 #include "tests/support/run_visage.hpp"
@@ -32,20 +33,20 @@ using testing::write_text;
 // 16 x 16 grey faces: 12 training identities x 4 images, and 8 other identities x 3 images with a
 // pairs file of 2 identity-disjoint folds of 4 matched + 4 mismatched pairs.
 void write_faces(const TempFolder& folder) {
-  SyntheticDatasetSpec spec;
+  synthetic::SyntheticDatasetSpec spec;
   spec.face.seed = 3;
   spec.face.size = 16;
   spec.face.channels = 1;
   spec.identities = 12;
   spec.images_per_identity = 4;
   spec.pairs_per_fold = 0;
-  write_synthetic_dataset(spec, folder / "train");
+  data::write_synthetic_dataset(spec, folder / "train");
   spec.first_identity = 100;
   spec.identities = 8;
   spec.images_per_identity = 3;
   spec.folds = 2;
   spec.pairs_per_fold = 4;
-  write_synthetic_dataset(spec, folder / "faces");
+  data::write_synthetic_dataset(spec, folder / "faces");
 }
 
 // FaceData -> emb (the 8-d embedding) -> cls -> softmax loss over the 12 training identities.

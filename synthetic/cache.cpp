@@ -1,10 +1,10 @@
-#include "datasets/synthetic_face_cache.hpp"
+#include "synthetic/cache.hpp"
 
 #include <algorithm>
 
 #include "core/error.hpp"
 
-namespace visage {
+namespace visage::synthetic {
 
 SyntheticFaceCache::SyntheticFaceCache(const SyntheticFaceSource& source)
     : source_(&source),
@@ -31,4 +31,4 @@ std::span<const uint8_t> SyntheticFaceCache::image(int label, int64_t index) {
   return {pixels, image_bytes_};
 }
 
-}  // namespace visage
+}  // namespace visage::synthetic

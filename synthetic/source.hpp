@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "datasets/synthetic_face.hpp"
+#include "synthetic/face.hpp"
 
-namespace visage {
+namespace visage::synthetic {
 
 class SyntheticFaceSource {
  public:
@@ -35,4 +35,4 @@ class SyntheticFaceSource {
   int64_t images_per_identity_;
 };
 
-}  // namespace visage
+}  // namespace visage::synthetic

@@ -6,14 +6,14 @@
 #include <algorithm>
 #include <vector>
 
-#include "datasets/synthetic_face.hpp"
-#include "datasets/synthetic_face_random.hpp"
+#include "synthetic/face.hpp"
+#include "synthetic/random.hpp"
 
 namespace visage {
 namespace {
 
-SyntheticFaceConfig config_of(uint64_t seed, int size, int channels = 3) {
-  SyntheticFaceConfig config;
+synthetic::SyntheticFaceConfig config_of(uint64_t seed, int size, int channels = 3) {
+  synthetic::SyntheticFaceConfig config;
   config.seed = seed;
   config.size = size;
   config.channels = channels;
@@ -42,11 +42,11 @@ double best_threshold_accuracy(std::vector<ScoredPair> pairs) {
 
 TEST(SyntheticHardness, RawPixelDistanceVerifiesBelowSeventyPercent) {
   constexpr int kIdentities = 100, kImages = 10, kPairs = 600;
-  const SyntheticFaceConfig config = config_of(1, 32);
+  const synthetic::SyntheticFaceConfig config = config_of(1, 32);
   std::vector<std::vector<float>> images;
   for (int identity = 0; identity < kIdentities; ++identity) {
     for (int index = 0; index < kImages; ++index)
-      images.push_back(render_face(config, identity, index).pixels);
+      images.push_back(synthetic::render_face(config, identity, index).pixels);
   }
   const auto distance = [&](int identity_a, int image_a, int identity_b, int image_b) {
     const auto& a = images[static_cast<size_t>(identity_a * kImages + image_a)];

@@ -2,8 +2,8 @@
 // features, hair and occluders, painted back to front onto a Raster.
 #pragma once
 
-#include "datasets/synthetic_face_params.hpp"
-#include "datasets/synthetic_face_raster.hpp"
+#include "synthetic/params.hpp"
+#include "synthetic/raster.hpp"
 
 namespace visage::synthetic {
 

@@ -1,9 +1,9 @@
-#include "datasets/synthetic_face_raster.hpp"
+#include "synthetic/raster.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "datasets/synthetic_face_random.hpp"
+#include "synthetic/random.hpp"
 
 namespace visage::synthetic {
 namespace {
@@ -47,7 +47,7 @@ Affine Affine::rotation(float radians) {
   return {c, -s, s, c, 0, 0};
 }
 
-float Shape::local_distance(Vec2 q) const {
+float Outline::local_distance(Vec2 q) const {
   switch (kind) {
     case Kind::ellipse: {
       float d = ellipse_distance(q, p0, p1);
@@ -79,7 +79,7 @@ float Shape::local_distance(Vec2 q) const {
   return 0;
 }
 
-Vec2 Shape::local_extent() const {
+Vec2 Outline::local_extent() const {
   switch (kind) {
     case Kind::ellipse:
       return {p0 + std::fabs(wobble_amplitude), p1 + std::fabs(wobble_amplitude)};
@@ -124,7 +124,7 @@ void Raster::set_shading(const std::function<Colour(Vec2)>& light_at) {
 }
 
 void Raster::draw(const Primitive& primitive) {
-  const Shape& shape = primitive.shape;
+  const Outline& shape = primitive.shape;
   // The image-space bounding box of the shape's local extent, one sample of margin.
   const Vec2 e = shape.local_extent();
   float x0 = 2, y0 = 2, x1 = -2, y1 = -2;
@@ -141,11 +141,11 @@ void Raster::draw(const Primitive& primitive) {
 
   // Each shape with its inverse placement and its local-to-image length ratio.
   struct Placed {
-    const Shape* shape = nullptr;
+    const Outline* shape = nullptr;
     Affine to_local;
     float scale = 1;
   };
-  const auto place = [](const std::optional<Shape>& s) {
+  const auto place = [](const std::optional<Outline>& s) {
     return s ? Placed{&*s, s->to_image.inverse(), s->to_image.mean_scale()} : Placed{};
   };
   const Placed main{&shape, shape.to_image.inverse(), shape.to_image.mean_scale()};

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-namespace visage {
+namespace visage::synthetic {
 
 // Scales of the nuisance families: 0 removes a family (a frontal, evenly lit, unoccluded, neutral
 // face on a plain background with no degradation), 1 is the default mix, larger exaggerates.
@@ -67,4 +67,4 @@ FaceImage render_face(const SyntheticFaceConfig& config, int64_t identity, int64
 // The folder name of an identity in datasets written by `visage synth`: "synthetic_000042".
 std::string synthetic_identity_name(int64_t identity);
 
-}  // namespace visage
+}  // namespace visage::synthetic

@@ -1,11 +1,11 @@
-#include "datasets/synthetic_face_params.hpp"
+#include "synthetic/params.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <numbers>
 
-#include "datasets/synthetic_face_random.hpp"
+#include "synthetic/random.hpp"
 
 namespace visage::synthetic {
 namespace {
@@ -214,16 +214,16 @@ NuisanceParams draw_nuisance(uint64_t seed, int64_t identity, int64_t index,
           Affine::rotation(r.uniform(0.0f, kPi))
               .then(Affine::translation({r.uniform(-1.1f, 1.1f), r.uniform(-1.1f, 1.1f)}));
       const float a = r.uniform(0.05f, 0.45f), b = r.uniform(0.03f, 0.45f);
-      Shape shape;
+      Outline shape;
       switch (r.below(3)) {
         case 0:
-          shape = Shape::ellipse(a, b);
+          shape = Outline::ellipse(a, b);
           break;
         case 1:
-          shape = Shape::box(a, b, 0.2f * std::min(a, b));
+          shape = Outline::box(a, b, 0.2f * std::min(a, b));
           break;
         default:
-          shape = Shape::capsule(a + 0.2f, 0.3f * b, r.uniform(-2.0f, 2.0f));
+          shape = Outline::capsule(a + 0.2f, 0.3f * b, r.uniform(-2.0f, 2.0f));
           break;
       }
       n.clutter.push_back({shape.placed(place), scene_colour(r), r.uniform(0.3f, 1.0f)});

@@ -4,14 +4,12 @@
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "datasets/synthetic_face.hpp"
+#include "synthetic/face.hpp"
 
-namespace visage {
+namespace visage::synthetic {
 
 struct SyntheticDatasetSpec {
   SyntheticFaceConfig face;
@@ -31,6 +29,9 @@ struct SyntheticPair {
   bool same() const { return first_identity == second_identity; }
 };
 
+// Throws when the spec names no identities or an image count outside [1, 9999].
+void check_synthetic_dataset_spec(const SyntheticDatasetSpec& spec);
+
 // Identities are split into `folds` contiguous blocks; fold f draws its pairs from block f only.
 // Pairs are distinct and drawn from (face.seed) alone. Throws when the spec cannot supply them.
 std::vector<SyntheticPair> synthetic_pairs(const SyntheticDatasetSpec& spec);
@@ -41,14 +42,9 @@ std::string pairs_text(const SyntheticDatasetSpec& spec, const std::vector<Synth
 // The relative path of an image: "synthetic_000007/synthetic_000007_0003.png" (number 1-based).
 std::string synthetic_image_path(int64_t identity, int number);
 
-// Writes every image and, when pairs_per_fold > 0, root/pairs.txt. `progress` is called after each
-// identity with the number written so far.
-void write_synthetic_dataset(const SyntheticDatasetSpec& spec, const std::filesystem::path& root,
-                             const std::function<void(int done)>& progress = {});
-
 // One row per identity, one column per image, separated by `gap` white pixels: for looking at
 // the generator's output.
 FaceImage contact_sheet(const SyntheticFaceConfig& face, int64_t first_identity, int identities,
                         int images_per_identity, int gap = 2);
 
-}  // namespace visage
+}  // namespace visage::synthetic

@@ -49,7 +49,7 @@ struct Affine {
 };
 
 // A shape in its local frame, placed by `to_image`. Distances are negative inside.
-struct Shape {
+struct Outline {
   enum class Kind {
     ellipse,  // semi-axes p0, p1; with `wobble`, a bumpy outline (curly hair)
     ring,     // the outline of ellipse(p0, p1), p2 thick (glasses frames)
@@ -64,19 +64,21 @@ struct Shape {
   float wobble_frequency = 0;  // bumps per turn
   Affine to_image;
 
-  static Shape ellipse(float rx, float ry) { return make(Kind::ellipse, rx, ry, 0, 0); }
-  static Shape ring(float rx, float ry, float thickness) {
+  static Outline ellipse(float rx, float ry) { return make(Kind::ellipse, rx, ry, 0, 0); }
+  static Outline ring(float rx, float ry, float thickness) {
     return make(Kind::ring, rx, ry, thickness, 0);
   }
-  static Shape capsule(float half_length, float radius, float bend = 0, float taper = 0) {
+  static Outline capsule(float half_length, float radius, float bend = 0, float taper = 0) {
     return make(Kind::capsule, half_length, radius, bend, taper);
   }
-  static Shape box(float hx, float hy, float corner) { return make(Kind::box, hx, hy, corner, 0); }
-  static Shape head(float rx, float ry, float jaw, float chin) {
+  static Outline box(float hx, float hy, float corner) {
+    return make(Kind::box, hx, hy, corner, 0);
+  }
+  static Outline head(float rx, float ry, float jaw, float chin) {
     return make(Kind::head, rx, ry, jaw, chin);
   }
-  Shape placed(const Affine& local_to_image) const {
-    Shape s = *this;
+  Outline placed(const Affine& local_to_image) const {
+    Outline s = *this;
     s.to_image = local_to_image;
     return s;
   }
@@ -86,8 +88,8 @@ struct Shape {
   Vec2 local_extent() const;
 
  private:
-  static Shape make(Kind kind, float a, float b, float c, float d) {
-    Shape s;
+  static Outline make(Kind kind, float a, float b, float c, float d) {
+    Outline s;
     s.kind = kind, s.p0 = a, s.p1 = b, s.p2 = c, s.p3 = d;
     return s;
   }
@@ -106,10 +108,10 @@ struct Paint {
 
 // A shape, optionally intersected with `inside` and with `cut` removed, filled with a paint.
 struct Primitive {
-  Shape shape;
+  Outline shape;
   Paint paint;
-  std::optional<Shape> inside;
-  std::optional<Shape> cut;
+  std::optional<Outline> inside;
+  std::optional<Outline> cut;
 };
 
 class Raster {

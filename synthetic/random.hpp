@@ -9,18 +9,12 @@
 #include <cstdint>
 #include <numbers>
 
+#include "core/hash.hpp"
+
 namespace visage::synthetic {
 
-// SplitMix64's finaliser: a bijective 64-bit mixer with good avalanche.
-constexpr uint64_t splitmix64(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 constexpr uint64_t hash_combine(uint64_t state, uint64_t value) {
-  return splitmix64(state ^ splitmix64(value));
+  return mix64(state ^ mix64(value));
 }
 
 // Purpose tags, one per independent family of draws.
@@ -51,12 +45,11 @@ enum class Purpose : uint64_t {
 class HashStream {
  public:
   HashStream(uint64_t seed, int64_t identity, int64_t index, Purpose purpose)
-      : key_(hash_combine(
-            hash_combine(hash_combine(splitmix64(seed), static_cast<uint64_t>(identity)),
-                         static_cast<uint64_t>(index)),
-            static_cast<uint64_t>(purpose))) {}
+      : key_(hash_combine(hash_combine(hash_combine(mix64(seed), static_cast<uint64_t>(identity)),
+                                       static_cast<uint64_t>(index)),
+                          static_cast<uint64_t>(purpose))) {}
 
-  uint64_t next_u64() { return splitmix64(key_ + 0x632be59bd9b4e019ULL * ++counter_); }
+  uint64_t next_u64() { return mix64(key_ + 0x632be59bd9b4e019ULL * ++counter_); }
   // Uniform in [0, 1) with 24 random bits: exactly representable, identical everywhere.
   float uniform() { return static_cast<float>(next_u64() >> 40) * 0x1.0p-24f; }
   float uniform(float low, float high) { return low + uniform() * (high - low); }

@@ -1,14 +1,14 @@
-#include "datasets/synthetic_face.hpp"
+#include "synthetic/face.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
 #include "core/error.hpp"
-#include "datasets/synthetic_face_degrade.hpp"
-#include "datasets/synthetic_face_params.hpp"
-#include "datasets/synthetic_face_scene.hpp"
+#include "synthetic/degrade.hpp"
+#include "synthetic/params.hpp"
+#include "synthetic/scene.hpp"
 
-namespace visage {
+namespace visage::synthetic {
 namespace {
 
 // Enough supersampling that small images still get smooth edges (about 96 samples a side).
@@ -69,4 +69,4 @@ std::string synthetic_identity_name(int64_t identity) {
   return name;
 }
 
-}  // namespace visage
+}  // namespace visage::synthetic

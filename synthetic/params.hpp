@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "datasets/synthetic_face.hpp"
-#include "datasets/synthetic_face_raster.hpp"
+#include "synthetic/face.hpp"
+#include "synthetic/raster.hpp"
 
 namespace visage::synthetic {
 
@@ -60,7 +60,7 @@ struct IdentityParams {
 };
 
 struct ClutterShape {
-  Shape shape;
+  Outline shape;
   Colour colour;
   float opacity = 1;
 };

@@ -11,9 +11,9 @@
 #include <span>
 #include <vector>
 
-#include "datasets/synthetic_face_source.hpp"
+#include "synthetic/source.hpp"
 
-namespace visage {
+namespace visage::synthetic {
 
 class SyntheticFaceCache {
  public:
@@ -32,4 +32,4 @@ class SyntheticFaceCache {
   std::vector<std::once_flag> slots_;
 };
 
-}  // namespace visage
+}  // namespace visage::synthetic

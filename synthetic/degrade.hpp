@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "datasets/synthetic_face_random.hpp"
+#include "synthetic/random.hpp"
 
 namespace visage::synthetic {
 

@@ -1,4 +1,4 @@
-#include "datasets/synthetic_face_scene.hpp"
+#include "synthetic/scene.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -34,9 +34,9 @@ Paint flat(Colour colour, float opacity = 1) {
 }
 
 // A capsule from image point a to image point b.
-Shape segment(Vec2 a, Vec2 b, float radius) {
+Outline segment(Vec2 a, Vec2 b, float radius) {
   const Vec2 d = b - a;
-  return Shape::capsule(std::max(0.5f * length(d), 1e-4f), radius)
+  return Outline::capsule(std::max(0.5f * length(d), 1e-4f), radius)
       .placed(Affine::rotation(std::atan2(d.y, d.x)).then(Affine::translation(0.5f * (a + b))));
 }
 
@@ -132,8 +132,8 @@ class FacePainter {
   }
 
  private:
-  void draw(const Shape& shape, const Paint& paint, std::optional<Shape> inside = std::nullopt,
-            std::optional<Shape> cut = std::nullopt) {
+  void draw(const Outline& shape, const Paint& paint, std::optional<Outline> inside = std::nullopt,
+            std::optional<Outline> cut = std::nullopt) {
     raster_.draw({shape, paint, std::move(inside), std::move(cut)});
   }
 
@@ -161,10 +161,10 @@ class FacePainter {
 
   void body() {
     const Affine& posed = pose_.posed_to_image();
-    draw(Shape::ellipse(id_.head_rx * 2.3f, 0.7f)
+    draw(Outline::ellipse(id_.head_rx * 2.3f, 0.7f)
              .placed(Affine::translation({0, id_.head_ry + 0.75f}).then(posed)),
          lit(n_.clothing));
-    draw(Shape::box(id_.neck_width, 0.4f, 0.05f)
+    draw(Outline::box(id_.neck_width, 0.4f, 0.05f)
              .placed(Affine::translation({0, id_.head_ry * 0.6f + 0.3f}).then(posed)),
          lit(0.82f * id_.skin));
   }
@@ -181,11 +181,11 @@ class FacePainter {
     if (id_.hair_style == HairStyle::long_straight) {
       const float top = -ry - v, bottom = ry * 1.15f;
       draw(
-          Shape::box(rx + 1.3f * v, 0.5f * (bottom - top), rx * 0.7f)
+          Outline::box(rx + 1.3f * v, 0.5f * (bottom - top), rx * 0.7f)
               .placed(Affine::translation({0, 0.5f * (top + bottom)}).then(pose_.posed_to_image())),
           paint);
     } else {
-      Shape curls = Shape::ellipse(rx + 2.2f * v, ry * 0.8f + 1.6f * v);
+      Outline curls = Outline::ellipse(rx + 2.2f * v, ry * 0.8f + 1.6f * v);
       curls.wobble_amplitude = 0.35f * v;
       curls.wobble_frequency = 17;
       draw(curls.placed(Affine::translation({0, -0.15f * ry}).then(pose_.posed_to_image())), paint);
@@ -198,13 +198,14 @@ class FacePainter {
           pose_.project({side * id_.head_rx * 0.96f, id_.eye_y + 0.12f * id_.head_ry, 0});
       const Affine frame = Affine::rotation(n_.roll).then(Affine::translation(at));
       const float s = id_.ear_size * n_.scale;
-      draw(Shape::ellipse(0.5f * s, s).placed(frame), lit(id_.skin));
-      draw(Shape::ellipse(0.25f * s, 0.6f * s).placed(frame), lit(0.78f * id_.skin, 0.7f));
+      draw(Outline::ellipse(0.5f * s, s).placed(frame), lit(id_.skin));
+      draw(Outline::ellipse(0.25f * s, 0.6f * s).placed(frame), lit(0.78f * id_.skin, 0.7f));
     }
   }
 
-  Shape head_shape() const {
-    return Shape::head(id_.head_rx, id_.head_ry, id_.jaw, id_.chin).placed(pose_.head_silhouette());
+  Outline head_shape() const {
+    return Outline::head(id_.head_rx, id_.head_ry, id_.jaw, id_.chin)
+        .placed(pose_.head_silhouette());
   }
 
   void head() {
@@ -218,17 +219,17 @@ class FacePainter {
   void skin_marks() {
     const float cheek_y = 0.5f * (id_.nose_tip_y + id_.mouth_y) - 0.1f * id_.head_ry;
     for (const float side : {-1.0f, 1.0f}) {
-      draw(Shape::ellipse(id_.eye_rx * 1.1f, id_.eye_rx * 0.8f)
+      draw(Outline::ellipse(id_.eye_rx * 1.1f, id_.eye_rx * 0.8f)
                .placed(pose_.surface_frame({side * id_.eye_spacing * 1.1f, cheek_y})),
            lit({0.86f, 0.36f, 0.36f}, 0.5f * id_.blush), head_shape());
       // The eye socket's shadow, which gives the upper face its depth.
       draw(
-          Shape::ellipse(id_.eye_rx * 1.35f, id_.eye_ry * 1.6f)
+          Outline::ellipse(id_.eye_rx * 1.35f, id_.eye_ry * 1.6f)
               .placed(pose_.surface_frame({side * id_.eye_spacing, id_.eye_y - 0.2f * id_.eye_ry})),
           lit(0.8f * id_.skin, 0.45f));
     }
     for (const Spot& s : id_.spots) {
-      draw(Shape::ellipse(s.radius, s.radius).placed(pose_.surface_frame(s.position)),
+      draw(Outline::ellipse(s.radius, s.radius).placed(pose_.surface_frame(s.position)),
            lit(mix(id_.skin, {0.28f, 0.16f, 0.1f}, s.darkness)), head_shape());
     }
   }
@@ -243,14 +244,14 @@ class FacePainter {
 
   Affine mouth_frame() const { return pose_.surface_frame({0, id_.mouth_y}); }
 
-  Shape mouth_region() const {
-    return Shape::ellipse(id_.mouth_half_width * 0.95f,
-                          id_.lip_thickness * (1.6f + 2.5f * n_.mouth_open))
+  Outline mouth_region() const {
+    return Outline::ellipse(id_.mouth_half_width * 0.95f,
+                            id_.lip_thickness * (1.6f + 2.5f * n_.mouth_open))
         .placed(mouth_frame());
   }
 
   void moustache(const Paint& paint) {
-    draw(Shape::capsule(id_.mouth_half_width * 0.85f, id_.lip_thickness * 0.9f, 1.5f, 0.5f)
+    draw(Outline::capsule(id_.mouth_half_width * 0.85f, id_.lip_thickness * 0.9f, 1.5f, 0.5f)
              .placed(Affine::translation({0, -id_.lip_thickness * (2.0f + n_.mouth_open)})
                          .then(mouth_frame())),
          paint);
@@ -269,7 +270,7 @@ class FacePainter {
           paint.opacity = 0.25f;
         }
         const float top = id_.nose_tip_y + 0.05f * ry;
-        draw(Shape::ellipse(id_.head_rx * 1.05f, ry * 1.1f - top)
+        draw(Outline::ellipse(id_.head_rx * 1.05f, ry * 1.1f - top)
                  .placed(pose_.surface_frame({0, ry * 1.1f})),
              paint, head_shape(), mouth_region());
         if (id_.facial_hair == FacialHair::full_beard) moustache(paint);
@@ -277,7 +278,7 @@ class FacePainter {
       }
       case FacialHair::goatee: {
         const float h = 0.5f * (ry - id_.mouth_y);
-        draw(Shape::ellipse(id_.mouth_half_width * 0.55f, h)
+        draw(Outline::ellipse(id_.mouth_half_width * 0.55f, h)
                  .placed(pose_.surface_frame({0, id_.mouth_y + 1.1f * h})),
              paint, head_shape(), mouth_region());
         moustache(paint);
@@ -297,17 +298,17 @@ class FacePainter {
     // The shadow the nose casts, away from the light.
     const Vec2 away = Affine::rotation(n_.roll).apply_linear({-n_.light_x, -n_.light_y});
     const Vec2 shadow_at = tip + (id_.nose_protrusion * n_.scale * 0.5f) * away;
-    draw(Shape::ellipse(w * 0.7f, w * 0.45f)
+    draw(Outline::ellipse(w * 0.7f, w * 0.45f)
              .placed(Affine::rotation(n_.roll).then(Affine::translation(shadow_at))),
          lit(0.6f * id_.skin, 0.45f * n_.diffuse));
     draw(segment(bridge, tip, w * 0.18f), lit(0.82f * id_.skin, 0.5f));
-    draw(Shape::ellipse(w * 0.6f, w * 0.45f)
+    draw(Outline::ellipse(w * 0.6f, w * 0.45f)
              .placed(Affine::rotation(n_.roll).then(Affine::translation(tip))),
          lit(1.05f * id_.skin));
     for (const float side : {-1.0f, 1.0f}) {
       const Vec3 nostril{side * id_.nose_half_width * 0.55f, id_.nose_tip_y + 0.25f * w,
                          tip3.z - 0.6f * id_.nose_protrusion};
-      draw(Shape::ellipse(w * 0.22f, w * 0.13f)
+      draw(Outline::ellipse(w * 0.22f, w * 0.13f)
                .placed(Affine::rotation(n_.roll).then(Affine::translation(pose_.project(nostril)))),
            lit({0.25f, 0.12f, 0.1f}, 0.75f));
     }
@@ -320,19 +321,19 @@ class FacePainter {
     const float bend = -n_.smile * 1.2f / w;
     const float gap = n_.mouth_open * lip * 2.5f;
     if (gap > 0.002f) {
-      const Shape inside = Shape::ellipse(w * 0.8f, 0.5f * gap + 0.3f * lip).placed(frame);
+      const Outline inside = Outline::ellipse(w * 0.8f, 0.5f * gap + 0.3f * lip).placed(frame);
       draw(inside, lit({0.28f, 0.06f, 0.08f}));
-      draw(Shape::box(w * 0.7f, 0.3f * gap, 0.01f)
+      draw(Outline::box(w * 0.7f, 0.3f * gap, 0.01f)
                .placed(Affine::translation({0, -0.5f * gap}).then(frame)),
            lit({0.92f, 0.9f, 0.84f}), inside);
     } else {
-      draw(Shape::capsule(w * 0.9f, 0.2f * lip, bend, 0.3f).placed(frame),
+      draw(Outline::capsule(w * 0.9f, 0.2f * lip, bend, 0.3f).placed(frame),
            lit({0.3f, 0.1f, 0.1f}, 0.8f));
     }
-    draw(Shape::capsule(w, 0.55f * lip, bend, 0.7f)
+    draw(Outline::capsule(w, 0.55f * lip, bend, 0.7f)
              .placed(Affine::translation({0, -0.5f * gap - 0.5f * lip}).then(frame)),
          lit(0.9f * id_.lips));
-    draw(Shape::capsule(w * 0.9f, 0.7f * lip, bend, 0.6f)
+    draw(Outline::capsule(w * 0.9f, 0.7f * lip, bend, 0.6f)
              .placed(Affine::translation({0, 0.5f * gap + 0.65f * lip}).then(frame)),
          lit(id_.lips));
   }
@@ -344,21 +345,21 @@ class FacePainter {
       const Affine frame =
           pose_.surface_frame({side * id_.eye_spacing, id_.eye_y}, -side * id_.eye_tilt);
       const float ry = id_.eye_ry * open;
-      const Shape sclera = Shape::ellipse(id_.eye_rx, ry).placed(frame);
+      const Outline sclera = Outline::ellipse(id_.eye_rx, ry).placed(frame);
       draw(sclera, lit({0.93f, 0.92f, 0.9f}));
       const Affine iris_frame =
           Affine::translation({n_.gaze.x * id_.eye_rx * 0.5f, n_.gaze.y * id_.eye_ry * 0.4f})
               .then(frame);
       const float r = id_.iris_radius;
-      draw(Shape::ellipse(r, r).placed(iris_frame), lit(id_.iris), sclera);
-      draw(Shape::ellipse(0.45f * r, 0.45f * r).placed(iris_frame), lit({0.03f, 0.03f, 0.03f}),
+      draw(Outline::ellipse(r, r).placed(iris_frame), lit(id_.iris), sclera);
+      draw(Outline::ellipse(0.45f * r, 0.45f * r).placed(iris_frame), lit({0.03f, 0.03f, 0.03f}),
            sclera);
-      draw(Shape::ellipse(0.18f * r, 0.18f * r)
+      draw(Outline::ellipse(0.18f * r, 0.18f * r)
                .placed(Affine::translation({-0.3f * r, -0.3f * r}).then(iris_frame)),
            flat({1, 1, 1}, 0.8f), sclera);
       // The upper lid's line and lashes, following the top of the opening.
-      draw(Shape::capsule(id_.eye_rx * 1.02f, 0.12f * id_.eye_ry + 0.006f,
-                          ry / (id_.eye_rx * id_.eye_rx), 0.5f)
+      draw(Outline::capsule(id_.eye_rx * 1.02f, 0.12f * id_.eye_ry + 0.006f,
+                            ry / (id_.eye_rx * id_.eye_rx), 0.5f)
                .placed(Affine::translation({0, -ry}).then(frame)),
            lit({0.1f, 0.07f, 0.06f}));
     }
@@ -368,7 +369,7 @@ class FacePainter {
     const Colour colour = mix(id_.hair, {0.05f, 0.04f, 0.03f}, 0.35f);
     for (const float side : {-1.0f, 1.0f}) {
       const Vec2 centre{side * (id_.eye_spacing + 0.1f * id_.eye_rx), id_.eye_y - id_.brow_lift};
-      draw(Shape::capsule(id_.brow_half_length, 0.5f * id_.brow_thickness, id_.brow_arch, 0.5f)
+      draw(Outline::capsule(id_.brow_half_length, 0.5f * id_.brow_thickness, id_.brow_arch, 0.5f)
                .placed(pose_.surface_frame(centre, -side * id_.brow_angle)),
            lit(colour));
     }
@@ -381,37 +382,37 @@ class FacePainter {
     Paint paint = hair_paint();
     if (id_.hair_style == HairStyle::buzz) paint.opacity = 0.8f;
 
-    Shape cap_outline = Shape::ellipse(rx + v, ry + 0.8f * v);
+    Outline cap_outline = Outline::ellipse(rx + v, ry + 0.8f * v);
     if (id_.hair_style == HairStyle::curly) {
       cap_outline.wobble_amplitude = 0.3f * v;
       cap_outline.wobble_frequency = 19;
     }
-    const Shape cap = cap_outline.placed(
+    const Outline cap = cap_outline.placed(
         pose_.silhouette(rx + v, ry + 0.8f * v, id_.head_depth + v, {0, -0.6f * v, 0}));
     // Short styles stop above the ears; long ones fall to the shoulders behind the face.
     const float lowest = long_hair() ? ry * 1.2f : id_.eye_y + 0.3f * ry;
-    const Shape keep =
-        Shape::box(3, 0.5f * (lowest + 3), 0)
+    const Outline keep =
+        Outline::box(3, 0.5f * (lowest + 3), 0)
             .placed(Affine::translation({0, 0.5f * (lowest - 3)}).then(pose_.posed_to_image()));
 
     const float bottom = ry + v + 0.1f;
-    Shape face_window;
+    Outline face_window;
     if (id_.hair_style == HairStyle::fringe) {
       const float fringe = id_.eye_y - id_.brow_lift - 0.5f * id_.eye_rx;
-      face_window = Shape::box(rx * 0.93f, 0.5f * (bottom - fringe), rx * 0.35f)
+      face_window = Outline::box(rx * 0.93f, 0.5f * (bottom - fringe), rx * 0.35f)
                         .placed(pose_.surface_frame({0, 0.5f * (bottom + fringe)}));
     } else {
       const float part = id_.hair_style == HairStyle::side_part ? id_.hair_part : 0.0f;
       const float half = 0.5f * (bottom - id_.hairline_y);
       face_window =
-          Shape::ellipse(rx * 0.93f, half)
+          Outline::ellipse(rx * 0.93f, half)
               .placed(pose_.surface_frame({part * rx * 0.3f, id_.hairline_y + half}, part * 0.25f));
     }
     // The face window is cut from the cap, then what remains is limited to the kept region.
     raster_.draw({cap, paint, keep, face_window});
     if (id_.hair_style == HairStyle::bun) {
       const float r = rx * 0.33f;
-      draw(Shape::ellipse(r, 0.8f * r)
+      draw(Outline::ellipse(r, 0.8f * r)
                .placed(Affine::translation({0, -ry - v - 0.5f * r}).then(pose_.posed_to_image())),
            paint);
     }
@@ -426,8 +427,8 @@ class FacePainter {
     int i = 0;
     for (const float side : {-1.0f, 1.0f}) {
       const Affine frame = pose_.surface_frame({side * id_.eye_spacing, id_.eye_y}, 0, lift);
-      draw(Shape::ellipse(rx, ry).placed(frame), lit(lens, n_.sunglasses ? 0.9f : 0.15f));
-      draw(Shape::ring(rx, ry, 0.035f * id_.head_rx).placed(frame), lit(n_.frame_colour));
+      draw(Outline::ellipse(rx, ry).placed(frame), lit(lens, n_.sunglasses ? 0.9f : 0.15f));
+      draw(Outline::ring(rx, ry, 0.035f * id_.head_rx).placed(frame), lit(n_.frame_colour));
       inner[i] = frame.apply({-side * rx, 0});
       outer[i] = frame.apply({side * rx, 0});
       ++i;
@@ -446,21 +447,21 @@ class FacePainter {
     const Affine& posed = pose_.posed_to_image();
     if (n_.cap) {
       const float band = id_.hairline_y - 0.05f * ry;
-      const Shape crown = Shape::ellipse(rx + v + 0.02f, ry + v)
-                              .placed(Affine::translation({0, -0.6f * v}).then(posed));
-      const Shape above = Shape::box(3, 0.5f * (band + 3), 0)
-                              .placed(Affine::translation({0, 0.5f * (band - 3)}).then(posed));
+      const Outline crown = Outline::ellipse(rx + v + 0.02f, ry + v)
+                                .placed(Affine::translation({0, -0.6f * v}).then(posed));
+      const Outline above = Outline::box(3, 0.5f * (band + 3), 0)
+                                .placed(Affine::translation({0, 0.5f * (band - 3)}).then(posed));
       draw(crown, lit(n_.hat_colour), above);
-      draw(Shape::ellipse(rx * 0.85f, ry * 0.13f)
+      draw(Outline::ellipse(rx * 0.85f, ry * 0.13f)
                .placed(pose_.surface_frame({0, band}, 0, 0.6f * id_.nose_protrusion)),
            lit(0.85f * n_.hat_colour));
     } else {
       const float brim_y = id_.hairline_y - 0.1f * ry;
       const float crown_h = ry * 0.45f;
-      draw(Shape::box(rx * 0.9f, crown_h, rx * 0.25f)
+      draw(Outline::box(rx * 0.9f, crown_h, rx * 0.25f)
                .placed(Affine::translation({0, brim_y - crown_h * 0.8f}).then(posed)),
            lit(n_.hat_colour));
-      draw(Shape::ellipse(rx * 1.65f, ry * 0.12f)
+      draw(Outline::ellipse(rx * 1.65f, ry * 0.12f)
                .placed(Affine::translation({0, brim_y}).then(posed)),
            lit(0.9f * n_.hat_colour));
     }

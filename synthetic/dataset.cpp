@@ -1,19 +1,15 @@
-#include "datasets/synthetic_face_dataset.hpp"
+#include "synthetic/dataset.hpp"
 
 #include <cstdio>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <tuple>
 
 #include "core/error.hpp"
-#include "datasets/synthetic_face_png.hpp"
-#include "datasets/synthetic_face_random.hpp"
+#include "synthetic/random.hpp"
 
-namespace visage {
-namespace {
-
-void check_spec(const SyntheticDatasetSpec& spec) {
+namespace visage::synthetic {
+void check_synthetic_dataset_spec(const SyntheticDatasetSpec& spec) {
   VISAGE_CHECK(spec.identities > 0, "synthetic dataset: identities must be > 0");
   VISAGE_CHECK(spec.images_per_identity > 0 && spec.images_per_identity <= 9999,
                "synthetic dataset: images per identity must be in [1, 9999], got ",
@@ -21,10 +17,8 @@ void check_spec(const SyntheticDatasetSpec& spec) {
   VISAGE_CHECK(spec.first_identity >= 0, "synthetic dataset: first identity must be >= 0");
 }
 
-}  // namespace
-
 std::vector<SyntheticPair> synthetic_pairs(const SyntheticDatasetSpec& spec) {
-  check_spec(spec);
+  check_synthetic_dataset_spec(spec);
   VISAGE_CHECK(spec.folds > 0 && spec.pairs_per_fold > 0,
                "pairs: folds and pairs per fold must be > 0");
   VISAGE_CHECK(spec.identities >= 2 * spec.folds, "pairs: ", spec.folds,
@@ -32,8 +26,7 @@ std::vector<SyntheticPair> synthetic_pairs(const SyntheticDatasetSpec& spec) {
                " identities (two per fold for mismatched pairs), got ", spec.identities);
   VISAGE_CHECK(spec.images_per_identity >= 2,
                "pairs: matched pairs need at least 2 images per identity");
-  synthetic::HashStream random(spec.face.seed, spec.first_identity, spec.identities,
-                               synthetic::Purpose::pairs);
+  HashStream random(spec.face.seed, spec.first_identity, spec.identities, Purpose::pairs);
   const int k = spec.images_per_identity;
   std::vector<SyntheticPair> pairs;
   for (int fold = 0; fold < spec.folds; ++fold) {
@@ -84,29 +77,6 @@ std::string synthetic_image_path(int64_t identity, int number) {
   return name + "/" + name + "_" + digits + ".png";
 }
 
-void write_synthetic_dataset(const SyntheticDatasetSpec& spec, const std::filesystem::path& root,
-                             const std::function<void(int done)>& progress) {
-  check_spec(spec);
-  // Pairs first: an impossible request fails before anything is written.
-  const std::vector<SyntheticPair> pairs =
-      spec.pairs_per_fold > 0 ? synthetic_pairs(spec) : std::vector<SyntheticPair>{};
-  for (int i = 0; i < spec.identities; ++i) {
-    const int64_t identity = spec.first_identity + i;
-    std::filesystem::create_directories(root / synthetic_identity_name(identity));
-    for (int k = 0; k < spec.images_per_identity; ++k) {
-      write_face_png(render_face(spec.face, identity, k),
-                     root / synthetic_image_path(identity, k + 1));
-    }
-    if (progress) progress(i + 1);
-  }
-  if (!pairs.empty()) {
-    const std::filesystem::path path = root / "pairs.txt";
-    std::ofstream out(path);
-    out << pairs_text(spec, pairs);
-    VISAGE_CHECK(out.good(), "cannot write ", path.string());
-  }
-}
-
 FaceImage contact_sheet(const SyntheticFaceConfig& face, int64_t first_identity, int identities,
                         int images_per_identity, int gap) {
   const int s = face.size, c = face.channels;
@@ -127,4 +97,4 @@ FaceImage contact_sheet(const SyntheticFaceConfig& face, int64_t first_identity,
   return sheet;
 }
 
-}  // namespace visage
+}  // namespace visage::synthetic

@@ -1,4 +1,4 @@
-#include "datasets/synthetic_face_degrade.hpp"
+#include "synthetic/degrade.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,8 +1,8 @@
-#include "datasets/synthetic_face_source.hpp"
+#include "synthetic/source.hpp"
 
 #include "core/error.hpp"
 
-namespace visage {
+namespace visage::synthetic {
 
 SyntheticFaceSource::SyntheticFaceSource(SyntheticFaceConfig config, int64_t first_identity,
                                          int identities, int64_t images_per_identity)
@@ -27,4 +27,4 @@ FaceImage SyntheticFaceSource::image(int label, int64_t index) const {
   return render_face(config_, identity_of(label), index);
 }
 
-}  // namespace visage
+}  // namespace visage::synthetic
