@@ -28,9 +28,6 @@
 #include "synthetic/source.hpp"
 
 namespace visage {
-namespace synthetic {
-class synthetic::HashStream;
-}
 
 // One image of a batch: which identity (as a label) and which of its images.
 struct SyntheticDraw {
