@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/config_numbers.hpp"
 #include "core/error.hpp"
 
 namespace visage {
@@ -90,6 +91,7 @@ NetConfig parse_net_config(const std::string& text, const std::string& source) {
   config.source = source;
   pb::TextFormat::ParseInfoTree locations;
   parse_text(text, source, config.param, &locations);
+  check_config_numbers(config.param, &locations, source);
   const pb::FieldDescriptor* layer_field =
       proto::NetParameter::descriptor()->FindFieldByName("layer");
   for (int i = 0; i < config.param.layer_size(); ++i) {
@@ -101,6 +103,7 @@ NetConfig parse_net_config(const std::string& text, const std::string& source) {
 
 NetConfig net_config_from(const proto::NetParameter& param, const std::string& source) {
   NetConfig config;
+  check_config_numbers(param, nullptr, source);
   config.param = param;
   config.source = source;
   config.layer_lines.assign(param.layer_size(), 0);
@@ -118,7 +121,9 @@ NetConfig load_net_config(const std::string& path) {
 
 proto::SolverParameter parse_solver_config(const std::string& text, const std::string& source) {
   proto::SolverParameter solver;
-  parse_text(text, source, solver, nullptr);
+  pb::TextFormat::ParseInfoTree locations;
+  parse_text(text, source, solver, &locations);
+  check_config_numbers(solver, &locations, source);
   return solver;
 }
 

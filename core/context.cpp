@@ -1,5 +1,7 @@
 #include "core/context.hpp"
 
+#include <unistd.h>
+
 #include "core/error.hpp"
 
 namespace visage {
@@ -18,6 +20,12 @@ Context Context::gpu(int device_id, uint64_t seed) {
                " was asked for, but this machine has ", available,
                available == 0 ? " GPUs; run on the CPU instead (--device cpu)" : " GPUs");
   return Context(device_id, seed, device::make_resources(device_id));
+}
+
+std::size_t Context::memory_bytes() const {
+  if (is_gpu()) return device::memory_bytes(device_id_);
+  return static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) *
+         static_cast<std::size_t>(sysconf(_SC_PAGE_SIZE));
 }
 
 std::string Context::describe() const {

@@ -37,6 +37,9 @@ class Context {
   // Waits for the work queued on this context's stream (no-op on the CPU).
   void synchronize() const;
 
+  // Bytes of memory where this context's tensors live: the machine's RAM, or the GPU's memory.
+  std::size_t memory_bytes() const;
+
   // Scratch memory shared by all layers run with this context (im2col buffers and the like);
   // valid until the next call.
   float* host_workspace(std::size_t floats);

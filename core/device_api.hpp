@@ -31,6 +31,8 @@ bool built_with_cuda();
 int count();
 // Human-readable versions of the GPU, driver, CUDA, cuDNN and NCCL, or why there are none.
 std::string describe();
+// Bytes of memory on GPU `device_id`.
+std::size_t memory_bytes(int device_id);
 
 std::shared_ptr<CudaResources> make_resources(int device_id);
 std::shared_ptr<DeviceAllocator> allocator_of(CudaResources& resources);

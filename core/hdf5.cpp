@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/file_seal.hpp"
 
 namespace visage::hdf5 {
 namespace {
@@ -298,20 +299,27 @@ File File::open(const std::string& path, Mode mode) {
   silence_hdf5();
   std::error_code ec;
   VISAGE_CHECK(std::filesystem::exists(path, ec), path, ": no such file");
+  // The checksum first: HDF5 never parses a damaged file.
+  const bool sealed = check_seal(path) == Seal::valid;
   VISAGE_CHECK(is_hdf5_file(path), path, ": not an HDF5 file");
   const unsigned flags = mode == Mode::read ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
   Handle file(checked(H5Fopen(path.c_str(), flags, H5P_DEFAULT), path,
                       ": cannot open as HDF5 (damaged or truncated?)"),
               H5Fclose);
-  return File(std::move(file), path, "/");
+  return File(std::move(file), path, sealed);
 }
 
-File File::create(const std::string& path) {
+File::File(Handle handle, std::string path, bool sealed)
+    : Group(std::move(handle), std::move(path), "/"), sealed_(sealed) {}
+
+File File::create(const std::string& path, std::size_t user_block) {
   silence_hdf5();
-  Handle file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), path,
+  Handle creation(checked(H5Pcreate(H5P_FILE_CREATE), path, ": HDF5 property list"), H5Pclose);
+  checked_status(H5Pset_userblock(creation.id(), user_block), path, ": HDF5 user block");
+  Handle file(checked(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, creation.id(), H5P_DEFAULT), path,
                       ": cannot create HDF5 file"),
               H5Fclose);
-  return File(std::move(file), path, "/");
+  return File(std::move(file), path, false);
 }
 
 void File::close() {

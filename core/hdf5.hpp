@@ -104,17 +104,25 @@ class File : public Group {
  public:
   enum class Mode { read, read_write };
 
-  // Throws "<path>: no such file" / "<path>: not an HDF5 file" / HDF5's reason.
+  // Throws "<path>: no such file" / "<path>: not an HDF5 file" / HDF5's reason, and for a
+  // sealed file (core/file_seal.hpp) whose contents no longer match their checksum.
   static File open(const std::string& path, Mode mode = Mode::read);
-  // Creates (or truncates) the file.
-  static File create(const std::string& path);
+  // Creates (or truncates) the file, reserving `user_block` bytes at its start for the
+  // application (kSealBytes for a file that will be sealed).
+  static File create(const std::string& path, std::size_t user_block = 0);
+
+  // Whether the file carried a valid checksum when opened (false for created files and files
+  // written by older Visage or other programs).
+  bool sealed() const { return sealed_; }
 
   // Flushes and closes, throwing when HDF5 cannot write everything out (a full disk, say). Groups
   // opened from this file must be destroyed first.
   void close();
 
  private:
-  using Group::Group;
+  File(Handle handle, std::string path, bool sealed);
+
+  bool sealed_ = false;
 };
 
 // Whether the file starts with the HDF5 signature (no exception for missing files: false).

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "core/error.hpp"
+#include "core/file_seal.hpp"
 
 namespace visage::hdf5 {
 namespace {
@@ -55,9 +56,10 @@ void write_atomically(const std::string& path, const std::function<void(File&)>&
   TemporaryFile temporary(
       (folder / concat(".", target.filename().string(), ".", ::getpid(), ".tmp")).string());
   try {
-    File file = File::create(temporary.path());
+    File file = File::create(temporary.path(), kSealBytes);
     fill(file);
     file.close();
+    seal_file(temporary.path());
     fsync_path(temporary.path(), O_RDONLY, "the file");
     fs::rename(temporary.path(), target, ec);
     VISAGE_CHECK(!ec, "cannot rename ", temporary.path(), " to ", path, ": ", ec.message());

@@ -1,7 +1,8 @@
 // Publishing an HDF5 file atomically: it is written to a temporary file in the target's folder,
 // flushed and fsynced, then renamed over the target and the folder fsynced. Readers see the old
 // file or the complete new one, never a partial one, even after a crash or kill -9. Snapshots,
-// embeddings files and every other HDF5 output go through it.
+// embeddings files and every other HDF5 output go through it. Each is sealed with a checksum of
+// its whole contents (core/file_seal.hpp), which File::open verifies.
 #pragma once
 
 #include <functional>

@@ -1,6 +1,7 @@
 #include "core/net.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "core/error.hpp"
@@ -121,6 +122,13 @@ bool shapes_compatible(const Shape& a, const Shape& b, proto::ParamSpec::DimChec
   return mode == proto::ParamSpec::PERMISSIVE ? shape_count(a) == shape_count(b) : a == b;
 }
 
+// "12.3 GiB".
+std::string gibibytes(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+  return text;
+}
+
 }  // namespace
 
 bool layer_included(const proto::LayerParameter& layer, const NetOptions& state) {
@@ -148,10 +156,30 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
     with_context(where(num_layers()), [&] { add_layer(layers.layer(i), ctx, registry); });
   }
   check_loss_tops();
+  check_param_layer_names();
   const std::vector<std::vector<int>> layer_slots = collect_params(layers);
   decide_backward(layers, layer_slots);
   if (weights_of != nullptr) take_params_of(*weights_of);
   pack_params();
+  if (options.check_memory) check_memory(ctx);
+}
+
+double Net::memory_bytes() const {
+  double elements = static_cast<double>(all_params_.count());
+  for (const auto& [name, tensor] : tensors_) elements += static_cast<double>(tensor->count());
+  return 2 * sizeof(float) * elements;  // values and gradients
+}
+
+// Tensors are allocated on first use; a net that cannot fit is refused now, with the figure,
+// rather than after minutes of growing until the allocator fails.
+void Net::check_memory(const Context& ctx) const {
+  const double needed = memory_bytes();
+  const auto available = static_cast<double>(ctx.memory_bytes());
+  VISAGE_CHECK(needed <= available, config_.source, ": net '", name_, "' needs ", gibibytes(needed),
+               " for its activations and parameters (values and "
+               "gradients), more than the ",
+               gibibytes(available), " of the ", ctx.describe(),
+               "; use a smaller batch_size or input");
 }
 
 // Step 1: the layers of this phase, legacy inputs as an Input layer, splits.
@@ -246,6 +274,24 @@ void Net::check_loss_tops() const {
                        "' has a loss weight and also feeds ", layers_[j]->describe());
         }
       }
+    }
+  }
+}
+
+// Step 3b: snapshots and test nets find a layer's parameters by the layer's name, so a layer with
+// parameters needs a name of its own: a clash found only at the first snapshot would lose the run.
+void Net::check_param_layer_names() const {
+  for (int i = 0; i < num_layers(); ++i) {
+    const Layer& layer = *layers_[i];
+    if (layer.params().empty()) continue;
+    VISAGE_CHECK(!layer.name().empty(), where(i), ": a ", layer.type(),
+                 " layer has parameters and no name; give it a unique `name:` (snapshots store "
+                 "parameters by layer name)");
+    for (int j = 0; j < num_layers(); ++j) {
+      VISAGE_CHECK(j == i || layers_[j]->name() != layer.name(), where(i), ": ", layer.describe(),
+                   " has parameters and shares its name with the layer at ", where(j),
+                   "; give each layer a unique `name:` (snapshots store parameters by "
+                   "layer name)");
     }
   }
 }

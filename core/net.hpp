@@ -10,7 +10,8 @@
 //      layer, a Split layer after every top that feeds several bottoms;
 //   2. add_layer: each layer created from the registry, wired to its bottoms (in place when a
 //      top is named like a bottom), set up, given its loss weights;
-//   3. check_loss_tops: a top with a loss weight feeds no other layer;
+//   3. check_loss_tops: a top with a loss weight feeds no other layer; check_param_layer_names:
+//      every layer with parameters has a name of its own;
 //   4. collect_params: one slot per parameter, parameters named alike shared;
 //   5. decide_backward: who needs backward, pruned to what leads to a loss;
 //   6. take_params_of (test and verification nets only): another net's parameters by layer name;
@@ -43,6 +44,9 @@ struct NetOptions {
   proto::Phase phase = proto::TRAIN;
   int level = 0;
   std::vector<std::string> stages;
+  // Refuse, when built, a net whose memory_bytes() exceed the context's memory (`visage summary`
+  // turns it off to describe nets meant for bigger machines).
+  bool check_memory = true;
 };
 
 class Net {
@@ -92,6 +96,9 @@ class Net {
 
   const std::vector<ParamSlot>& learnable_params() const { return slots_; }
   int64_t num_param_elements() const { return all_params_.count(); }
+  // Bytes of every tensor's values and gradients, activations and parameters: what the net needs
+  // beyond its layers' scratch space.
+  double memory_bytes() const;
   // A 1-D tensor over the whole parameter buffer: data = values, diff = gradients.
   Tensor& all_params() { return all_params_; }
   const Tensor& all_params() const { return all_params_; }
@@ -103,11 +110,13 @@ class Net {
   proto::NetParameter select_layers(const NetOptions& options);
   void add_layer(const proto::LayerParameter& lp, Context& ctx, const LayerRegistry& registry);
   void check_loss_tops() const;
+  void check_param_layer_names() const;
   std::vector<std::vector<int>> collect_params(const proto::NetParameter& layers);
   void decide_backward(const proto::NetParameter& layers,
                        const std::vector<std::vector<int>>& layer_slots);
   void take_params_of(Net& other);
   void pack_params();
+  void check_memory(const Context& ctx) const;
 
   std::string name_;
   proto::Phase phase_;

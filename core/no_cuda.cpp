@@ -14,6 +14,7 @@ namespace {
 bool built_with_cuda() { return false; }
 int count() { return 0; }
 std::string describe() { return "no GPU: this Visage was built without CUDA\n"; }
+std::size_t memory_bytes(int) { unavailable("GPU memory"); }
 std::shared_ptr<CudaResources> make_resources(int) { unavailable("creating a GPU context"); }
 std::shared_ptr<DeviceAllocator> allocator_of(CudaResources&) { unavailable("device allocator"); }
 StreamHandle stream_of(CudaResources&) { unavailable("CUDA stream"); }

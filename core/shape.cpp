@@ -16,7 +16,12 @@ std::string to_string(const Shape& shape) {
 int64_t shape_count(const Shape& shape, int begin, int end) {
   if (end < 0) end = static_cast<int>(shape.size());
   int64_t n = 1;
-  for (int i = begin; i < end; ++i) n *= shape[i];
+  for (int i = begin; i < end; ++i) {
+    // Config values reach shapes unchecked in size; a wrapped product would size a buffer wrongly.
+    VISAGE_CHECK(!__builtin_mul_overflow(n, shape[i], &n) && n <= kMaxElements, "shape ",
+                 to_string(shape), " has more elements than a tensor can hold (", kMaxElements,
+                 ")");
+  }
   return n;
 }
 

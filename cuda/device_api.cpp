@@ -37,6 +37,12 @@ int count() {
   return n;
 }
 
+std::size_t memory_bytes(int device_id) {
+  cudaDeviceProp prop{};
+  VISAGE_CUDA_CHECK(cudaGetDeviceProperties(&prop, device_id));
+  return prop.totalGlobalMem;
+}
+
 std::string describe() {
   int n = 0;
   const cudaError_t status = cudaGetDeviceCount(&n);

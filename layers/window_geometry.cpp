@@ -23,6 +23,13 @@ void read_setting(const char* name, const char* h_name, const char* w_name,
   out_w = values.size() > 1 ? values[1] : values[0];
 }
 
+// Bounds every value so that all of the window's arithmetic (extent, padded size, output size)
+// stays far inside int64_t; no image is a million pixels wide.
+void check_bounded(const char* name, int64_t h, int64_t w) {
+  VISAGE_CHECK(h <= kMaxWindowValue && w <= kMaxWindowValue, name, " ", h, "x", w,
+               " is larger than ", kMaxWindowValue, ", the largest value Visage accepts");
+}
+
 std::vector<int64_t> values(const google::protobuf::RepeatedField<uint32_t>& field) {
   return {field.begin(), field.end()};
 }
@@ -90,6 +97,10 @@ void read_window(const WindowFields& fields, WindowGeometry& g, bool kernel_opti
   read_setting("pad", "pad_h", "pad_w", fields.pad, fields.pad_h, fields.pad_w, g.pad_h, g.pad_w);
   read_setting("dilation", "", "", fields.dilation, std::nullopt, std::nullopt, g.dilation_h,
                g.dilation_w);
+  check_bounded("kernel", g.kernel_h, g.kernel_w);
+  check_bounded("stride", g.stride_h, g.stride_w);
+  check_bounded("pad", g.pad_h, g.pad_w);
+  check_bounded("dilation", g.dilation_h, g.dilation_w);
   VISAGE_CHECK(!has_kernel || (g.kernel_h > 0 && g.kernel_w > 0), "kernel must be positive, got ",
                g.kernel_h, "x", g.kernel_w);
   VISAGE_CHECK(g.stride_h > 0 && g.stride_w > 0, "stride must be positive, got ", g.stride_h, "x",

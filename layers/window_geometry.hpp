@@ -82,6 +82,9 @@ VISAGE_HOST_DEVICE inline ClippedWindow clipped_window(const WindowGeometry& g, 
           x1 < g.width ? x1 : g.width, (y1 - y0) * (x1 - x0)};
 }
 
+// The largest kernel, stride, pad or dilation read from a config (2^20).
+inline constexpr int64_t kMaxWindowValue = int64_t{1} << 20;
+
 // A layer's window fields as its prototxt gives them: Caffe's one value for both axes or (h, w)
 // in `kernel`, `stride`, `pad`, `dilation`, or the explicit _h/_w fields.
 struct WindowFields {

@@ -1,6 +1,7 @@
 #include "solvers/snapshot.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -51,6 +52,10 @@ hdf5::File open_snapshot(const std::string& path) {
   VISAGE_CHECK(version >= 1 && version <= kSnapshotFormatVersion, path,
                ": snapshot format version ", version, " is not supported (this Visage reads 1 to ",
                kSnapshotFormatVersion, ")");
+  VISAGE_CHECK(version < kFirstSealedFormat || file.sealed(), path, ": damaged snapshot: format ",
+               version,
+               " is sealed with a checksum, and this file's "
+               "seal is missing (its first bytes were overwritten)");
   for (const char* attribute : {"net_name", "config_hash"}) {
     VISAGE_CHECK(file.has_attribute(attribute), path, ": damaged snapshot: attribute '", attribute,
                  "' is missing");
@@ -103,6 +108,10 @@ WeightsReport read_weights(const hdf5::Group& root, Net& net, bool strict) {
       VISAGE_CHECK(without_leading_ones(shape) == without_leading_ones(param.shape()),
                    root.where(name), ": shape ", to_string(shape), " does not match ",
                    layer.describe(), " parameter ", j, " of shape ", param.shape_string());
+      const auto bad = std::ranges::find_if_not(values, [](float v) { return std::isfinite(v); });
+      VISAGE_CHECK(bad == values.end(), root.where(name), ": value ", bad - values.begin(), " is ",
+                   bad == values.end() ? 0.0f : *bad,
+                   ": the file was written after training had diverged; use an earlier snapshot");
       std::ranges::copy(values, param.mutable_data().begin());
     }
     ++report.layers_loaded;
@@ -187,12 +196,20 @@ void write_layer_states(hdf5::Group& root, const std::string& group, const Net& 
 }
 
 void read_layer_states(const hdf5::Group& root, const std::string& group, Net& net) {
+  // Without its state a data layer would restart its stream: the run would go on, but not as it
+  // would have, so a missing state is an error, never a silent restart.
   const std::string path = concat("state/", group);
-  if (!root.contains(path)) return;
+  VISAGE_CHECK(root.contains(path), root.where(path),
+               ": the snapshot has no layer states for this net, so the run cannot resume "
+               "exactly; start a new run from its weights with --weights instead");
   const hdf5::Group states = root.open_group(path);
   for (int i = 0; i < net.num_layers(); ++i) {
     Layer& layer = net.layer(i);
-    if (!states.contains(layer.name())) continue;
+    if (layer.save_state().empty()) continue;
+    VISAGE_CHECK(states.contains(layer.name()), states.where(layer.name()),
+                 ": the snapshot has no state for ", layer.describe(),
+                 ", so the run cannot resume exactly; start a new run from its weights with "
+                 "--weights instead");
     with_context(states.where(layer.name()),
                  [&] { layer.load_state(states.read_bytes(layer.name())); });
   }

@@ -7,7 +7,7 @@
 //                                      its cursor and shuffle order)
 // and root attributes `format`, `format_version`, `net_name`, `config_hash`. Files are written
 // atomically (hdf5::write_atomically): a failed write leaves nothing behind and earlier snapshots
-// intact.
+// intact. From format 3 each is sealed with a checksum of its whole contents, verified on open.
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,11 @@
 namespace visage {
 
 inline constexpr const char* kSnapshotFormat = "visage-snapshot";
-// 2: data layers' positions as proto::DataState (1: a text format of each reader's own).
-inline constexpr int64_t kSnapshotFormatVersion = 2;
+// 3: sealed with a checksum; 2: data layers' positions as proto::DataState (1: a text format of
+// each reader's own).
+inline constexpr int64_t kSnapshotFormatVersion = 3;
+// The first format that must carry a valid seal.
+inline constexpr int64_t kFirstSealedFormat = 3;
 // The first format whose data-layer states this Visage reads; older snapshots give weights only.
 inline constexpr int64_t kFirstFormatWithDataState = 2;
 

@@ -423,6 +423,11 @@ void Solver::restore(const std::string& path) {
                "resume exactly; resume it with the Visage that wrote it, or start a new run from "
                "its weights with --weights");
   std::vector<std::string> warnings;
+  if (!file.sealed()) {
+    warnings.push_back(concat(path,
+                              ": written before snapshots carried a checksum, so damage to "
+                              "it cannot be detected"));
+  }
   if (const std::string mismatch = describe_config_mismatch(file, *net_); !mismatch.empty()) {
     warnings.push_back(concat(mismatch, "; resuming anyway because every parameter shape matches"));
   }

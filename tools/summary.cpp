@@ -16,6 +16,7 @@ NetOptions phase_options(const std::string& phase) {
   NetOptions options;
   VISAGE_CHECK(phase == "train" || phase == "test", "--phase ", phase, ": expected train or test");
   options.phase = phase == "train" ? proto::TRAIN : proto::TEST;
+  options.check_memory = false;  // describing a net meant for a bigger machine is fine
   return options;
 }
 
@@ -60,6 +61,12 @@ int run_summary(Args args) {
   std::cout << "total: " << format_count(total_params) << " parameters (" << total_params << "), "
             << format_count(total_macs) << " multiply-adds = " << format_count(2 * total_macs)
             << " FLOPs per sample\n";
+  std::cout << "memory: " << std::fixed << std::setprecision(1)
+            << net.memory_bytes() / (1024.0 * 1024.0 * 1024.0)
+            << " GiB for activations and parameters (values and gradients) at the config's batch "
+               "size, "
+            << std::setprecision(1) << ctx.memory_bytes() / (1024.0 * 1024.0 * 1024.0)
+            << " GiB on this machine\n";
   return 0;
 }
 

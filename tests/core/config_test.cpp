@@ -8,19 +8,13 @@
 #include "core/error.hpp"
 #include "core/net.hpp"
 #include "solvers/builtin_layers.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/support/temp_folder.hpp"
 
 namespace visage {
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(Config, MalformedTextNamesFileLineAndColumn) {
   const std::string text =

@@ -7,21 +7,15 @@
 
 #include "core/error.hpp"
 #include "tests/solvers/training_fixture.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace visage {
 namespace {
 
+using testing::error_of;
+
 using testing::TempFolder;
 using testing::write_text;
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(Hdf5, RoundTripsDatasetsAttributesAndNestedGroups) {
   TempFolder folder;

@@ -7,8 +7,11 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 
 #include "core/config.hpp"
+#include "core/file_seal.hpp"
 #include "core/hdf5_atomic.hpp"
 #include "solvers/solver.hpp"
 #include "tests/solvers/training_fixture.hpp"
@@ -101,9 +104,68 @@ TEST_F(SnapshotTest, NonHdf5AndForeignFilesAreRejected) {
 
 // Format 1 kept the data layers' positions in text formats of their own: such a snapshot cannot
 // resume exactly and says so, naming the way out; its weights still load.
+// Any changed byte, in the seal or in HDF5's data, is refused before a value is read; an intact
+// copy still resumes.
+TEST_F(SnapshotTest, EveryFlippedByteIsRefusedByTheChecksum) {
+  const auto size = static_cast<std::streamoff>(std::filesystem::file_size(snapshot_));
+  for (std::streamoff at = 3; at < size; at += size / 97) {
+    const std::string copy = folder_ / "flipped.h5";
+    std::filesystem::copy_file(snapshot_, copy, std::filesystem::copy_options::overwrite_existing);
+    {
+      std::fstream file(copy, std::ios::binary | std::ios::in | std::ios::out);
+      file.seekg(at);
+      const char byte = static_cast<char>(file.get() ^ 0x10);
+      file.seekp(at);
+      file.put(byte);
+    }
+    const std::string message = restore_error(param_, problem_.solver, copy);
+    EXPECT_EQ(message.rfind(copy + ": damaged", 0), 0u) << "byte " << at << ": " << message;
+  }
+  EXPECT_EQ(restore_error(param_, problem_.solver, snapshot_), "(no error)");
+}
+
+TEST_F(SnapshotTest, MissingLayerStatesRefuseToResumeAndNameTheWayOut) {
+  const std::string stateless = folder_ / "stateless.h5";
+  hdf5::write_atomically(stateless, [&](hdf5::File& file) { file.require_group("data"); });
+  Context ctx = Context::cpu();
+  Solver solver(param_, ctx, quiet_solver_options(problem_.solver));
+  const hdf5::File file = hdf5::File::open(stateless);
+  std::string message = "(no error)";
+  try {
+    read_layer_states(file, "train", solver.net());
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message.rfind(stateless + ":/state/train: the snapshot has no layer states", 0), 0u)
+      << message;
+  EXPECT_NE(message.find("--weights"), std::string::npos) << message;
+}
+
+TEST_F(SnapshotTest, NonFiniteWeightsAreBlamedOnTheFileNotTheLearningRate) {
+  const std::string diverged = folder_ / "diverged.h5";
+  hdf5::write_atomically(diverged, [](hdf5::File& file) {
+    std::vector<float> weights(8, 0.5f);
+    weights[5] = std::numeric_limits<float>::quiet_NaN();
+    file.write("data/ip/0", std::span<const float>(weights), {2, 4});
+    file.write("data/ip/1", std::span<const float>(std::vector<float>(2, 0.0f)), {2});
+  });
+  Context ctx = Context::cpu();
+  Solver solver(param_, ctx, quiet_solver_options(problem_.solver));
+  std::string message = "(no error)";
+  try {
+    load_weights(solver.net(), diverged);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  EXPECT_EQ(message, diverged +
+                         ":/data/ip/0: value 5 is nan: the file was written after training "
+                         "had diverged; use an earlier snapshot");
+}
+
 TEST_F(SnapshotTest, FormatOneSnapshotGivesWeightsButDoesNotResume) {
   hdf5::File::open(snapshot_, hdf5::File::Mode::read_write)
       .set_attribute("format_version", int64_t{1});
+  hdf5::seal_file(snapshot_);  // the edit changed the checksummed bytes
   const std::string message = restore_error(param_, problem_.solver, snapshot_);
   EXPECT_NE(message.find(snapshot_ + ": snapshot format 1 keeps the data layers' positions in an "
                                      "older encoding"),
