@@ -3,6 +3,9 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -65,6 +68,16 @@ std::string read_file(const std::string& path) {
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
+}
+
+void write_file(const std::string& path, std::string_view content) {
+  std::FILE* file = std::fopen(path.c_str(), "wb");
+  VISAGE_CHECK(file != nullptr, path, ": cannot write (", std::strerror(errno), ")");
+  const bool written = std::fwrite(content.data(), 1, content.size(), file) == content.size();
+  const int write_error = errno;
+  const bool closed = std::fclose(file) == 0;  // the buffered tail reaches the disk here
+  VISAGE_CHECK(written && closed, path, ": cannot write (",
+               std::strerror(written ? errno : write_error), ")");
 }
 
 std::string NetConfig::where(int layer_index) const {
@@ -134,9 +147,7 @@ proto::SolverParameter load_solver_config(const std::string& path) {
 void write_text_proto(const pb::Message& message, const std::string& path) {
   std::string text;
   VISAGE_CHECK(pb::TextFormat::PrintToString(message, &text), "cannot print ", path);
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  VISAGE_CHECK(out.good(), path, ": write failed");
+  write_file(path, text);
 }
 
 void read_binary_proto(const std::string& path, pb::Message& message) {
@@ -146,8 +157,10 @@ void read_binary_proto(const std::string& path, pb::Message& message) {
 }
 
 void write_binary_proto(const pb::Message& message, const std::string& path) {
-  std::ofstream out(path, std::ios::binary);
-  VISAGE_CHECK(message.SerializeToOstream(&out) && out.good(), path, ": write failed");
+  std::string bytes;
+  VISAGE_CHECK(message.SerializeToString(&bytes), path, ": cannot serialise ",
+               message.GetDescriptor()->name());
+  write_file(path, bytes);
 }
 
 }  // namespace visage

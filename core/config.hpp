@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "proto/visage.pb.h"
@@ -33,6 +34,9 @@ proto::SolverParameter parse_solver_config(const std::string& text,
 proto::SolverParameter load_solver_config(const std::string& path);
 
 std::string read_file(const std::string& path);
+// Writes (replaces) the whole file, checking every step, the final flush included: a full disk
+// or an unwritable path throws "<path>: cannot write (<reason>)".
+void write_file(const std::string& path, std::string_view content);
 void write_text_proto(const google::protobuf::Message& message, const std::string& path);
 void read_binary_proto(const std::string& path, google::protobuf::Message& message);
 void write_binary_proto(const google::protobuf::Message& message, const std::string& path);

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "datasets/jpeg_codec.hpp"
 #include "datasets/png_codec.hpp"
@@ -94,12 +95,8 @@ void write_image(const Image& image, const std::filesystem::path& path) {
     if (ext == ".pgm" || ext == ".ppm" || ext == ".pnm") return encode_pnm(image);
     fail("unknown image extension '", ext, "' (.jpg, .png, .pgm, .ppm)");
   });
-  std::ofstream out(path, std::ios::binary);
-  if (!out) fail(path.string(), ": cannot create (", std::strerror(errno), ")");
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  VISAGE_CHECK(out, path.string(), ": write failed");
+  write_file(path.string(),
+             std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace visage::data

@@ -1,8 +1,8 @@
 #include "datasets/synthetic_face_files.hpp"
 
 #include <algorithm>
-#include <fstream>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "datasets/image_io.hpp"
 
@@ -36,10 +36,7 @@ void write_synthetic_dataset(const SyntheticDatasetSpec& spec, const std::filesy
     if (progress) progress(i + 1);
   }
   if (!pairs.empty()) {
-    const std::filesystem::path path = root / "pairs.txt";
-    std::ofstream out(path);
-    out << synthetic::pairs_text(spec, pairs);
-    VISAGE_CHECK(out.good(), "cannot write ", path.string());
+    write_file((root / "pairs.txt").string(), synthetic::pairs_text(spec, pairs));
   }
 }
 

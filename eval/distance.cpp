@@ -41,6 +41,10 @@ double distance(std::span<const float> a, std::span<const float> b, Distance met
     norm_a += x * x;
     norm_b += y * y;
   }
+  // A NaN distance would sort anywhere and score as chance (cosine would even call it 1): refuse.
+  VISAGE_CHECK(std::isfinite(norm_a) && std::isfinite(norm_b),
+               "an embedding holds NaN or infinite values (the model diverged, or the embeddings "
+               "file is damaged)");
   switch (metric) {
     case Distance::kSquaredL2:
       return squared;

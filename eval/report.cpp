@@ -1,6 +1,5 @@
 #include "eval/report.hpp"
 
-#include <fstream>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -127,14 +126,6 @@ std::string roc_plot_title(const VerificationResult& result) {
                                  ? "pairs"
                                  : std::filesystem::path(result.pairs_source).filename().string();
   return "ROC: " + source + ", " + distance_name(result.metric) + ", AUC " + fixed(result.auc, 4);
-}
-
-void write_text_file(const std::filesystem::path& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary);
-  VISAGE_CHECK(out, "cannot open ", path.string(), " for writing");
-  out << content;
-  out.close();
-  VISAGE_CHECK(out, "cannot write ", path.string());
 }
 
 }  // namespace visage::eval

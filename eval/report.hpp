@@ -21,7 +21,4 @@ std::string verification_json(const VerificationResult& result);
 // "ROC: <pairs file name>, <metric>, AUC 0.9987": the plot's title.
 std::string roc_plot_title(const VerificationResult& result);
 
-// Writes `content` to `path`, throwing with the path on failure.
-void write_text_file(const std::filesystem::path& path, const std::string& content);
-
 }  // namespace visage::eval

@@ -1,8 +1,11 @@
 #include "solvers/progress.hpp"
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <iostream>
 
 #include "core/error.hpp"
 #include "eval/number_format.hpp"
@@ -87,14 +90,28 @@ ProgressLog::ProgressLog(std::ostream* human, const std::string& json_path, bool
 }
 
 void ProgressLog::json_line(const std::string& line) {
-  if (!json_.is_open()) return;
+  if (!json_.is_open() || !json_.good()) return;
+  errno = 0;
   json_ << line << '\n';
   json_.flush();
+  if (!json_.good()) note_failure(json_path_, errno);
 }
 
-void ProgressLog::say(const std::string& line) {
-  if (human_ != nullptr) *human_ << line << std::endl;
+void ProgressLog::human_line(const std::string& line) {
+  if (human_ == nullptr || !human_->good()) return;
+  errno = 0;
+  *human_ << line << std::endl;
+  if (!human_->good()) note_failure("standard output", errno);
 }
+
+void ProgressLog::note_failure(const std::string& output, int error) {
+  if (!write_error_.empty()) return;
+  write_error_ = concat(output, ": ", error != 0 ? std::strerror(error) : "write failed");
+  std::cerr << "visage: warning: cannot write " << write_error_
+            << "; training goes on, and the exit status will say so" << std::endl;
+}
+
+void ProgressLog::say(const std::string& line) { human_line(line); }
 
 void ProgressLog::train(const TrainProgress& p) {
   char line[256];

@@ -62,13 +62,20 @@ class ProgressLog {
   void say(const std::string& line);
 
   const std::string& json_path() const { return json_path_; }
+  // Empty while every line was written; otherwise which output failed first and why ("run.jsonl:
+  // No space left on device"). Training goes on after a failed write: the user is told at once,
+  // and `visage train` exits non-zero at the end.
+  const std::string& write_error() const { return write_error_; }
 
  private:
   void json_line(const std::string& line);
+  void human_line(const std::string& line);
+  void note_failure(const std::string& output, int error);
 
   std::ostream* human_;
   std::string json_path_;
   std::ofstream json_;
+  std::string write_error_;
 };
 
 // "1h02m03s", "4m05s", "12.3s".

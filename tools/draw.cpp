@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "tools/net_graph.hpp"
@@ -36,13 +37,6 @@ proto::Phase parse_phase(const std::string& phase) {
   const std::string p = lower(phase);
   VISAGE_CHECK(p == "train" || p == "test", "--phase ", phase, ": expected TRAIN or TEST");
   return p == "train" ? proto::TRAIN : proto::TEST;
-}
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  VISAGE_CHECK(out, "cannot write ", path.string(), ": ", std::strerror(errno));
 }
 
 // A file that is removed when it goes out of scope.
@@ -83,7 +77,7 @@ fs::path find_dot(const fs::path& out) {
 void render(const fs::path& dot, const std::string& dot_text, const std::string& format,
             const fs::path& out) {
   const TemporaryFile input(fs::temp_directory_path() / concat("visage_draw_", ::getpid(), ".dot"));
-  write_file(input.path(), dot_text);
+  write_file(input.path().string(), dot_text);
   std::vector<std::string> args = {dot.string(), "-T" + format, "-o", out.string(),
                                    input.path().string()};
   std::vector<char*> argv;
@@ -119,7 +113,7 @@ int run_draw(Args args) {
       .value("rankdir", "TB|LR", "top to bottom (TB) or left to right (LR)", "TB")
       .flag("no-fold", "draw in-place layers as boxes of their own instead of folding them");
   if (!options.parse(args)) return 0;
-  VISAGE_CHECK(options.has("out"), "visage draw: --out is required\n\n", options.usage());
+  VISAGE_CHECK(options.has("out"), "--out is required\n\n", options.usage());
   const fs::path out = options.get("out");
   const std::string format = lower(out.extension().string());
   VISAGE_CHECK(format == ".dot" || format == ".gv" || format == ".svg" || format == ".png" ||
@@ -151,7 +145,7 @@ int run_draw(Args args) {
   if (render_with_dot) {
     render(dot_program, dot, format.substr(1), out);
   } else {
-    write_file(out, dot);
+    write_file(fs::path(out).string(), dot);
   }
   std::cout << "visage draw: wrote " << out.string() << "\n";
   return 0;

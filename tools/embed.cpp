@@ -18,9 +18,9 @@ int run_embed(Args args) {
   options.value("out", "E.h5", "where to write the embeddings")
       .value("pairs", "FILE", "embed only the images this pairs file names");
   if (!options.parse(args)) return 0;
-  VISAGE_CHECK(options.has("out"), "visage embed: --out is required\n\n", options.usage());
+  VISAGE_CHECK(options.has("out"), "--out is required\n\n", options.usage());
   VISAGE_CHECK(options.has("model") && options.has("weights") && options.has("images"),
-               "visage embed: --model, --weights and --images are required\n\n", options.usage());
+               "--model, --weights and --images are required\n\n", options.usage());
   std::vector<std::string> wanted;
   if (options.has("pairs")) wanted = data::images_of(data::read_pairs_file(options.get("pairs")));
   const eval::EmbeddingTable table = compute_embeddings(options, wanted, options.get("weights"));

@@ -1,5 +1,6 @@
 #include "tools/options.hpp"
 
+#include <cmath>
 #include <iostream>
 
 #include "core/error.hpp"
@@ -57,8 +58,8 @@ bool Options::parse(Args args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg.rfind("--", 0) != 0 || arg == "--") {
-      VISAGE_CHECK(positional_values_.size() < positionals_.size(), "visage ", command_,
-                   ": unexpected argument '", arg, "'\n\n", usage());
+      VISAGE_CHECK(positional_values_.size() < positionals_.size(), "unexpected argument '", arg,
+                   "'\n\n", usage());
       positional_values_.push_back(arg);
       continue;
     }
@@ -69,25 +70,22 @@ bool Options::parse(Args args) {
       name = name.substr(0, eq);
     }
     const auto it = specs_.find(name);
-    VISAGE_CHECK(it != specs_.end(), "visage ", command_, ": unknown option --", name, "\n\n",
-                 usage());
+    VISAGE_CHECK(it != specs_.end(), "unknown option --", name, "\n\n", usage());
     if (name == "help") {
       std::cout << usage();
       return false;
     }
     if (it->second.is_flag) {
-      VISAGE_CHECK(!inline_value, "visage ", command_, ": --", name, " takes no value");
+      VISAGE_CHECK(!inline_value, "--", name, " takes no value");
       values_[name] = "1";
     } else if (inline_value) {
       values_[name] = *inline_value;
     } else {
-      VISAGE_CHECK(i + 1 < args.size(), "visage ", command_, ": --", name, " needs a value (",
-                   it->second.meta, ")");
+      VISAGE_CHECK(i + 1 < args.size(), "--", name, " needs a value (", it->second.meta, ")");
       values_[name] = args[++i];
     }
   }
-  VISAGE_CHECK(positional_values_.size() == positionals_.size(), "visage ", command_,
-               ": missing argument ",
+  VISAGE_CHECK(positional_values_.size() == positionals_.size(), "missing argument ",
                positionals_.size() > positional_values_.size()
                    ? positionals_[positional_values_.size()].first
                    : std::string(),
@@ -112,7 +110,7 @@ int Options::get_int(const std::string& name) const {
     if (used == v.size()) return n;
   } catch (const std::exception&) {
   }
-  fail("visage ", command_, ": --", name, " expects an integer, got '", v, "'");
+  fail("--", name, " expects an integer, got '", v, "'");
 }
 
 double Options::get_double(const std::string& name) const {
@@ -120,10 +118,10 @@ double Options::get_double(const std::string& name) const {
   try {
     size_t used = 0;
     const double x = std::stod(v, &used);
-    if (used == v.size()) return x;
+    if (used == v.size() && std::isfinite(x)) return x;
   } catch (const std::exception&) {
   }
-  fail("visage ", command_, ": --", name, " expects a number, got '", v, "'");
+  fail("--", name, " expects a finite number, got '", v, "'");
 }
 
 bool Options::get_flag(const std::string& name) const { return values_.count(name) != 0; }

@@ -14,20 +14,19 @@ namespace {
 
 int positive(const Options& options, const std::string& name, int minimum = 1) {
   const int value = options.get_int(name);
-  VISAGE_CHECK(value >= minimum, "visage synth: --", name, " must be >= ", minimum, ", got ",
-               value);
+  VISAGE_CHECK(value >= minimum, "--", name, " must be >= ", minimum, ", got ", value);
   return value;
 }
 
 synthetic::SyntheticDatasetSpec read_spec(const Options& options) {
   VISAGE_CHECK(options.has("identities") && options.has("per-identity"),
-               "visage synth: --identities and --per-identity are required\n\n", options.usage());
+               "--identities and --per-identity are required\n\n", options.usage());
   synthetic::SyntheticDatasetSpec spec;
   spec.face.seed = static_cast<uint64_t>(positive(options, "seed", 0));
   spec.face.size = positive(options, "size", 8);
   spec.face.channels = positive(options, "channels");
   const auto strength = static_cast<float>(options.get_double("nuisance"));
-  VISAGE_CHECK(strength >= 0, "visage synth: --nuisance must be >= 0");
+  VISAGE_CHECK(strength >= 0, "--nuisance must be >= 0");
   spec.face.nuisance = {strength, strength, strength, strength, strength, strength};
   synthetic::check_synthetic_face_config(spec.face);
   spec.first_identity = positive(options, "first-identity", 0);
@@ -88,7 +87,7 @@ int run_synth(Args args) {
 
   const synthetic::SyntheticDatasetSpec spec = read_spec(options);
   VISAGE_CHECK(options.has("out") || options.has("sheet"),
-               "visage synth: give --out DIR (a dataset), --sheet FILE.png (a contact sheet) or "
+               "give --out DIR (a dataset), --sheet FILE.png (a contact sheet) or "
                "both\n\n",
                options.usage());
   if (options.has("sheet")) {

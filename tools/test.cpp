@@ -23,9 +23,9 @@ int run_test(Args args) {
       .value("device", "WHERE", kDeviceHelp, "auto");
   if (!options.parse(args)) return 0;
   VISAGE_CHECK(options.has("model") && options.has("weights"),
-               "visage test: --model and --weights are required\n\n", options.usage());
+               "--model and --weights are required\n\n", options.usage());
   const int iterations = options.get_int("iterations");
-  VISAGE_CHECK(iterations > 0, "visage test: --iterations must be > 0");
+  VISAGE_CHECK(iterations > 0, "--iterations must be > 0");
 
   Context ctx = make_context(options.get("device"), 1);
   NetOptions net_options;

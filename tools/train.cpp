@@ -83,9 +83,9 @@ int run_train(Args args) {
              "JSON-lines progress log (default: <snapshot_prefix>_log.jsonl; "
              "'-' for none)");
   if (!options.parse(args)) return 0;
-  VISAGE_CHECK(options.has("solver"), "visage train: --solver is required\n\n", options.usage());
+  VISAGE_CHECK(options.has("solver"), "--solver is required\n\n", options.usage());
   VISAGE_CHECK(!(options.has("snapshot") && options.has("weights")),
-               "visage train: give --snapshot (resume) or --weights (fine-tune), not both");
+               "give --snapshot (resume) or --weights (fine-tune), not both");
 
   const std::string solver_path = options.get("solver");
   const proto::SolverParameter param = load_solver_config(solver_path);
@@ -109,14 +109,20 @@ int run_train(Args args) {
     std::cout << std::endl;
   }
 
+  int status = 0;
   if (solver.solve() == SolveOutcome::stopped) {
     const int signal = StopSignals::signal();
     std::cerr << "visage train: stopped by " << signal_name(signal) << " at iteration "
               << solver.iter() << "; snapshot: " << solver.last_snapshot()
               << " (continue with --snapshot " << solver.last_snapshot() << ")" << std::endl;
-    return 128 + signal;
+    status = 128 + signal;
   }
-  return 0;
+  if (const std::string& lost = solver.progress().write_error(); !lost.empty()) {
+    std::cerr << "visage train: part of the progress was not written (" << lost
+              << "); the snapshots were written and checked" << std::endl;
+    if (status == 0) status = 1;
+  }
+  return status;
 }
 
 }  // namespace visage::tools

@@ -2,6 +2,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "datasets/pairs.hpp"
 #include "eval/embeddings_file.hpp"
@@ -96,19 +97,19 @@ int run_verify(Args args) {
   options.value("fold-weights", "PATTERN",
                 "one model per fold: weights files named by PATTERN with {fold} = 1, 2, ...");
   if (!options.parse(args)) return 0;
-  VISAGE_CHECK(options.has("pairs"), "visage verify: --pairs is required\n\n", options.usage());
+  VISAGE_CHECK(options.has("pairs"), "--pairs is required\n\n", options.usage());
 
   const data::PairsProtocol protocol = data::read_pairs_file(options.get("pairs"));
   const auto metric = eval::parse_distance(options.get("distance"));
   std::vector<eval::ScoredPair> scored;
   if (options.has("embeddings")) {
-    VISAGE_CHECK(!options.has("model"), "visage verify: give --embeddings or --model, not both");
+    VISAGE_CHECK(!options.has("model"), "give --embeddings or --model, not both");
     const eval::EmbeddingTable table = eval::read_embeddings(options.get("embeddings"));
     scored = eval::score_pairs(protocol, table.lookup(), metric);
   } else {
     VISAGE_CHECK(options.has("model") && options.has("images") &&
                      (options.has("weights") != options.has("fold-weights")),
-                 "visage verify: give --embeddings E.h5, or --model, --images and either "
+                 "give --embeddings E.h5, or --model, --images and either "
                  "--weights or --fold-weights to compute them\n\n",
                  options.usage());
     if (options.has("fold-weights")) {
@@ -137,8 +138,8 @@ int run_verify(Args args) {
     const std::string prefix = options.get("out");
     const std::filesystem::path parent = std::filesystem::path(prefix).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
-    eval::write_text_file(prefix + "_roc.csv", eval::roc_csv(result.roc));
-    eval::write_text_file(prefix + ".json", eval::verification_json(result));
+    write_file(prefix + "_roc.csv", eval::roc_csv(result.roc));
+    write_file(prefix + ".json", eval::verification_json(result));
     eval::write_roc_png(result.roc, eval::roc_plot_title(result), prefix + "_roc.png");
     std::cerr << "wrote " << prefix << "_roc.csv, " << prefix << "_roc.png, " << prefix
               << ".json\n";

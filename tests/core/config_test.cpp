@@ -69,6 +69,13 @@ TEST(Config, MissingFileAndBinaryRoundTrip) {
   EXPECT_EQ(loaded.hash(), config.hash());
 }
 
+TEST(Config, WriteFileReportsAFullDisk) {
+  EXPECT_EQ(error_of([] { write_file("/dev/full", std::string(1 << 16, 'x')); }),
+            "/dev/full: cannot write (No space left on device)");
+  EXPECT_EQ(error_of([] { write_file("/nonexistent/folder/file.txt", "x"); }),
+            "/nonexistent/folder/file.txt: cannot write (No such file or directory)");
+}
+
 TEST(Config, HashChangesWithTheConfig) {
   const auto a = parse_net_config("name: 'a'");
   const auto b = parse_net_config("name: 'b'");

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/rng.hpp"
+#include "tests/support/error_of.hpp"
 
 namespace visage::eval {
 namespace {
@@ -210,6 +211,25 @@ TEST(EvalVerification, ScoresPairsFromALookupByImagePath) {
       evaluate_verification(protocol, table.lookup(), Distance::kSquaredL2, {});
   EXPECT_EQ(result.pairs_source, "pairs.txt");
   EXPECT_DOUBLE_EQ(result.folds[0].accuracy, 0.5);
+}
+
+// NaN or infinite embeddings used to score as chance ("Accuracy 0.5000", rc 0): now the pair and
+// the cause are named.
+TEST(EvalVerification, NonFiniteEmbeddingsAreRefusedNamingThePair) {
+  std::istringstream file("1\t1\nA\t1\t2\nA\t1\tB\t1\n");
+  const data::PairsProtocol protocol = data::parse_pairs(file, "pairs.txt");
+  for (const float bad : {std::nanf(""), INFINITY}) {
+    for (const Distance metric : {Distance::kSquaredL2, Distance::kCosine}) {
+      EmbeddingTable table(2);
+      table.add("A/A_0001.jpg", std::vector<float>{1, 0});
+      table.add("A/A_0002.jpg", std::vector<float>{bad, 0});
+      table.add("B/B_0001.jpg", std::vector<float>{0, 1});
+      const std::string message =
+          testing::error_of([&] { score_pairs(protocol, table.lookup(), metric); });
+      EXPECT_TRUE(
+          testing::says(message, "pair A/A_0001.jpg / A/A_0002.jpg: an embedding holds NaN"));
+    }
+  }
 }
 
 TEST(EvalVerification, PerFoldModelsScoreOnlyTheirOwnFold) {

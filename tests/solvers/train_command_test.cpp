@@ -152,6 +152,24 @@ TEST(TrainCommand, RefusesAnAbsentGpuAndOffersTheCpu) {
   EXPECT_NE(result.output.find("--device cpu"), std::string::npos) << result.output;
 }
 
+// A progress log that cannot be written (a full disk: /dev/full) does not stop training, but the
+// user is told at once and the exit status says so; the snapshot is still written.
+TEST(TrainCommand, AnUnwritableProgressLogIsReportedAndFailsTheExitStatus) {
+  TempFolder folder;
+  const auto problem = testing::make_problem(folder, "max_iter: 2\n");
+  const auto result =
+      testing::run_visage("train --device cpu --log /dev/full --solver " + problem.solver);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("warning: cannot write /dev/full: No space left on device; "
+                               "training goes on"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("visage train: part of the progress was not written"),
+            std::string::npos)
+      << result.output;
+  EXPECT_TRUE(std::filesystem::exists(folder / "snap/tiny_iter_2.h5")) << result.output;
+}
+
 TEST(TrainCommand, AMissingDatasetIsNamedWithHowToMakeOne) {
   TempFolder folder;
   testing::write_text(folder / "net.prototxt", R"(name: "faces"
