@@ -217,7 +217,8 @@ std::size_t drop_missing_files(FileDataset& dataset, const WarningSink& warn) {
   return dropped;
 }
 
-FileFaceSource::FileFaceSource(FileDataset dataset) : dataset_(std::move(dataset)) {
+FileFaceSource::FileFaceSource(FileDataset dataset, int64_t max_pixels)
+    : dataset_(std::move(dataset)), max_pixels_(max_pixels) {
   VISAGE_CHECK(!dataset_.identities.empty(), dataset_.source, ": no images left after filtering");
 }
 
@@ -231,7 +232,7 @@ const fs::path& FileFaceSource::path(int identity, int index) const {
 }
 
 Image FileFaceSource::load(int identity, int index) const {
-  return read_image(path(identity, index));
+  return read_image(path(identity, index), 0, max_pixels_);
 }
 
 int FileFaceSource::label(int identity) const {

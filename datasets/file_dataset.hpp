@@ -12,6 +12,7 @@
 
 #include "datasets/bad_images.hpp"
 #include "datasets/face_source.hpp"
+#include "datasets/image.hpp"
 #include "datasets/pairs.hpp"
 
 namespace visage::data {
@@ -80,7 +81,8 @@ std::size_t drop_missing_files(FileDataset& dataset, const WarningSink& warn);
 // transform pipeline converts).
 class FileFaceSource : public FaceSource {
  public:
-  explicit FileFaceSource(FileDataset dataset);
+  // Images whose header claims more than `max_pixels` are refused (as bad images) undecoded.
+  explicit FileFaceSource(FileDataset dataset, int64_t max_pixels = kDefaultMaxImagePixels);
 
   int num_identities() const override { return static_cast<int>(dataset_.identities.size()); }
   int num_images(int identity) const override;
@@ -95,6 +97,7 @@ class FileFaceSource : public FaceSource {
   const std::filesystem::path& path(int identity, int index) const;
 
   FileDataset dataset_;
+  int64_t max_pixels_;
 };
 
 }  // namespace visage::data

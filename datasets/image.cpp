@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "core/error.hpp"
 
@@ -56,6 +57,18 @@ Image to_uint8(const FloatImage& image) {
 Image to_channels(const Image& image, int channels) { return convert_channels(image, channels); }
 FloatImage to_channels(const FloatImage& image, int channels) {
   return convert_channels(image, channels);
+}
+
+std::string image_size_problem(int64_t width, int64_t height, int64_t max_pixels) {
+  if (width <= 0 || height <= 0) return concat("empty image (", width, "x", height, ")");
+  if (height <= max_pixels / width) return {};
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "%lldx%lld pixels (%.1f megapixels) is over the limit of %.1f megapixels",
+                static_cast<long long>(width), static_cast<long long>(height),
+                static_cast<double>(width) * static_cast<double>(height) / 1e6,
+                static_cast<double>(max_pixels) / 1e6);
+  return text;
 }
 
 }  // namespace visage::data

@@ -29,6 +29,15 @@ struct BasicImage {
 };
 
 using Image = BasicImage<uint8_t>;
+
+// The most pixels a decoder accepts unless told otherwise: 50 megapixels (an 8660x5773 photo).
+// A header that claims more is refused before any pixel memory is allocated, so a 7 KB "image
+// bomb" claiming 65500x65500 pixels costs nothing; a dataset skips it like any damaged image.
+inline constexpr int64_t kDefaultMaxImagePixels = 50'000'000;
+
+// Empty when width x height is within `max_pixels`, else why not ("65500x65500 pixels (4290.2
+// megapixels) is over the limit of 50.0 megapixels").
+std::string image_size_problem(int64_t width, int64_t height, int64_t max_pixels);
 using FloatImage = BasicImage<float>;
 
 FloatImage to_float(const Image& image);

@@ -23,14 +23,15 @@ std::string lower_extension(const std::filesystem::path& path) {
   return ext;
 }
 
-Image decode_as_stored(std::span<const uint8_t> bytes, int channels) {
+Image decode_as_stored(std::span<const uint8_t> bytes, int channels, int64_t max_pixels) {
   switch (sniff_format(bytes)) {
     case ImageFormat::jpeg:
-      return jpeg::decode(bytes, channels != 0 ? channels : jpeg::stored_channels(bytes));
+      return jpeg::decode(bytes, channels != 0 ? channels : jpeg::stored_channels(bytes),
+                          max_pixels);
     case ImageFormat::png:
-      return png::decode(bytes);
+      return png::decode(bytes, max_pixels);
     case ImageFormat::pnm:
-      return pnm::decode(bytes);
+      return pnm::decode(bytes, max_pixels);
     case ImageFormat::unknown:
       break;
   }
@@ -54,11 +55,12 @@ ImageFormat sniff_format(std::span<const uint8_t> bytes) {
   return ImageFormat::unknown;
 }
 
-Image decode_image(std::span<const uint8_t> bytes, const std::string& name, int channels) {
+Image decode_image(std::span<const uint8_t> bytes, const std::string& name, int channels,
+                   int64_t max_pixels) {
   return with_context(name, [&] {
     VISAGE_CHECK(channels == 0 || channels == 1 || channels == 3,
                  "images are decoded to 1 or 3 channels, not ", channels);
-    Image image = decode_as_stored(bytes, channels);
+    Image image = decode_as_stored(bytes, channels, max_pixels);
     return channels == 0 ? image : to_channels(image, channels);
   });
 }
@@ -77,8 +79,8 @@ std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path) {
   return bytes;
 }
 
-Image read_image(const std::filesystem::path& path, int channels) {
-  return decode_image(read_file_bytes(path), path.string(), channels);
+Image read_image(const std::filesystem::path& path, int channels, int64_t max_pixels) {
+  return decode_image(read_file_bytes(path), path.string(), channels, max_pixels);
 }
 
 std::vector<uint8_t> encode_jpeg(const Image& image, int quality) {

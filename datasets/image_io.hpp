@@ -19,8 +19,11 @@ enum class ImageFormat { unknown, jpeg, png, pnm };
 ImageFormat sniff_format(std::span<const uint8_t> bytes);
 
 // `channels` 1 or 3 converts to grey or RGB; 0 keeps what the file holds. `name` prefixes errors.
-Image decode_image(std::span<const uint8_t> bytes, const std::string& name, int channels = 0);
-Image read_image(const std::filesystem::path& path, int channels = 0);
+// An image whose header claims more than `max_pixels` is refused before it is decoded.
+Image decode_image(std::span<const uint8_t> bytes, const std::string& name, int channels = 0,
+                   int64_t max_pixels = kDefaultMaxImagePixels);
+Image read_image(const std::filesystem::path& path, int channels = 0,
+                 int64_t max_pixels = kDefaultMaxImagePixels);
 
 std::vector<uint8_t> read_file_bytes(const std::filesystem::path& path);
 

@@ -52,10 +52,12 @@ int stored_channels(std::span<const uint8_t> bytes) {
   return read_header(handle, bytes).colorspace == TJCS_GRAY ? 1 : 3;
 }
 
-Image decode(std::span<const uint8_t> bytes, int channels) {
+Image decode(std::span<const uint8_t> bytes, int channels, int64_t max_pixels) {
   VISAGE_CHECK(channels == 1 || channels == 3, "JPEG decodes to 1 or 3 channels, not ", channels);
   const Handle handle = make_handle(false);
   const Header header = read_header(handle, bytes);
+  const std::string too_big = image_size_problem(header.width, header.height, max_pixels);
+  VISAGE_CHECK(too_big.empty(), "JPEG header claims ", too_big);
   Image image(header.height, header.width, channels);
   const int format = channels == 1 ? TJPF_GRAY : TJPF_RGB;
   // TJFLAG_STOPONWARNING: a corrupt stream stops at the first problem instead of producing a

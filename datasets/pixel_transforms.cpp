@@ -76,7 +76,7 @@ void standardize(FloatImage& image) {
 
 FloatImage jpeg_degrade(const FloatImage& image, int quality) {
   const std::vector<uint8_t> bytes = encode_jpeg(to_uint8(image), quality);
-  return to_float(jpeg::decode(bytes, image.channels));
+  return to_float(jpeg::decode(bytes, image.channels, kDefaultMaxImagePixels));
 }
 
 FloatImage downscale_degrade(const FloatImage& image, int64_t pixels) {

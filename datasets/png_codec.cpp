@@ -11,10 +11,6 @@
 namespace visage::data::png {
 namespace {
 
-// Images beyond this many bytes are refused before allocating (a hostile header can claim
-// 2^31 x 2^31 pixels).
-constexpr uint64_t kMaxImageBytes = uint64_t{1} << 31;
-
 // What libpng's callbacks see: the input, and where the error message goes. Plain data, so that
 // a longjmp over frames holding it destroys nothing.
 struct Io {
@@ -57,6 +53,7 @@ struct ReadJob {
   png_uint_32 width = 0;
   png_uint_32 height = 0;
   int channels = 0;
+  int64_t max_pixels = 0;
   Image* image = nullptr;
 };
 
@@ -76,8 +73,12 @@ bool read_png(png_structp png, png_infop info, ReadJob& job, std::vector<png_byt
   job.width = png_get_image_width(png, info);
   job.height = png_get_image_height(png, info);
   job.channels = png_get_channels(png, info);
-  const uint64_t bytes = uint64_t{job.width} * job.height * static_cast<uint64_t>(job.channels);
-  if (bytes > kMaxImageBytes || (job.channels != 1 && job.channels != 3)) {
+  const std::string too_big = image_size_problem(job.width, job.height, job.max_pixels);
+  if (!too_big.empty()) {
+    std::snprintf(job.io.message, sizeof job.io.message, "PNG header claims %s", too_big.c_str());
+    return false;
+  }
+  if (job.channels != 1 && job.channels != 3) {
     std::snprintf(job.io.message, sizeof job.io.message, "unsupported PNG: %ux%u with %d channels",
                   job.width, job.height, job.channels);
     return false;
@@ -144,9 +145,10 @@ class Structs {
 
 }  // namespace
 
-Image decode(std::span<const uint8_t> bytes) {
+Image decode(std::span<const uint8_t> bytes, int64_t max_pixels) {
   Image image;
   ReadJob job;
+  job.max_pixels = max_pixels;
   job.io.data = bytes.data();
   job.io.size = bytes.size();
   job.image = &image;

@@ -13,7 +13,8 @@ namespace visage::data::png {
 
 // Any bit depth, palette or grey or RGB, with or without alpha (alpha is dropped), to 8-bit
 // grey (1 channel) or RGB (3 channels) as stored; the caller converts channels.
-Image decode(std::span<const uint8_t> bytes);
+// Headers claiming more than `max_pixels` are refused before decoding.
+Image decode(std::span<const uint8_t> bytes, int64_t max_pixels);
 std::vector<uint8_t> encode(const Image& image);
 
 }  // namespace visage::data::png

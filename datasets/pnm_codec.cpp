@@ -8,8 +8,6 @@
 namespace visage::data::pnm {
 namespace {
 
-constexpr uint64_t kMaxImageBytes = uint64_t{1} << 31;
-
 // Reads the whitespace-separated header fields and the text samples of P2/P3.
 class Reader {
  public:
@@ -63,7 +61,7 @@ uint8_t to_8bit(uint32_t sample, uint32_t maxval) {
 
 }  // namespace
 
-Image decode(std::span<const uint8_t> bytes) {
+Image decode(std::span<const uint8_t> bytes, int64_t max_pixels) {
   VISAGE_CHECK(bytes.size() >= 2 && bytes[0] == 'P', "not a PGM/PPM file");
   const char kind = static_cast<char>(bytes[1]);
   VISAGE_CHECK(kind == '2' || kind == '3' || kind == '5' || kind == '6',
@@ -74,21 +72,23 @@ Image decode(std::span<const uint8_t> bytes) {
   const uint32_t width = reader.number("width");
   const uint32_t height = reader.number("height");
   const uint32_t maxval = reader.number("maxval");
-  VISAGE_CHECK(width > 0 && height > 0, "empty image (", width, "x", height, ")");
   VISAGE_CHECK(maxval >= 1 && maxval <= 65535, "maxval ", maxval, " is outside 1..65535");
-  const uint64_t samples = uint64_t{width} * height * static_cast<uint64_t>(channels);
-  VISAGE_CHECK(samples <= kMaxImageBytes, "image too large (", width, "x", height, ")");
+  const std::string too_big = image_size_problem(width, height, max_pixels);
+  VISAGE_CHECK(too_big.empty(), "header claims ", too_big);
+  const size_t samples = size_t{width} * height * static_cast<size_t>(channels);
 
-  Image image(static_cast<int>(height), static_cast<int>(width), channels);
   if (text) {
+    Image image(static_cast<int>(height), static_cast<int>(width), channels);
     for (uint8_t& p : image.pixels) p = to_8bit(reader.number("pixel value"), maxval);
     return image;
   }
   reader.end_of_header();
   const int sample_bytes = maxval > 255 ? 2 : 1;
   const std::span<const uint8_t> data = reader.rest();
+  // Before allocating: a short file claiming a large image costs nothing.
   VISAGE_CHECK(data.size() >= samples * sample_bytes, "file is truncated (", data.size(),
                " bytes of pixel data, ", samples * sample_bytes, " expected)");
+  Image image(static_cast<int>(height), static_cast<int>(width), channels);
   for (size_t i = 0; i < samples; ++i) {
     const uint32_t sample =
         sample_bytes == 1 ? data[i] : (uint32_t{data[2 * i]} << 8) | data[2 * i + 1];

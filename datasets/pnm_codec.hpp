@@ -10,7 +10,8 @@
 
 namespace visage::data::pnm {
 
-Image decode(std::span<const uint8_t> bytes);
+// Headers claiming more than `max_pixels` are refused before decoding.
+Image decode(std::span<const uint8_t> bytes, int64_t max_pixels);
 // Binary P5 (1 channel) or P6 (3 channels), maxval 255.
 std::vector<uint8_t> encode(const Image& image);
 

@@ -139,7 +139,8 @@ PrefetchingDataLayer::Pipeline FaceDataLayer::make_pipeline(const data::Prefetch
              " images before filtering; ", pipeline.missing_images, " missing)");
   std::vector<int> counts;
   for (const auto& id : dataset.identities) counts.push_back(static_cast<int>(id.images.size()));
-  auto source = std::make_shared<const data::FileFaceSource>(std::move(dataset));
+  auto source = std::make_shared<const data::FileFaceSource>(
+      std::move(dataset), static_cast<int64_t>(double{p.max_image_megapixels()} * 1e6));
 
   pipeline.options = base;
   pipeline.options.threads = static_cast<int>(p.prefetch_threads());

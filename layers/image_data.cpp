@@ -19,7 +19,8 @@ PrefetchingDataLayer::Pipeline ImageDataLayer::make_pipeline(const data::Prefetc
   pipeline.summary =
       concat(dataset.num_images(), " images of ", dataset.identities.size(), " labels from ",
              p.source(), " (", pipeline.missing_images, " missing)");
-  auto source = std::make_shared<const data::FileFaceSource>(std::move(dataset));
+  auto source = std::make_shared<const data::FileFaceSource>(
+      std::move(dataset), static_cast<int64_t>(double{p.max_image_megapixels()} * 1e6));
 
   pipeline.options = base;
   Rng skip_rng(base.seed);

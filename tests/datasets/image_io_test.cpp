@@ -1,6 +1,7 @@
 #include "datasets/image_io.hpp"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include "core/error.hpp"
 #include "tests/datasets/dataset_test_support.hpp"
@@ -149,6 +150,61 @@ TEST(ImageIo, TruncatedNetpbmIsAnError) {
   expect_error([&] { read_image(dir / "short.ppm"); }, {"short.ppm", "truncated"});
   testing::write_text(dir / "big.pgm", "P2 1 1 10 11");
   expect_error([&] { read_image(dir / "big.pgm"); }, {"big.pgm", "exceeds maxval"});
+}
+
+// An 8x8 image encoded for real, then its header edited to claim `width` x `height`: what an
+// image bomb looks like to a decoder (a few hundred bytes claiming gigapixels).
+std::vector<uint8_t> bomb(ImageFormat format, uint32_t width, uint32_t height) {
+  const Image small = pattern_image(8, 8, 1);
+  const auto put16 = [](std::vector<uint8_t>& b, size_t at, uint32_t v) {
+    b[at] = static_cast<uint8_t>(v >> 8);
+    b[at + 1] = static_cast<uint8_t>(v);
+  };
+  if (format == ImageFormat::jpeg) {
+    std::vector<uint8_t> bytes = encode_jpeg(small, 90);
+    for (size_t i = 0; i + 8 < bytes.size(); ++i) {
+      if (bytes[i] == 0xFF && bytes[i + 1] == 0xC0) {  // SOF0: length, precision, height, width
+        put16(bytes, i + 5, height);
+        put16(bytes, i + 7, width);
+        return bytes;
+      }
+    }
+    ADD_FAILURE() << "no SOF0 marker";
+  }
+  std::vector<uint8_t> bytes = encode_png(small);
+  // IHDR's data starts at byte 16 (signature, length, type), and its CRC covers type and data.
+  for (int k = 0; k < 4; ++k) {
+    bytes[16 + k] = static_cast<uint8_t>(width >> (24 - 8 * k));
+    bytes[20 + k] = static_cast<uint8_t>(height >> (24 - 8 * k));
+  }
+  const uint32_t crc = static_cast<uint32_t>(crc32(0, bytes.data() + 12, 17));
+  for (int k = 0; k < 4; ++k) bytes[29 + k] = static_cast<uint8_t>(crc >> (24 - 8 * k));
+  return bytes;
+}
+
+TEST(ImageIo, ImageBombsAreRefusedFromTheirHeaderBeforeDecoding) {
+  const std::string over = "65500x65500 pixels (4290.2 megapixels) is over the limit of 50.0";
+  expect_error([] { decode_image(bomb(ImageFormat::jpeg, 65500, 65500), "bomb.jpg"); },
+               {"bomb.jpg: JPEG header claims " + over});
+  expect_error([] { decode_image(bomb(ImageFormat::png, 65500, 65500), "bomb.png"); },
+               {"bomb.png: PNG header claims " + over});
+  const std::string pgm = "P5\n65500 65500\n255\n\x01\x02";
+  const std::vector<uint8_t> pgm_bytes(pgm.begin(), pgm.end());
+  expect_error([&] { decode_image(pgm_bytes, "bomb.pgm"); }, {"bomb.pgm: header claims " + over});
+  // The limit is the caller's: an 8x8 image passes at 64 pixels and is refused at 63.
+  const std::vector<uint8_t> png = encode_png(pattern_image(8, 8, 1));
+  EXPECT_EQ(decode_image(png, "small.png", 0, 64).width, 8);
+  expect_error([&] { decode_image(png, "small.png", 0, 63); },
+               {"small.png: PNG header claims 8x8 pixels (0.0 megapixels) is over the limit"});
+}
+
+// A binary Netpbm header claiming a large image over a few bytes is refused as truncated without
+// allocating the image.
+TEST(ImageIo, ShortNetpbmClaimingALargeImageIsTruncatedNotAllocated) {
+  const std::string pgm = "P5\n7000 7000\n255\nab";
+  const std::vector<uint8_t> bytes(pgm.begin(), pgm.end());
+  expect_error([&] { decode_image(bytes, "short.pgm"); },
+               {"short.pgm: file is truncated (2 bytes of pixel data, 49000000 expected)"});
 }
 
 }  // namespace
