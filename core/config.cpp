@@ -59,11 +59,15 @@ bool is_text_name(const std::string& path) {
 }  // namespace
 
 std::string read_file(const std::string& path) {
+  std::error_code ec;
+  // A folder opens as an empty stream on Linux: say what it is instead of calling it empty.
+  VISAGE_CHECK(!std::filesystem::is_directory(path, ec), path, ": is a folder, not a file");
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec)) fail(path, ": no such file");
-    fail(path, ": cannot be read (check its permissions)");
+    const int error = errno;
+    if (error == ENOENT) fail(path, ": no such file");
+    fail(path, ": cannot be read (", error != 0 ? std::strerror(error) : "unknown reason", ")");
   }
   std::ostringstream content;
   content << in.rdbuf();

@@ -68,7 +68,8 @@ std::string split_name(const std::string& tensor, const std::string& layer, int 
 
 // Inserts a Split layer after every top that feeds more than one bottom, renaming the consumers'
 // bottoms, so that each consumer gets its own gradient and the Split sums them.
-void insert_splits(proto::NetParameter& net, std::vector<int>& source_index) {
+void insert_splits(proto::NetParameter& net, std::vector<int>& source_index,
+                   const NetConfig& config) {
   std::map<std::string, Producer> latest;
   std::map<Producer, int> consumers;
   std::vector<std::vector<Producer>> bottom_producer(net.layer_size());
@@ -93,6 +94,22 @@ void insert_splits(proto::NetParameter& net, std::vector<int>& source_index) {
       const Producer p = bottom_producer[i][b];
       if (p.layer >= 0 && consumers[p] > 1) {
         const auto& producer = net.layer(p.layer);
+        // Caffe refuses this too: the other readers would see the tensor before or after this
+        // layer changed it depending on their order, so in place is only for the sole reader.
+        if (std::ranges::find(layer.top(), layer.bottom(b)) != layer.top().end()) {
+          std::string others;
+          for (int j = 0; j < net.layer_size(); ++j) {
+            if (j == i) continue;
+            for (const Producer& q : bottom_producer[j]) {
+              if (q == p) others += concat(others.empty() ? "'" : ", '", net.layer(j).name(), "'");
+            }
+          }
+          fail(config.where(source_index[i]), ": layer '", layer.name(), "' computes '",
+               layer.bottom(b), "' in place, but ", others, " also read",
+               " it; a layer may work "
+               "in place only on a tensor nothing else reads: give its top a new name (and use "
+               "that name where its result is wanted)");
+        }
         layer.set_bottom(b,
                          split_name(producer.top(p.top), producer.name(), p.top, next_split[p]++));
       }
@@ -196,7 +213,7 @@ proto::NetParameter Net::select_layers(const NetOptions& options) {
     }
   }
   with_context(config_.source, [&] { upgrade_legacy_inputs(selected, layer_source_index_); });
-  insert_splits(selected, layer_source_index_);
+  insert_splits(selected, layer_source_index_, config_);
   VISAGE_CHECK(selected.layer_size() > 0, config_.source, ": net '", name_,
                "' has no layers in phase ", proto::Phase_Name(phase_));
   return selected;

@@ -122,8 +122,8 @@ PairsProtocol parse_pairs(std::istream& in, const std::string& source) {
   protocol.num_folds = header.num_folds;
   protocol.pairs_per_fold = 2 * header.per_side;
   protocol.source = source;
-  const size_t expected = static_cast<size_t>(header.num_folds) * protocol.pairs_per_fold;
-  protocol.pairs.reserve(expected);
+  // Not reserved: the header's counts are unchecked claims until the lines are read.
+  const int64_t expected = int64_t{header.num_folds} * protocol.pairs_per_fold;
 
   std::string line;
   for (int fold = 0; fold < header.num_folds; ++fold) {

@@ -1,6 +1,7 @@
 // `visage`: the command line of the framework. Dispatches to one subcommand; every error reaches
 // the user as one message (never a core dump) and a non-zero exit code.
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -64,6 +65,12 @@ int main(int argc, char** argv) {
       return 1;
     } catch (const std::bad_alloc&) {
       std::cerr << "visage " << c.name << ": error: out of memory\n";
+      return 1;
+    } catch (const std::filesystem::filesystem_error& e) {
+      // A path the operating system refused (too long, no permission, a loop of links): the
+      // path and the system's reason are all the user needs.
+      std::cerr << "visage " << c.name << ": error: " << e.path1().string() << ": "
+                << e.code().message() << "\n";
       return 1;
     } catch (const std::exception& e) {
       std::cerr << "visage " << c.name << ": internal error: " << e.what() << "\n";

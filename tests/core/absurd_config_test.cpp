@@ -109,5 +109,22 @@ TEST(AbsurdConfig, LayersWithParametersNeedUniqueNames) {
             "(no error)");
 }
 
+// Caffe refuses this config too; the message used to recommend exactly what it does.
+TEST(AbsurdConfig, InPlaceOnATensorAnotherLayerReadsSaysWhy) {
+  const std::string fc = "type: 'InnerProduct' inner_product_param { num_output: 2 }";
+  EXPECT_TRUE(says(net_error(kInput + "layer { name: 'fc' bottom: 'data' top: 'fc' " + fc + " }\n" +
+                             "layer { name: 'fc2' bottom: 'fc' top: 'fc2' " + fc + " }\n" +
+                             "layer { name: 'relu' type: 'ReLU' bottom: 'fc' top: 'fc' }\n"),
+                   "net.prototxt:5: layer 'relu' computes 'fc' in place, but 'fc2' also read it; "
+                   "a layer may work in place only on a tensor nothing else reads"));
+}
+
+TEST(AbsurdConfig, FoldersAndOverlongPathsAreCalledWhatTheyAre) {
+  EXPECT_EQ(error_of([] { read_file("/tmp"); }), "/tmp: is a folder, not a file");
+  const std::string long_name = "/tmp/" + std::string(300, 'x');
+  EXPECT_EQ(error_of([&] { read_file(long_name); }),
+            long_name + ": cannot be read (File name too long)");
+}
+
 }  // namespace
 }  // namespace visage
