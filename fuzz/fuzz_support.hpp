@@ -19,12 +19,14 @@ namespace visage::fuzz {
 
 // Runs `body`; a visage::Error is the expected answer to bad input. Any other exception is a
 // finding: it is printed and the process aborts, so that libFuzzer records the input as a crash
-// (an uncaught exception would abort too, but without saying what it was).
+// (an uncaught exception would abort too, but without saying what it was). With VISAGE_FUZZ_VERBOSE
+// set, the errors are printed too: running a target on one file shows why Visage rejects it.
 template <typename Body>
 void expect_only_visage_errors(Body&& body) {
   try {
     body();
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    if (std::getenv("VISAGE_FUZZ_VERBOSE") != nullptr) std::fprintf(stderr, "%s\n", e.what());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finding: an exception other than visage::Error escaped: %s\n", e.what());
     std::abort();
