@@ -10,6 +10,12 @@
 
 namespace visage::data {
 
+// The most pixel bytes a decoder produces (256 MiB: 9000 x 9000 RGB, far above any face image).
+// Decoders allocate the image from the header before reading the data, and a header of a few
+// bytes may claim 65535 x 65535 (JPEG) or more (PNG, PNM); larger images are refused, naming
+// their size.
+inline constexpr uint64_t kMaxDecodedImageBytes = uint64_t{1} << 28;
+
 template <typename T>
 struct BasicImage {
   int height = 0;

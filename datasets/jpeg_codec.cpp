@@ -56,6 +56,9 @@ Image decode(std::span<const uint8_t> bytes, int channels) {
   VISAGE_CHECK(channels == 1 || channels == 3, "JPEG decodes to 1 or 3 channels, not ", channels);
   const Handle handle = make_handle(false);
   const Header header = read_header(handle, bytes);
+  VISAGE_CHECK(uint64_t(header.width) * uint64_t(header.height) * uint64_t(channels) <=
+                   kMaxDecodedImageBytes,
+               "image too large (", header.width, "x", header.height, ")");
   Image image(header.height, header.width, channels);
   const int format = channels == 1 ? TJPF_GRAY : TJPF_RGB;
   // TJFLAG_STOPONWARNING: a corrupt stream stops at the first problem instead of producing a

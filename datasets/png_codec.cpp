@@ -11,10 +11,6 @@
 namespace visage::data::png {
 namespace {
 
-// Images beyond this many bytes are refused before allocating (a hostile header can claim
-// 2^31 x 2^31 pixels).
-constexpr uint64_t kMaxImageBytes = uint64_t{1} << 31;
-
 // What libpng's callbacks see: the input, and where the error message goes. Plain data, so that
 // a longjmp over frames holding it destroys nothing.
 struct Io {
@@ -77,7 +73,7 @@ bool read_png(png_structp png, png_infop info, ReadJob& job, std::vector<png_byt
   job.height = png_get_image_height(png, info);
   job.channels = png_get_channels(png, info);
   const uint64_t bytes = uint64_t{job.width} * job.height * static_cast<uint64_t>(job.channels);
-  if (bytes > kMaxImageBytes || (job.channels != 1 && job.channels != 3)) {
+  if (bytes > kMaxDecodedImageBytes || (job.channels != 1 && job.channels != 3)) {
     std::snprintf(job.io.message, sizeof job.io.message, "unsupported PNG: %ux%u with %d channels",
                   job.width, job.height, job.channels);
     return false;

@@ -8,8 +8,6 @@
 namespace visage::data::pnm {
 namespace {
 
-constexpr uint64_t kMaxImageBytes = uint64_t{1} << 31;
-
 // Reads the whitespace-separated header fields and the text samples of P2/P3.
 class Reader {
  public:
@@ -77,10 +75,16 @@ Image decode(std::span<const uint8_t> bytes) {
   VISAGE_CHECK(width > 0 && height > 0, "empty image (", width, "x", height, ")");
   VISAGE_CHECK(maxval >= 1 && maxval <= 65535, "maxval ", maxval, " is outside 1..65535");
   const uint64_t samples = uint64_t{width} * height * static_cast<uint64_t>(channels);
-  VISAGE_CHECK(samples <= kMaxImageBytes, "image too large (", width, "x", height, ")");
+  VISAGE_CHECK(samples <= kMaxDecodedImageBytes, "image too large (", width, "x", height, ")");
 
-  Image image(static_cast<int>(height), static_cast<int>(width), channels);
+  // The file must be able to hold every sample before the image is allocated: otherwise a header
+  // of a few bytes allocates up to kMaxDecodedImageBytes.
   if (text) {
+    // A text sample takes at least one digit, and all but the last a separator too.
+    const uint64_t available = reader.rest().size();
+    VISAGE_CHECK(available >= 2 * samples - 1, "file is truncated (", available,
+                 " bytes of text cannot hold ", samples, " pixel values)");
+    Image image(static_cast<int>(height), static_cast<int>(width), channels);
     for (uint8_t& p : image.pixels) p = to_8bit(reader.number("pixel value"), maxval);
     return image;
   }
@@ -89,6 +93,7 @@ Image decode(std::span<const uint8_t> bytes) {
   const std::span<const uint8_t> data = reader.rest();
   VISAGE_CHECK(data.size() >= samples * sample_bytes, "file is truncated (", data.size(),
                " bytes of pixel data, ", samples * sample_bytes, " expected)");
+  Image image(static_cast<int>(height), static_cast<int>(width), channels);
   for (size_t i = 0; i < samples; ++i) {
     const uint32_t sample =
         sample_bytes == 1 ? data[i] : (uint32_t{data[2 * i]} << 8) | data[2 * i + 1];

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "core/error.hpp"
 #include "tests/datasets/dataset_test_support.hpp"
 
@@ -149,6 +153,29 @@ TEST(ImageIo, TruncatedNetpbmIsAnError) {
   expect_error([&] { read_image(dir / "short.ppm"); }, {"short.ppm", "truncated"});
   testing::write_text(dir / "big.pgm", "P2 1 1 10 11");
   expect_error([&] { read_image(dir / "big.pgm"); }, {"big.pgm", "exceeds maxval"});
+}
+
+// Found by fuzz/image_decoder_fuzzer.cpp (fuzz/regressions/image_decoder/): the decoders
+// allocated the image a header claims before reading a pixel, so a file of a few bytes took up to
+// 2 GiB (PNG, PNM) or 12 GiB (JPEG, which had no limit).
+TEST(ImageIo, TextNetpbmHeaderIsCheckedAgainstTheFileBeforeAllocating) {
+  const std::string text = "P2554222 22 542";
+  const std::vector<uint8_t> bytes(text.begin(), text.end());
+  expect_error([&] { decode_image(bytes, "tiny.pgm"); },
+               {"tiny.pgm", "truncated", "cannot hold 12192884 pixel values"});
+}
+
+TEST(ImageIo, JpegLargerThanTheDecoderLimitIsRefused) {
+  std::vector<uint8_t> bytes = encode_jpeg(pattern_image(16, 16, 1), 90);
+  // The baseline frame header: FF C0, length (2 bytes), precision (1), height (2), width (2).
+  const auto sof = std::ranges::search(bytes, std::vector<uint8_t>{0xFF, 0xC0});
+  ASSERT_FALSE(sof.empty());
+  const auto at = static_cast<size_t>(sof.begin() - bytes.begin());
+  for (const size_t offset : {at + 5, at + 7}) {  // 65000 = 0xFDE8, for both sides
+    bytes[offset] = 0xFD;
+    bytes[offset + 1] = 0xE8;
+  }
+  expect_error([&] { decode_image(bytes, "huge.jpg"); }, {"huge.jpg", "too large (65000x65000)"});
 }
 
 }  // namespace
