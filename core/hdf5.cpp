@@ -199,6 +199,16 @@ std::vector<T> Group::read_raw(const std::string& name, hid_t mem_type, Shape* s
                ": holds non-numeric values");
   const Handle space(checked(H5Dget_space(dataset.id()), at, ": cannot read dataspace"), H5Sclose);
   const Shape dims = space_shape(space.id(), at);
+  // The dataspace is only the file's claim: before allocating, check it against the bytes the
+  // file stores for the dataset, allowing for compression (deflate stays under 1032:1).
+  constexpr double kMaxCompressionRatio = 1032;
+  // (In doubles: a hostile shape's product overflows int64_t.)
+  double claimed = static_cast<double>(H5Tget_size(type.id()));
+  for (const int64_t d : dims) claimed *= static_cast<double>(d);
+  const auto stored = static_cast<double>(H5Dget_storage_size(dataset.id()));
+  VISAGE_CHECK(claimed <= stored * kMaxCompressionRatio, at, ": its shape ", to_string(dims),
+               " claims ", claimed, " bytes, but the file stores ", stored,
+               " (damaged or truncated?)");
   std::vector<T> values(static_cast<size_t>(shape_count(dims)));
   if (!values.empty()) {
     checked_status(H5Dread(dataset.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
