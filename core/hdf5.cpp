@@ -1,5 +1,6 @@
 #include "core/hdf5.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <utility>
@@ -200,6 +201,19 @@ std::vector<T> Group::read_raw(const std::string& name, hid_t mem_type, Shape* s
                ": holds non-numeric values");
   const Handle space(checked(H5Dget_space(dataset.id()), at, ": cannot read dataspace"), H5Sclose);
   const Shape dims = space_shape(space.id(), at);
+  // The dataspace is only the file's claim: before allocating, check it against the bytes the
+  // file stores for the dataset (itself a claim of the file, so at most the file's size),
+  // allowing for compression (deflate stays under 1032:1).
+  constexpr double kMaxCompressionRatio = 1032;
+  // (In doubles: a hostile shape's product overflows int64_t. A damaged type may say 0 bytes.)
+  double claimed = std::max(static_cast<double>(H5Tget_size(type.id())), 1.0);
+  for (const int64_t d : dims) claimed *= static_cast<double>(d);
+  std::error_code ec;
+  const auto stored = std::min(static_cast<double>(H5Dget_storage_size(dataset.id())),
+                               static_cast<double>(std::filesystem::file_size(file_path_, ec)));
+  VISAGE_CHECK(claimed <= stored * kMaxCompressionRatio, at, ": its shape ", to_string(dims),
+               " claims ", claimed, " bytes, but the file stores ", stored,
+               " (damaged or truncated?)");
   std::vector<T> values(static_cast<size_t>(shape_count(dims)));
   if (!values.empty()) {
     checked_status(H5Dread(dataset.id(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),

@@ -10,6 +10,7 @@
 
 namespace visage::data {
 
+// The most pixel bytes a decoder produces (256 MiB: 9000 x 9000 RGB, far above any face image).
 template <typename T>
 struct BasicImage {
   int height = 0;

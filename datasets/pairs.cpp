@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -80,6 +81,12 @@ Header parse_header(LineReader& reader) {
         "positive integers, got `",
         line, "`");
   }
+  // Pairs are counted and indexed with int; LFW's View 2 has 6000.
+  const int64_t total = int64_t{2} * header.num_folds * header.per_side;
+  if (total > std::numeric_limits<int>::max()) {
+    reader.fail_here("the header `", line, "` promises ", total, " pairs, more than the ",
+                     std::numeric_limits<int>::max(), " a pairs file can hold");
+  }
   return header;
 }
 
@@ -122,8 +129,8 @@ PairsProtocol parse_pairs(std::istream& in, const std::string& source) {
   protocol.num_folds = header.num_folds;
   protocol.pairs_per_fold = 2 * header.per_side;
   protocol.source = source;
-  // Not reserved: the header's counts are unchecked claims until the lines are read.
-  const int64_t expected = int64_t{header.num_folds} * protocol.pairs_per_fold;
+  // Not reserved: the header is untrusted, and a two-line file could otherwise reserve gigabytes.
+  const int expected = header.num_folds * protocol.pairs_per_fold;
 
   std::string line;
   for (int fold = 0; fold < header.num_folds; ++fold) {

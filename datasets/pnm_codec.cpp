@@ -77,7 +77,13 @@ Image decode(std::span<const uint8_t> bytes, int64_t max_pixels) {
   VISAGE_CHECK(too_big.empty(), "header claims ", too_big);
   const size_t samples = size_t{width} * height * static_cast<size_t>(channels);
 
+  // The file must be able to hold every sample before the image is allocated: otherwise a header
+  // of a few bytes allocates up to the pixel limit.
   if (text) {
+    // A text sample takes at least one digit, and all but the last a separator too.
+    const uint64_t available = reader.rest().size();
+    VISAGE_CHECK(available >= 2 * samples - 1, "file is truncated (", available,
+                 " bytes of text cannot hold ", samples, " pixel values)");
     Image image(static_cast<int>(height), static_cast<int>(width), channels);
     for (uint8_t& p : image.pixels) p = to_8bit(reader.number("pixel value"), maxval);
     return image;

@@ -33,7 +33,11 @@ class DataLayer : public Layer {
 #endif
 
  private:
+#if VISAGE_WITH_CUDA
+  // Only the GPU half (cuda/data_layer.cpp) uploads batches; clang warns about an unused field in
+  // a CPU-only build otherwise.
   bool tops_on_device_ = false;
+#endif
 };
 
 }  // namespace visage

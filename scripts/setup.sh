@@ -12,6 +12,7 @@ packages=(
   libgtest-dev
   libturbojpeg0-dev libpng-dev zlib1g-dev
   graphviz  # `visage draw` renders SVG/PNG with its `dot`
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# README's test command (and CI's): installs the dependencies, builds, runs the whole test suite.
+# README's test command (and CI's): installs the dependencies, builds, runs the whole test suite,
+# then runs every fuzz target for a minute.
 # Tests labelled `gpu` skip with "skipped: no GPU" on a machine without one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,5 +9,8 @@ scripts/setup.sh
 # gpu report skipped; scripts/gpu_check.sh compiles and runs the CUDA half. Extra arguments go to
 # CMake.
 scripts/build.sh "$@"
-cd build
-ctest --output-on-failure -j"$(nproc)" --timeout 600
+(cd build && ctest --output-on-failure -j"$(nproc)" --timeout 600)
+# The fuzz targets (docs/fuzzing.md), a minute each, replaying every crash found so far. Their
+# clang ASan build (build-fuzz/, library and fuzz targets only) is the cost: about 3 minutes on two
+# cores from nothing. A fixed seed: CI retraces the same inputs each time.
+scripts/fuzz.sh --seconds 60 --seed 1

@@ -93,5 +93,27 @@ TEST(Hdf5, TruncatedFileIsRejectedClearly) {
   EXPECT_NE(message.find("truncated"), std::string::npos) << message;
 }
 
+// Found by fuzz/embeddings_fuzzer.cpp (fuzz/regressions/embeddings/): a 2 KB file whose
+// dataspace claims 3 x 2.7e14 floats made read_floats allocate them before reading.
+TEST(Hdf5, DataspaceLargerThanTheStoredDataIsRefusedBeforeAllocating) {
+  TempFolder folder;
+  const std::string path = folder / "claims.h5";
+  {
+    // A dataset that is declared but never written: 2^40 floats, no bytes stored.
+    const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t dims[2] = {hsize_t{1} << 20, hsize_t{1} << 20};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t dataset =
+        H5Dcreate2(file, "huge", H5T_NATIVE_FLOAT, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ASSERT_GE(dataset, 0);
+    H5Dclose(dataset);
+    H5Sclose(space);
+    H5Fclose(file);
+  }
+  EXPECT_EQ(error_of([&] { hdf5::File::open(path).read_floats("huge"); }),
+            path + ":/huge: its shape (1048576 x 1048576) claims 4.39805e+12 bytes, but the file " +
+                "stores 0 (damaged or truncated?)");
+}
+
 }  // namespace
 }  // namespace visage

@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 #include "core/error.hpp"
 #include "tests/datasets/dataset_test_support.hpp"
 
@@ -205,6 +209,17 @@ TEST(ImageIo, ShortNetpbmClaimingALargeImageIsTruncatedNotAllocated) {
   const std::vector<uint8_t> bytes(pgm.begin(), pgm.end());
   expect_error([&] { decode_image(bytes, "short.pgm"); },
                {"short.pgm: file is truncated (2 bytes of pixel data, 49000000 expected)"});
+}
+
+// Found by fuzz/image_decoder_fuzzer.cpp (fuzz/regressions/image_decoder/): the decoders
+// allocated the image a header claims before reading a pixel, so a file of a few bytes took up to
+// 2 GiB (PNG, PNM) or 12 GiB (JPEG, which had no limit); a text PGM's header is now checked
+// against the bytes that follow it.
+TEST(ImageIo, TextNetpbmHeaderIsCheckedAgainstTheFileBeforeAllocating) {
+  const std::string text = "P2554222 22 542";
+  const std::vector<uint8_t> bytes(text.begin(), text.end());
+  expect_error([&] { decode_image(bytes, "tiny.pgm"); },
+               {"tiny.pgm", "truncated", "cannot hold 12192884 pixel values"});
 }
 
 }  // namespace

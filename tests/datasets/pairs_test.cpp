@@ -122,6 +122,20 @@ TEST(EvalPairs, TruncatedFileSaysHowManyPairsWereExpected) {
             "1 of 1");
 }
 
+// Found by fuzz/pairs_fuzzer.cpp: the header's count was reserved before any pair was read, so a
+// two-line file could make the reader allocate gigabytes (or overflow the count).
+TEST(EvalPairs, HeaderPromisingManyPairsFailsAtTheFilesEnd) {
+  EXPECT_EQ(error_of("111112\t5\nAl\t1\t2\n"),
+            "pairs.txt:3: the file ends after 1 of 1111120 pairs; expected fold 1 of 111112, "
+            "matched pair 2 of 5");
+}
+
+TEST(EvalPairs, HeaderPromisingMorePairsThanAnIntCountsIsAnError) {
+  EXPECT_EQ(error_of("2\t1073741824\n"),
+            "pairs.txt:1: the header `2\t1073741824` promises 4294967296 pairs, more than the "
+            "2147483647 a pairs file can hold");
+}
+
 TEST(EvalPairs, ExtraLinesAfterTheLastFoldAreAnError) {
   EXPECT_EQ(error_of("1\nAl\t1\t2\nBo\t1\tCy\t1\n\nDi\t1\t2\n"),
             "pairs.txt:5: expected the end of the file after 2 pairs (1 fold(s) of 1 matched + 1 "

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets of fuzz/ in build-fuzz/ (clang, ASan + UBSan, CPU only) and runs
+# each for a bounded time from seeds assembled out of the repo (docs/fuzzing.md). Exits non-zero
+# when a target crashes, leaks, trips a sanitizer, times out or runs out of memory, naming the
+# target and the reproducer file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+usage() {
+  cat <<'USAGE'
+usage: scripts/fuzz.sh [--seconds N] [--seed N] [--target NAME]... [--no-build]
+
+Builds build-fuzz/ (clang, RelWithDebInfo, -DVISAGE_FUZZ=ON -DVISAGE_CUDA=OFF; only the fuzz
+targets and the library) and runs each fuzz target for N seconds (default 60) with libFuzzer's
+-max_total_time, from seeds assembled in build-fuzz/fuzz/<target>/seeds:
+  net_config      configs/**/*.prototxt (not the solvers)
+  solver_config   configs/**/solver*.prototxt
+  image_decoder   JPEG, PNG and PGM/PPM files written by build-fuzz/bin/visage_fuzz_seeds
+  pairs           View 1 and View 2 pairs files (visage_fuzz_seeds)
+  embeddings      an embeddings file (visage_fuzz_seeds, through write_embeddings)
+  snapshot        a snapshot of a two-iteration run (visage_fuzz_seeds, fuzz/tiny_training.hpp)
+plus fuzz/regressions/<target>/ (every crash found so far, replayed first). New inputs that reach
+new code go to build-fuzz/fuzz/<target>/corpus and are reused by the next run.
+
+  --seconds N     how long each target runs (default 60; an hour: --seconds 3600)
+  --seed N        libFuzzer's -seed (default: a new one each run); scripts/test.sh uses 1, so
+                  that CI retraces the same inputs each time
+  --target NAME   run only this target (repeatable); names as above
+  --no-build      use the binaries already in build-fuzz/
+
+A crash stops that target and leaves the input in build-fuzz/fuzz/<target>/crashes/ (crash-*,
+leak-*, oom-*, timeout-*); the script goes on with the other targets, then lists every reproducer
+and exits 1. Replay one with: build-fuzz/bin/<target>_fuzzer <file>.
+USAGE
+}
+
+all_targets=(net_config solver_config image_decoder pairs embeddings snapshot)
+seconds=60
+seed=0
+build=1
+targets=()
+while (($#)); do
+  case "$1" in
+    --seconds) seconds="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
+    --target) targets+=("$2"); shift 2 ;;
+    --no-build) build=0; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "fuzz: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+((${#targets[@]})) || targets=("${all_targets[@]}")
+for t in "${targets[@]}"; do
+  [[ " ${all_targets[*]} " == *" $t "* ]] || { echo "fuzz: no target '$t' (${all_targets[*]})" >&2; exit 2; }
+done
+
+out=build-fuzz
+if ((build)); then
+  cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+    -DCMAKE_CXX_COMPILER=clang++ -DVISAGE_CUDA=OFF -DVISAGE_FUZZ=ON -DVISAGE_BUILD_TESTS=OFF \
+    -DVISAGE_BUILD_BENCHMARKS=OFF >/dev/null
+  cmake --build "$out" -j"$(nproc)" --target visage_fuzzers
+fi
+
+# Seeds are assembled afresh from the repo on every run (never copied into it).
+generated="$out/fuzz/generated"
+rm -rf "$generated"
+"$out/bin/visage_fuzz_seeds" "$generated"
+seed_files() {
+  case "$1" in
+    net_config) find configs -name '*.prototxt' ! -name 'solver*' ;;
+    solver_config) find configs -name 'solver*.prototxt' ;;
+    *) find "$generated/$1" -type f ;;
+  esac
+}
+
+# Per target: the longest input worth trying (the limit in its fuzz/*_fuzzer.cpp), the largest
+# single allocation, and the memory limit. Allocations above the first fail the way they fail on
+# a machine out of memory, where Visage must throw a visage::Error: the big repo nets (DeepFace's
+# 119M parameters) would otherwise take seconds each to fill with random weights. Building
+# DeepFace's ablation nets still takes 2-3 GB in parameters of under 64 MiB each, hence the net's
+# larger -rss_limit_mb.
+declare -A max_len=([net_config]=32768 [solver_config]=8192 [image_decoder]=65536 [pairs]=16384
+  [embeddings]=65536 [snapshot]=65536)
+declare -A max_alloc_mb=([net_config]=64 [solver_config]=64 [image_decoder]=512 [pairs]=64
+  [embeddings]=256 [snapshot]=256)
+declare -A rss_limit_mb=([net_config]=4096 [solver_config]=2048 [image_decoder]=2048 [pairs]=2048
+  [embeddings]=2048 [snapshot]=2048)
+
+failed=()
+for t in "${targets[@]}"; do
+  dir="$out/fuzz/$t"
+  rm -rf "$dir/seeds" "$dir/crashes"
+  mkdir -p "$dir/seeds" "$dir/corpus" "$dir/crashes"
+  while IFS= read -r f; do
+    cp "$f" "$dir/seeds/$(echo "$f" | tr '/' '_')"
+  done < <(seed_files "$t")
+  regressions=()
+  [[ -d fuzz/regressions/$t ]] && regressions=("fuzz/regressions/$t")
+  echo "== fuzz: $t for ${seconds}s ($(ls "$dir/seeds" | wc -l) seeds, $(ls "$dir/corpus" | wc -l) in the corpus)"
+  log="$dir/fuzz.log"
+  # Third-party bugs that Visage cannot avoid are suppressed by name, each explained in the file.
+  if ASAN_OPTIONS="allocator_may_return_null=1:max_allocation_size_mb=${max_alloc_mb[$t]}:suppressions=$PWD/fuzz/asan.supp" \
+    LSAN_OPTIONS="print_suppressions=0:suppressions=$PWD/fuzz/lsan.supp" \
+    "$out/bin/${t}_fuzzer" -max_total_time="$seconds" -seed="$seed" -rss_limit_mb="${rss_limit_mb[$t]}" -timeout=10 \
+    -max_len="${max_len[$t]}" -print_final_stats=1 \
+    -artifact_prefix="$dir/crashes/" "$dir/corpus" "$dir/seeds" "${regressions[@]}" >"$log" 2>&1; then
+    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | tr '\n' ' ' | sed 's/^/   /'
+    echo
+  else
+    echo "   FAILED: see $log"
+    grep -E 'ERROR:|SUMMARY:|^finding:' "$log" | head -5 | sed 's/^/   /'
+    failed+=("$t")
+  fi
+done
+
+reproducers=$(for t in "${targets[@]}"; do find "$out/fuzz/$t/crashes" -type f; done | sort)
+if ((${#failed[@]})) || [[ -n $reproducers ]]; then
+  echo "fuzz: FAILED: ${failed[*]}"
+  for r in $reproducers; do echo "   reproducer: $r (replay: $out/bin/$(basename "$(dirname "$(dirname "$r")")")_fuzzer $r)"; done
+  exit 1
+fi
+echo "fuzz: ${#targets[@]} targets ran ${seconds}s each without a finding"
