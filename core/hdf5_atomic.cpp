@@ -1,8 +1,10 @@
 #include "core/hdf5_atomic.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -44,6 +46,11 @@ class TemporaryFile {
   std::string path_;
 };
 
+// ".<name>.<pid>.tmp", as write_atomically names its temporary files.
+std::string temporary_name(const fs::path& target, pid_t pid) {
+  return concat(".", target.filename().string(), ".", pid, ".tmp");
+}
+
 }  // namespace
 
 void write_atomically(const std::string& path, const std::function<void(File&)>& fill) {
@@ -53,8 +60,7 @@ void write_atomically(const std::string& path, const std::function<void(File&)>&
   fs::create_directories(folder, ec);
   VISAGE_CHECK(!ec, "cannot write ", path, ": cannot create folder ", folder.string(), ": ",
                ec.message());
-  TemporaryFile temporary(
-      (folder / concat(".", target.filename().string(), ".", ::getpid(), ".tmp")).string());
+  TemporaryFile temporary((folder / temporary_name(target, ::getpid())).string());
   try {
     File file = File::create(temporary.path(), kSealBytes);
     fill(file);
@@ -70,6 +76,29 @@ void write_atomically(const std::string& path, const std::function<void(File&)>&
   }
   // The rename is durable only once the folder's entry is on disk too.
   fsync_path(folder.string(), O_RDONLY | O_DIRECTORY, "the folder");
+}
+
+std::vector<std::string> remove_stale_temporaries(const std::string& folder) {
+  std::vector<std::string> removed;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    // .<name>.<pid>.tmp: the pid sits between the last two dots.
+    if (name.size() < 6 || name[0] != '.' || !name.ends_with(".tmp")) continue;
+    const std::string stem = name.substr(0, name.size() - 4);
+    const size_t dot = stem.rfind('.');
+    if (dot == std::string::npos || dot + 1 >= stem.size()) continue;
+    const std::string digits = stem.substr(dot + 1);
+    if (digits.size() > 9 ||
+        !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    // A live writer (another run sharing the folder) keeps its file.
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    if (fs::remove(entry.path(), ec)) removed.push_back(entry.path().string());
+  }
+  return removed;
 }
 
 }  // namespace visage::hdf5

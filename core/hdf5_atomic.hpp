@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/hdf5.hpp"
 
@@ -15,5 +16,9 @@ namespace visage::hdf5 {
 // Creates the file through `fill` and publishes it at `path`, creating missing folders. Throws
 // naming the path and what failed; the temporary file is removed on every failure.
 void write_atomically(const std::string& path, const std::function<void(File&)>& fill);
+
+// Removes the temporary files that write_atomically left in `folder` when its process was killed
+// (named after a process that no longer runs); returns their paths.
+std::vector<std::string> remove_stale_temporaries(const std::string& folder);
 
 }  // namespace visage::hdf5

@@ -1,8 +1,13 @@
 #include "solvers/solver.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "core/error.hpp"
@@ -65,6 +70,10 @@ Solver::Solver(const proto::SolverParameter& param, Context& ctx, SolverOptions 
   const fs::path solver_path(options_.solver_path);
   const std::string stem = solver_path.empty() ? "visage" : solver_path.stem().string();
   snapshot_prefix_ = resolve(param_.snapshot_prefix().empty() ? stem : param_.snapshot_prefix());
+  VISAGE_CHECK(param_.snapshot_format() == proto::SolverParameter::HDF5, options_.solver_path,
+               ": snapshot_format: BINARYPROTO is not written by Visage, whose snapshots are HDF5 "
+               "(weights in Caffe's HDF5 layout); remove the line or set snapshot_format: HDF5");
+  check_snapshot_folder();
   build_nets();
   build_verifications();
   rule_ = make_update_rule(param_, net_->learnable_params(), net_->num_param_elements());
@@ -157,7 +166,56 @@ ProgressLog& Solver::progress() {
   return *progress_;
 }
 
+std::string Solver::snapshot_folder() const {
+  const fs::path folder = fs::path(snapshot_prefix_).parent_path();
+  return folder.empty() ? std::string(".") : folder.string();
+}
+
+void Solver::check_snapshot_folder() const {
+  const std::string folder = snapshot_folder();
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  VISAGE_CHECK(!ec, options_.solver_path, ": snapshot_prefix ", snapshot_prefix_,
+               ": cannot create the folder ", folder, " (", ec.message(), ")");
+  VISAGE_CHECK(::access(folder.c_str(), W_OK | X_OK) == 0, options_.solver_path,
+               ": snapshot_prefix ", snapshot_prefix_, ": cannot write in the folder ", folder,
+               " (", std::strerror(errno), "); snapshots would fail, so training does not start");
+}
+
+void Solver::remove_stale_temporaries() {
+  for (const std::string& path : hdf5::remove_stale_temporaries(snapshot_folder())) {
+    progress().say(concat("removed ", path, ", a partial snapshot left by a run that was killed"));
+  }
+}
+
+void Solver::prune_old_snapshots() {
+  if (param_.snapshot_keep() <= 0) return;
+  // <stem>_iter_<N>.h5 in the prefix's folder, newest first.
+  const std::string stem = fs::path(snapshot_prefix_).filename().string() + "_iter_";
+  std::vector<std::pair<int64_t, fs::path>> snapshots;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(snapshot_folder(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with(stem) || !name.ends_with(".h5")) continue;
+    const std::string digits = name.substr(stem.size(), name.size() - stem.size() - 3);
+    if (digits.empty() || digits.size() > 18 ||
+        !std::ranges::all_of(digits, [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    snapshots.emplace_back(std::stoll(digits), entry.path());
+  }
+  std::ranges::sort(snapshots, std::greater<>());
+  for (size_t i = static_cast<size_t>(param_.snapshot_keep()); i < snapshots.size(); ++i) {
+    if (snapshots[i].second == fs::path(last_snapshot_)) continue;  // never the one just written
+    if (fs::remove(snapshots[i].second, ec)) {
+      progress().say(concat("removed old snapshot ", snapshots[i].second.string(),
+                            " (snapshot_keep: ", param_.snapshot_keep(), ")"));
+    }
+  }
+}
+
 SolveOutcome Solver::solve() {
+  remove_stale_temporaries();
   progress().say(concat("training net '", net_->name(), "' on ", ctx_.describe(),
                         " from iteration ", iter_, " to ", param_.max_iter(), " (",
                         net_->num_param_elements(), " parameters)"));
@@ -412,6 +470,7 @@ std::string Solver::snapshot() {
   last_snapshot_iter_ = iter_;
   progress().say(concat("snapshot: ", path));
   progress().event("snapshot", iter_, "path", path);
+  prune_old_snapshots();
   return path;
 }
 

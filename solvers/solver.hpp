@@ -88,6 +88,13 @@ class Solver {
 
   void build_nets();
   void build_verifications();
+  // Snapshot housekeeping: the folder is checked when the solver is made (a snapshot must never
+  // fail for a reason known at the start), temporaries left by a killed run are removed when
+  // training starts, and snapshot_keep prunes old snapshots after each new one.
+  std::string snapshot_folder() const;
+  void check_snapshot_folder() const;
+  void remove_stale_temporaries();
+  void prune_old_snapshots();
   bool has_tests() const { return !test_nets_.empty() || !verifications_.empty(); }
   std::string resolve(const std::string& path) const;
   void apply_update(float gradient_squares);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -160,6 +161,65 @@ TEST_F(SnapshotTest, NonFiniteWeightsAreBlamedOnTheFileNotTheLearningRate) {
   EXPECT_EQ(message, diverged +
                          ":/data/ip/0: value 5 is nan: the file was written after training "
                          "had diverged; use an earlier snapshot");
+}
+
+TEST(SnapshotHousekeeping, SnapshotKeepLeavesOnlyTheNewest) {
+  TempFolder folder;
+  const auto problem = make_problem(folder, "max_iter: 5\nsnapshot: 1\nsnapshot_keep: 2\n");
+  Context ctx = Context::cpu();
+  Solver solver(load_solver_config(problem.solver), ctx, quiet_solver_options(problem.solver));
+  solver.solve();
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(folder / "snap")) {
+    if (entry.path().extension() == ".h5") left.push_back(entry.path().filename().string());
+  }
+  std::ranges::sort(left);
+  EXPECT_EQ(left, (std::vector<std::string>{"tiny_iter_4.h5", "tiny_iter_5.h5"}));
+}
+
+// A killed run leaves its temporary file behind; the next run removes it, but never the
+// temporary file of a writer that is still running.
+TEST(SnapshotHousekeeping, TemporariesOfDeadWritersAreRemovedAtStart) {
+  TempFolder folder;
+  const auto problem = make_problem(folder, "max_iter: 1\nsnapshot_after_train: false\n");
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  ASSERT_GT(child, 0);
+  waitpid(child, nullptr, 0);  // `child` is now the pid of a process that no longer runs
+  const std::string dead = folder / concat("snap/.tiny_iter_2.h5.", child, ".tmp");
+  const std::string live = folder / concat("snap/.tiny_iter_2.h5.", getppid(), ".tmp");
+  testing::write_text(dead, "partial");
+  testing::write_text(live, "partial");
+  Context ctx = Context::cpu();
+  Solver solver(load_solver_config(problem.solver), ctx, quiet_solver_options(problem.solver));
+  solver.solve();
+  EXPECT_FALSE(std::filesystem::exists(dead));
+  EXPECT_TRUE(std::filesystem::exists(live));
+}
+
+TEST(SnapshotHousekeeping, UnwritableSnapshotFolderAndBinaryprotoAreRefusedAtStart) {
+  TempFolder folder;
+  const auto problem = make_problem(folder, "max_iter: 1\n");
+  const auto start_error = [&](const std::string& extra) {
+    proto::SolverParameter param = load_solver_config(problem.solver);
+    param.MergeFrom(parse_solver_config(extra));
+    Context ctx = Context::cpu();
+    try {
+      Solver solver(param, ctx, quiet_solver_options(problem.solver));
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("(no error)");
+  };
+  const std::string unwritable = start_error("snapshot_prefix: '/proc/visage/snap'");
+  EXPECT_NE(unwritable.find(": snapshot_prefix /proc/visage/snap: cannot create the folder "
+                            "/proc/visage"),
+            std::string::npos)
+      << unwritable;
+  const std::string binaryproto = start_error("snapshot_format: BINARYPROTO");
+  EXPECT_NE(binaryproto.find("snapshot_format: BINARYPROTO is not written by Visage"),
+            std::string::npos)
+      << binaryproto;
 }
 
 TEST_F(SnapshotTest, FormatOneSnapshotGivesWeightsButDoesNotResume) {
