@@ -25,8 +25,11 @@ bool has_image_extension(const fs::path& path) {
 std::vector<fs::path> sorted_entries(const fs::path& folder, bool folders) {
   std::vector<fs::path> entries;
   for (const fs::directory_entry& entry : fs::directory_iterator(folder)) {
-    if (folders ? entry.is_directory()
-                : entry.is_regular_file() && has_image_extension(entry.path())) {
+    // A broken link is listed too, so that it is counted and named as a missing image instead of
+    // vanishing without a word.
+    std::error_code ec;
+    const bool file_or_link = entry.is_regular_file(ec) || entry.is_symlink(ec);
+    if (folders ? entry.is_directory() : file_or_link && has_image_extension(entry.path())) {
       entries.push_back(entry.path());
     }
   }
@@ -104,15 +107,15 @@ FileDataset read_image_list(const fs::path& list_file, const fs::path& root_fold
     VISAGE_CHECK(split != std::string::npos && split > begin, list_file.string(), ":", line_number,
                  ": expected 'path label'");
     const std::string label_text = line.substr(split + 1, end - split);
-    size_t parsed = 0;
-    int label = 0;
-    try {
-      label = std::stoi(label_text, &parsed);
-    } catch (const std::exception&) {
-      parsed = 0;
-    }
-    VISAGE_CHECK(parsed == label_text.size() && label >= 0, list_file.string(), ":", line_number,
-                 ": label '", label_text, "' is not a non-negative integer");
+    const bool digits = !label_text.empty() && std::ranges::all_of(label_text, [](char c) {
+      return c >= '0' && c <= '9';
+    });
+    VISAGE_CHECK(digits, list_file.string(), ":", line_number, ": label '", label_text,
+                 "' is not a non-negative integer");
+    VISAGE_CHECK(label_text.size() <= 9 || (label_text.size() == 10 && label_text <= "2147483647"),
+                 list_file.string(), ":", line_number, ": label ", label_text,
+                 " is larger than the largest label, 2147483647");
+    const int label = std::stoi(label_text);
     const fs::path relative(line.substr(begin, line.find_last_not_of(" \t", split) - begin + 1));
     IdentityImages& id = by_label[label];
     if (id.images.empty()) {
@@ -208,7 +211,12 @@ std::size_t drop_missing_files(FileDataset& dataset, const WarningSink& warn) {
     dropped += std::erase_if(id.images, [&](const fs::path& image) {
       std::error_code error;
       if (fs::is_regular_file(image, error)) return false;
-      if (warn) warn("skipping missing image " + image.string());
+      if (warn) {
+        warn(fs::is_symlink(image, error)
+                 ? concat("skipping missing image ", image.string(), " (a link to ",
+                          fs::read_symlink(image, error).string(), ", which does not exist)")
+                 : "skipping missing image " + image.string());
+      }
       return true;
     });
   }

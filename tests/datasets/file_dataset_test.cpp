@@ -151,5 +151,42 @@ TEST(FileDataset, DropsMissingFilesWithAWarning) {
   EXPECT_EQ(d.list_order, (std::vector<SampleRef>{{0, 0}, {0, 1}}));
 }
 
+// A broken link in an identity folder used to vanish from the scan uncounted; it is now listed,
+// then counted and named as missing.
+TEST(FileDataset, BrokenLinksAreCountedAndNamedAsMissing) {
+  TempFolder dir;
+  write_folders(dir, {{"A", 2}});
+  std::filesystem::create_symlink(dir / "nowhere.png", dir / "A/A_0003.png");
+  FileDataset d = scan_identity_folders(dir.path());
+  ASSERT_EQ(d.identities[0].images.size(), 3u);
+  std::vector<std::string> warnings;
+  EXPECT_EQ(drop_missing_files(d, [&](const std::string& w) { warnings.push_back(w); }), 1u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0], "skipping missing image " + (dir / "A/A_0003.png") + " (a link to " +
+                             (dir / "nowhere.png") + ", which does not exist)");
+  EXPECT_EQ(d.identities[0].images.size(), 2u);
+}
+
+TEST(FileDataset, HugeLabelsAreCalledHugeNotNegative) {
+  TempFolder dir;
+  testing::write_text(dir / "list.txt", "a.png 4294967296\n");
+  try {
+    read_image_list(dir / "list.txt", dir.path());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), (dir / "list.txt") +
+                                         ":1: label 4294967296 is larger than "
+                                         "the largest label, 2147483647");
+  }
+  testing::write_text(dir / "list.txt", "a.png 2147483647\nb.png -1\n");
+  try {
+    read_image_list(dir / "list.txt", dir.path());
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              (dir / "list.txt") + ":2: label '-1' is not a non-negative integer");
+  }
+}
+
 }  // namespace
 }  // namespace visage::data
