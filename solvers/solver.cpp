@@ -13,10 +13,8 @@
 #include "core/error.hpp"
 #include "core/hdf5_atomic.hpp"
 #include "core/math.hpp"
+#include "solvers/gradient_norm.hpp"
 #include "solvers/snapshot.hpp"
-#if VISAGE_WITH_CUDA
-#include "cuda/math.hpp"
-#endif
 
 namespace visage {
 namespace {
@@ -253,7 +251,8 @@ void Solver::step(int64_t iterations) {
     for (int k = 0; k < param_.iter_size(); ++k) loss += net_->forward_backward(ctx_);
     loss /= static_cast<float>(param_.iter_size());
     if (!std::isfinite(loss)) fail_non_finite(loss);
-    const float gradient_squares = gradient_sum_of_squares();
+    const float gradient_squares =
+        gradient_sum_of_squares(ctx_, net_->all_params(), gradient_squares_);
     if (!std::isfinite(gradient_squares)) fail_non_finite_gradient();
     losses_.add(loss);
 
@@ -268,19 +267,6 @@ void Solver::step(int64_t iterations) {
       return;
     }
   }
-}
-
-float Solver::gradient_sum_of_squares() {
-  Tensor& params = net_->all_params();
-  const int64_t n = params.count();
-#if VISAGE_WITH_CUDA
-  if (ctx_.is_gpu()) {
-    gpu::dot(ctx_, n, params.gpu_diff(ctx_), params.gpu_diff(ctx_),
-             gradient_squares_.mutable_gpu_data(ctx_));
-    return gradient_squares_.data()[0];
-  }
-#endif
-  return cpu::dot(n, params.diff().data(), params.diff().data());
 }
 
 float Solver::gradient_scale(float sum_of_squares) {

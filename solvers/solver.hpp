@@ -98,8 +98,6 @@ class Solver {
   bool has_tests() const { return !test_nets_.empty() || !verifications_.empty(); }
   std::string resolve(const std::string& path) const;
   void apply_update(float gradient_squares);
-  // Sum of squares of the whole gradient buffer (one dot product on the device).
-  float gradient_sum_of_squares();
   float gradient_scale(float sum_of_squares);
   void display(double rate);
   // Non-loss outputs of the train net, for the progress line.
