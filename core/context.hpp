@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/communicator.hpp"
 #include "core/device_api.hpp"
 #include "core/rng.hpp"
 
@@ -44,9 +45,13 @@ class Context {
   // valid until the next call.
   float* host_workspace(std::size_t floats);
 
-  // Data-parallel position of this process; 0 of 1 until multi-GPU training exists.
-  int rank() const { return rank_; }
-  int world_size() const { return world_size_; }
+  // Data-parallel position of this process: 0 of 1 unless the context joined a communicator.
+  int rank() const { return communicator_ ? communicator_->rank() : 0; }
+  int world_size() const { return communicator_ ? communicator_->size() : 1; }
+  // The ranks' collectives (nullptr in a single-process run). Join before building nets: data
+  // layers take their slice of each global batch from rank() and world_size() when set up.
+  Communicator* communicator() const { return communicator_.get(); }
+  void join(std::shared_ptr<Communicator> communicator) { communicator_ = std::move(communicator); }
 
  private:
   Context(int device_id, uint64_t seed, std::shared_ptr<CudaResources> cuda);
@@ -55,8 +60,7 @@ class Context {
   Rng rng_;
   std::shared_ptr<CudaResources> cuda_;
   std::vector<float> host_workspace_;
-  int rank_ = 0;
-  int world_size_ = 1;
+  std::shared_ptr<Communicator> communicator_;
 };
 
 }  // namespace visage

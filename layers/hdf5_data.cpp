@@ -37,6 +37,8 @@ void HDF5DataLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
   files_ = with_context(describe(), [&] { return read_list(p.source()); });
   VISAGE_LAYER_CHECK(!files_.empty(), p.source(), " lists no HDF5 files");
   batch_size_ = p.batch_size();
+  rank_ = ctx.rank();
+  world_size_ = ctx.world_size();
   shuffle_ = p.shuffle();
   rng_ = Rng(ctx.rng().next_u64());
 
@@ -114,7 +116,15 @@ void HDF5DataLayer::reshape(Tensors bottom, Tensors top) {
 void HDF5DataLayer::forward_cpu(Context&, Tensors, Tensors top) {
   std::vector<std::span<float>> out;
   for (Tensor* t : top) out.push_back(t->mutable_data());
-  for (int64_t b = 0; b < batch_size_; ++b) {
+  // Every rank walks the rows of the whole global batch (world_size x batch_size), as a single
+  // process with that batch would, and keeps its own slice: rank r rows [r * B, (r + 1) * B).
+  const int64_t first = rank_ * batch_size_;
+  for (int64_t g = 0; g < world_size_ * batch_size_; ++g) {
+    const int64_t b = g - first;
+    if (b < 0 || b >= batch_size_) {
+      advance_row();
+      continue;
+    }
     const int row = row_order_[row_cursor_];
     for (size_t t = 0; t < top.size(); ++t) {
       const auto width = static_cast<size_t>(shape_count(row_shapes_[t]));

@@ -4,7 +4,8 @@
 // and the reader wraps around. With shuffle, the file order is reshuffled at every pass and the
 // rows of each file on every load, with the layer's own RNG seeded from the context at configure
 // time; the cursor, both orders and that RNG are the layer's saved state, so a resumed run sees
-// exactly the batches an uninterrupted one would.
+// exactly the batches an uninterrupted one would. In a data-parallel run every rank walks the
+// global batch (world size x batch_size rows) and keeps its own slice of it.
 #pragma once
 
 #include <string>
@@ -39,6 +40,8 @@ class HDF5DataLayer : public DataLayer {
 
   std::vector<std::string> files_;
   int64_t batch_size_ = 0;
+  int64_t rank_ = 0;        // this process's slice of each global batch
+  int64_t world_size_ = 1;  // slices per global batch
   bool shuffle_ = false;
   Rng rng_;
   std::vector<Shape> row_shapes_;  // per top, the shape of one row

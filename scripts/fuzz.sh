@@ -57,7 +57,7 @@ done
 out=build-fuzz
 if ((build)); then
   cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-    -DCMAKE_CXX_COMPILER=clang++ -DVISAGE_CUDA=OFF -DVISAGE_FUZZ=ON -DVISAGE_BUILD_TESTS=OFF \
+    -DCMAKE_CXX_COMPILER=clang++ -DVISAGE_CUDA=OFF -DVISAGE_MPI=OFF -DVISAGE_FUZZ=ON -DVISAGE_BUILD_TESTS=OFF \
     -DVISAGE_BUILD_BENCHMARKS=OFF >/dev/null
   cmake --build "$out" -j"$(nproc)" --target visage_fuzzers
 fi

@@ -13,6 +13,7 @@ packages=(
   libturbojpeg0-dev libpng-dev zlib1g-dev
   graphviz  # `visage draw` renders SVG/PNG with its `dot`
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
+  libopenmpi-dev openmpi-bin  # data-parallel training (mpirun) and its tests
 )
 
 missing=()

@@ -120,6 +120,12 @@ void ProgressLog::train(const TrainProgress& p) {
       static_cast<long long>(p.iter), static_cast<long long>(p.max_iter), p.loss, p.lr,
       p.images_per_s, format_duration(p.elapsed_s).c_str(), format_duration(p.eta_s).c_str());
   std::string text = line;
+  if (p.ranks > 1) {
+    char share[128];
+    std::snprintf(share, sizeof share, " (%d ranks x %.1f, all-reduce %.3gs)", p.ranks,
+                  p.images_per_s / p.ranks, p.allreduce_s);
+    text.insert(text.find(" images/s") + 9, share);
+  }
   std::string outputs;
   std::string group;  // values named "top.value" share one "top:" label on the line
   for (const auto& [name, value] : p.outputs) {
@@ -140,7 +146,8 @@ void ProgressLog::train(const TrainProgress& p) {
   say(text);
   json_line(concat("{\"type\":\"train\",\"iter\":", p.iter, ",\"max_iter\":", p.max_iter,
                    ",\"loss\":", json_number(p.loss), ",\"lr\":", json_number(p.lr),
-                   ",\"images_per_s\":", json_number(p.images_per_s),
+                   ",\"images_per_s\":", json_number(p.images_per_s), ",\"ranks\":", p.ranks,
+                   ",\"allreduce_s\":", json_number(p.allreduce_s),
                    ",\"elapsed_s\":", json_number(p.elapsed_s), ",\"eta_s\":", json_number(p.eta_s),
                    ",\"outputs\":{", outputs, "}}"));
 }

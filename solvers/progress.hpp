@@ -20,7 +20,9 @@ struct TrainProgress {
   int64_t max_iter = 0;
   double loss = 0;  // smoothed
   double lr = 0;
-  double images_per_s = 0;
+  double images_per_s = 0;  // over all ranks
+  int ranks = 1;            // data-parallel processes, each with an equal share of the images
+  double allreduce_s = 0;   // spent averaging gradients since the last line
   double elapsed_s = 0;
   double eta_s = 0;
   // The train net's outputs that are not losses (accuracy, triplet mining statistics, ...), as of

@@ -60,6 +60,13 @@ Solver::Solver(const proto::SolverParameter& param, Context& ctx, SolverOptions 
   VISAGE_CHECK(param_.max_iter() >= 0, "solver: max_iter must be >= 0");
   VISAGE_CHECK(param_.iter_size() >= 1, "solver: iter_size must be >= 1, got ", param_.iter_size());
   VISAGE_CHECK(param_.average_loss() >= 1, "solver: average_loss must be >= 1");
+  if (!is_lead_rank()) {
+    // Rank 0 speaks and writes for the run; the others train silently.
+    options_.out = nullptr;
+    options_.progress_log = "-";
+  }
+  // Every rank draws from rank 0's seed: the same initial weights and the same global batches.
+  broadcast_value(seed_);
   ctx_.rng() = Rng(seed_);
   if (param_.random_seed() < 0 && options_.out != nullptr) {
     *options_.out << "random_seed not set: seeding from the clock with " << seed_
@@ -71,7 +78,7 @@ Solver::Solver(const proto::SolverParameter& param, Context& ctx, SolverOptions 
   VISAGE_CHECK(param_.snapshot_format() == proto::SolverParameter::HDF5, options_.solver_path,
                ": snapshot_format: BINARYPROTO is not written by Visage, whose snapshots are HDF5 "
                "(weights in Caffe's HDF5 layout); remove the line or set snapshot_format: HDF5");
-  check_snapshot_folder();
+  if (is_lead_rank()) check_snapshot_folder();
   build_nets();
   build_verifications();
   rule_ = make_update_rule(param_, net_->learnable_params(), net_->num_param_elements());
@@ -212,8 +219,47 @@ void Solver::prune_old_snapshots() {
   }
 }
 
+bool Solver::is_lead_rank() const { return ctx_.rank() == 0; }
+
+bool Solver::distributed() const { return ctx_.world_size() > 1; }
+
+template <typename T>
+void Solver::broadcast_value(T& value) {
+  if (!distributed()) return;
+  ctx_.communicator()->broadcast(std::as_writable_bytes(std::span<T>(&value, 1)), 0);
+}
+
+void Solver::broadcast_tensor(Tensor& tensor) {
+  if (!distributed()) return;
+  ctx_.communicator()->broadcast(std::as_writable_bytes(tensor.mutable_data()), 0);
+}
+
+// Rank 0's parameters, update-rule history and position to every rank, so that all start
+// bit-identical whatever each loaded (a resumed snapshot, --weights) or drew.
+void Solver::synchronize_ranks() {
+  if (!distributed()) return;
+  broadcast_tensor(net_->all_params());
+  for (const auto& [name, tensor] : rule_->history()) broadcast_tensor(*tensor);
+  broadcast_value(iter_);
+}
+
+// The mean over the ranks of each rank's mean gradient: the gradient of the global batch's mean
+// loss. (Summed here; gradient_scale divides by the world size with iter_size.) Host buffers: on
+// a GPU the lazy mirror stages the copy.
+float Solver::reduce_over_ranks(float loss) {
+  if (!distributed()) return loss;
+  Communicator& comm = *ctx_.communicator();
+  const auto started = Clock::now();
+  comm.all_reduce_sum(net_->all_params().mutable_diff());
+  float total = loss;
+  comm.all_reduce_sum(std::span<float>(&total, 1));
+  reduce_seconds_ += seconds_between(started, Clock::now());
+  return total / static_cast<float>(comm.size());
+}
+
 SolveOutcome Solver::solve() {
-  remove_stale_temporaries();
+  synchronize_ranks();
+  if (is_lead_rank()) remove_stale_temporaries();
   progress().say(concat("training net '", net_->name(), "' on ", ctx_.describe(),
                         " from iteration ", iter_, " to ", param_.max_iter(), " (",
                         net_->num_param_elements(), " parameters)"));
@@ -249,7 +295,7 @@ void Solver::step(int64_t iterations) {
     net_->zero_param_diffs(ctx_);
     float loss = 0;
     for (int k = 0; k < param_.iter_size(); ++k) loss += net_->forward_backward(ctx_);
-    loss /= static_cast<float>(param_.iter_size());
+    loss = reduce_over_ranks(loss / static_cast<float>(param_.iter_size()));
     if (!std::isfinite(loss)) fail_non_finite(loss);
     const float gradient_squares =
         gradient_sum_of_squares(ctx_, net_->all_params(), gradient_squares_);
@@ -262,7 +308,9 @@ void Solver::step(int64_t iterations) {
     ++iter_;
 
     if (param_.snapshot() > 0 && iter_ % param_.snapshot() == 0) snapshot();
-    if (stop_requested()) {
+    // A signal seen by any rank stops every rank after the same iteration.
+    const bool stop = distributed() ? ctx_.communicator()->any(stop_requested()) : stop_requested();
+    if (stop) {
       stopped_ = true;
       return;
     }
@@ -270,7 +318,7 @@ void Solver::step(int64_t iterations) {
 }
 
 float Solver::gradient_scale(float sum_of_squares) {
-  const float average = 1.0f / static_cast<float>(param_.iter_size());
+  const float average = 1.0f / static_cast<float>(param_.iter_size() * ctx_.world_size());
   if (param_.clip_gradients() <= 0) return average;
   // The threshold applies to the averaged gradient, whatever iter_size is.
   const float norm = std::sqrt(sum_of_squares) * average;
@@ -302,7 +350,12 @@ void Solver::display(double rate) {
   p.lr = rate;
   const double per_iteration = done > 0 ? since_last / static_cast<double>(done) : 0.0;
   p.images_per_s =
-      since_last > 0 ? static_cast<double>(done * batch * param_.iter_size()) / since_last : 0.0;
+      since_last > 0
+          ? static_cast<double>(done * batch * param_.iter_size() * ctx_.world_size()) / since_last
+          : 0.0;
+  p.ranks = ctx_.world_size();
+  p.allreduce_s = reduce_seconds_;
+  reduce_seconds_ = 0;
   p.elapsed_s = seconds_between(start_time_, now);
   p.eta_s =
       per_iteration * static_cast<double>(std::max<int64_t>(param_.max_iter() - iter_ - 1, 0));
@@ -399,6 +452,16 @@ TestResult average_outputs(Net& net, Context& ctx, int iterations) {
       for (size_t j = 0; j < values.size(); ++j) sums[o][j] += values[j];
     }
   }
+  if (ctx.world_size() > 1) {
+    // Each rank tested its own slice of every batch: the mean of the ranks' means.
+    std::vector<double> flat;
+    for (const auto& s : sums) flat.insert(flat.end(), s.begin(), s.end());
+    ctx.communicator()->all_reduce_sum(flat);
+    auto value = flat.begin();
+    for (auto& s : sums) {
+      for (double& v : s) v = *value++ / ctx.world_size();
+    }
+  }
   TestResult result;
   for (size_t o = 0; o < names.size(); ++o) {
     for (size_t j = 0; j < sums[o].size(); ++j) {
@@ -424,6 +487,7 @@ std::vector<TestResult> Solver::test_all() {
 
 std::vector<VerificationProgress> Solver::verify_all() {
   std::vector<VerificationProgress> results;
+  if (!is_lead_rank()) return results;  // the pairs protocol reads its own images, on rank 0
   for (const auto& verification : verifications_) {
     results.push_back(verification->run(ctx_));
     progress().verification(iter_, results.back());
@@ -433,6 +497,13 @@ std::vector<VerificationProgress> Solver::verify_all() {
 
 std::string Solver::snapshot() {
   const std::string path = snapshot_path(snapshot_prefix_, iter_);
+  // Rank 0 writes for all: the ranks' parameters and history are identical, and so are their
+  // data layers' states (every rank runs the same sampler over the global batch).
+  if (!is_lead_rank()) {
+    last_snapshot_ = path;
+    last_snapshot_iter_ = iter_;
+    return path;
+  }
   hdf5::write_atomically(path, [&](hdf5::File& file) {
     write_snapshot_header(file, *net_);
     write_weights(file, *net_);

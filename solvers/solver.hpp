@@ -88,6 +88,14 @@ class Solver {
 
   void build_nets();
   void build_verifications();
+  // Data parallelism (core/communicator.hpp); all no-ops in a single-process run.
+  bool is_lead_rank() const;
+  bool distributed() const;
+  template <typename T>
+  void broadcast_value(T& value);
+  void broadcast_tensor(Tensor& tensor);
+  void synchronize_ranks();
+  float reduce_over_ranks(float loss);
   // Snapshot housekeeping: the folder is checked when the solver is made (a snapshot must never
   // fail for a reason known at the start), temporaries left by a killed run are removed when
   // training starts, and snapshot_keep prunes old snapshots after each new one.
@@ -110,6 +118,7 @@ class Solver {
   Context& ctx_;
   SolverOptions options_;
   uint64_t seed_ = 0;
+  double reduce_seconds_ = 0;  // spent in the gradient all-reduce since the last display
   std::string snapshot_prefix_;
   std::unique_ptr<Net> net_;
   std::vector<std::unique_ptr<Net>> test_nets_;

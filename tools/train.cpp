@@ -1,11 +1,16 @@
 // `visage train`: trains from a solver prototxt, optionally resuming from a snapshot or starting
-// from pretrained weights. SIGINT/SIGTERM finish the current iteration, write a snapshot and exit
-// with 128 + the signal number (130 / 143), after saying where the snapshot is.
+// from pretrained weights, alone or as one rank of an MPI launch. SIGINT/SIGTERM finish the current
+// iteration, write a snapshot and exit with 128 + the signal number (130 / 143), after saying where
+// the snapshot is.
+#include <algorithm>
 #include <csignal>
 #include <iostream>
+#include <memory>
 
 #include "core/config.hpp"
+#include "core/device_api.hpp"
 #include "core/error.hpp"
+#include "core/mpi_communicator.hpp"
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tools/command.hpp"
@@ -69,12 +74,57 @@ const char* signal_name(int signal) {
   return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
 }
 
+// The run itself, on a context that has joined the run's communicator (if any).
+int train(const Options& options, const proto::SolverParameter& param, Context& ctx) {
+  const std::string solver_path = options.get("solver");
+
+  const StopSignals signals;
+  SolverOptions solver_options;
+  solver_options.solver_path = solver_path;
+  solver_options.progress_log = options.get("log");
+  solver_options.stop_requested = [] { return StopSignals::received(); };
+  Solver solver(param, ctx, solver_options);
+  if (options.has("snapshot")) solver.restore(options.get("snapshot"));
+  if (options.has("weights")) {
+    const WeightsReport report = load_weights(solver.net(), options.get("weights"));
+    if (ctx.rank() == 0) {
+      std::cout << "loaded weights of " << report.layers_loaded << " layers from "
+                << options.get("weights");
+      if (!report.layers_missing.empty()) {
+        std::cout << "; initialised from the config:";
+        for (const auto& name : report.layers_missing) std::cout << " " << name;
+      }
+      std::cout << std::endl;
+    }
+  }
+
+  int status = 0;
+  if (solver.solve() == SolveOutcome::stopped) {
+    const int signal = StopSignals::signal();
+    if (ctx.rank() == 0)
+      std::cerr << "visage train: stopped by " << signal_name(signal) << " at iteration "
+                << solver.iter() << "; snapshot: " << solver.last_snapshot()
+                << " (continue with --snapshot " << solver.last_snapshot() << ")" << std::endl;
+    status = 128 + signal;
+  }
+  if (const std::string& lost = solver.progress().write_error(); !lost.empty()) {
+    std::cerr << "visage train: part of the progress was not written (" << lost
+              << "); the snapshots were written and checked" << std::endl;
+    if (status == 0) status = 1;
+  }
+  return status;
+}
+
 }  // namespace
 
 int run_train(Args args) {
   Options options("train",
                   "Train a network as a solver prototxt describes. Ctrl-C (SIGINT) or "
-                  "SIGTERM stops after the current iteration with a snapshot.");
+                  "SIGTERM stops after the current iteration with a snapshot. Data-parallel: "
+                  "launched by `mpirun -np N` (or Slurm's srun), each process is one rank with "
+                  "batch_size images of every global batch of N x batch_size; gradients are "
+                  "averaged over the ranks, rank r uses GPU (local rank mod GPUs), and rank 0 "
+                  "prints, logs and writes the snapshots (docs/data_parallel.md).");
   options.value("solver", "FILE", "solver prototxt (required)")
       .value("snapshot", "FILE", "resume from this snapshot (.h5)")
       .value("weights", "FILE", "start from these weights (Visage snapshot or Caffe HDF5 weights)")
@@ -89,40 +139,23 @@ int run_train(Args args) {
 
   const std::string solver_path = options.get("solver");
   const proto::SolverParameter param = load_solver_config(solver_path);
-  Context ctx = make_context(device_for(options.get("device"), param, solver_path), 1);
-
-  const StopSignals signals;
-  SolverOptions solver_options;
-  solver_options.solver_path = solver_path;
-  solver_options.progress_log = options.get("log");
-  solver_options.stop_requested = [] { return StopSignals::received(); };
-  Solver solver(param, ctx, solver_options);
-  if (options.has("snapshot")) solver.restore(options.get("snapshot"));
-  if (options.has("weights")) {
-    const WeightsReport report = load_weights(solver.net(), options.get("weights"));
-    std::cout << "loaded weights of " << report.layers_loaded << " layers from "
-              << options.get("weights");
-    if (!report.layers_missing.empty()) {
-      std::cout << "; initialised from the config:";
-      for (const auto& name : report.layers_missing) std::cout << " " << name;
-    }
-    std::cout << std::endl;
+  // Launched by mpirun or srun: one rank of a data-parallel run, on the GPU of its local rank.
+  std::shared_ptr<Communicator> communicator = communicator_from_environment();
+  std::string device = device_for(options.get("device"), param, solver_path);
+  if (communicator && communicator->size() > 1 && device.rfind("gpu", 0) == 0) {
+    device = concat("gpu:", local_rank_from_environment() % std::max(device::count(), 1));
   }
-
-  int status = 0;
-  if (solver.solve() == SolveOutcome::stopped) {
-    const int signal = StopSignals::signal();
-    std::cerr << "visage train: stopped by " << signal_name(signal) << " at iteration "
-              << solver.iter() << "; snapshot: " << solver.last_snapshot()
-              << " (continue with --snapshot " << solver.last_snapshot() << ")" << std::endl;
-    status = 128 + signal;
+  Context ctx = make_context(device, 1);
+  if (communicator) ctx.join(communicator);
+  try {
+    return train(options, param, ctx);
+  } catch (const std::exception& e) {
+    if (!communicator || communicator->size() == 1) throw;
+    // The other ranks would wait for this one in their next collective: end them all.
+    std::cerr << "visage train: error on rank " << communicator->rank() << " of "
+              << communicator->size() << ": " << e.what() << std::endl;
+    communicator->abort(1);
   }
-  if (const std::string& lost = solver.progress().write_error(); !lost.empty()) {
-    std::cerr << "visage train: part of the progress was not written (" << lost
-              << "); the snapshots were written and checked" << std::endl;
-    if (status == 0) status = 1;
-  }
-  return status;
 }
 
 }  // namespace visage::tools

@@ -1,0 +1,37 @@
+// The collectives of a data-parallel run: one process per device ("rank"), every rank running
+// the same program on its own slice of each global batch. The solver averages the gradients over
+// the ranks and keeps their parameters identical; losses that need the whole global batch (the
+// triplet loss's mining) gather it. A run without a Communicator is one process, exactly as before.
+// The implementation over MPI's collectives is core/mpi_communicator.hpp.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+
+namespace visage {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // "MPI (Open MPI 4.1.4), rank 0 of 2".
+  virtual std::string describe() const = 0;
+
+  // Element-wise sum over the ranks, in place: every rank ends with the same result.
+  virtual void all_reduce_sum(std::span<float> values) = 0;
+  virtual void all_reduce_sum(std::span<double> values) = 0;
+  // Whether any rank passes true (a stop request that one rank saw stops them all).
+  virtual bool any(bool value) = 0;
+  // `root`'s bytes to every rank; the span has the same size on every rank.
+  virtual void broadcast(std::span<std::byte> bytes, int root) = 0;
+  // Every rank's `mine`, all of one length, into `all` (size() times as long) in rank order.
+  virtual void all_gather(std::span<const float> mine, std::span<float> all) = 0;
+  // Ends every rank of the run with `status`: what a rank that cannot go on must do, since the
+  // others would otherwise wait for it in their next collective.
+  [[noreturn]] virtual void abort(int status) = 0;
+};
+
+}  // namespace visage

@@ -1,0 +1,239 @@
+// Data-parallel training over MPI on the CPU: `mpirun -np 2` ranks with batch B each against one
+// process with batch 2B, resume of a 2-rank snapshot, a killed rank, and the data shards. The
+// tests run real `mpirun` (Open MPI, as root where needed: --allow-run-as-root is set here only)
+// and skip when Visage was built without MPI or mpirun is absent.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "core/config.hpp"
+#include "core/hdf5.hpp"
+#include "layers/hdf5_data.hpp"
+#include "tests/solvers/training_fixture.hpp"
+#include "tests/support/run_visage.hpp"
+
+namespace visage {
+namespace {
+
+using testing::make_problem;
+using testing::TempFolder;
+
+bool mpi_available() {
+  return VISAGE_WITH_MPI && std::system("command -v mpirun >/dev/null 2>&1") == 0;
+}
+
+// `visage train` under `mpirun -np ranks` (ranks 0: a plain process), with a time limit.
+testing::CommandResult train(int ranks, const std::string& args) {
+  const std::string launcher =
+      ranks > 0 ? concat("mpirun --allow-run-as-root --oversubscribe -np ", ranks, " ") : "";
+  const std::string command = concat("timeout 120 ", launcher, testing::visage_binary(),
+                                     " train --device cpu ", args, " 2>&1");
+  testing::CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::vector<float> parameters(const std::string& snapshot) {
+  const hdf5::File file = hdf5::File::open(snapshot);
+  std::vector<float> values = file.read_floats("data/ip/0");
+  const std::vector<float> bias = file.read_floats("data/ip/1");
+  values.insert(values.end(), bias.begin(), bias.end());
+  return values;
+}
+
+// The tiny problem with `batch` rows per rank, solved by `solver_extra`, snapshots in `prefix`.
+std::string write_solver(const TempFolder& folder, const std::string& name, int batch,
+                         const std::string& solver_extra) {
+  const testing::TrainingProblem problem = make_problem(folder, "");
+  std::string net = read_file(problem.net);
+  net.replace(net.find("batch_size: 4"), 13, concat("batch_size: ", batch));
+  testing::write_text(folder / (name + ".prototxt"), net);
+  std::string solver = read_file(problem.solver);
+  solver.replace(solver.find("net.prototxt"), 12, name + ".prototxt");
+  solver.replace(solver.find("snap/tiny"), 9, "snap_" + name + "/tiny");
+  testing::write_text(folder / ("solver_" + name + ".prototxt"), solver + solver_extra);
+  return folder / ("solver_" + name + ".prototxt");
+}
+
+float max_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  float worst = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+    worst = std::max(worst, std::abs(a[i] - b[i]));
+  return worst;
+}
+
+class DataParallel : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!mpi_available()) GTEST_SKIP() << "skipped: built without MPI or no mpirun";
+  }
+};
+
+// Two ranks of batch 4 follow one process of batch 8 step for step: the same global batches, the
+// mean of the ranks' gradients equals the big batch's gradient. The tolerance covers the order of
+// float sums (the all-reduce adds two half-batch means; the single process one mean of 8).
+TEST_P(DataParallel, TwoRanksMatchOneProcessWithTheGlobalBatch) {
+  TempFolder folder;
+  const std::string extra = "max_iter: 8\ndisplay: 4\n" + GetParam();
+  const std::string two = write_solver(folder, "two", 4, extra);
+  const std::string one = write_solver(folder, "one", 8, extra);
+  const auto ranks = train(2, "--solver " + two);
+  ASSERT_EQ(ranks.exit_code, 0) << ranks.output;
+  const auto single = train(0, "--solver " + one);
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  EXPECT_NE(ranks.output.find("(2 ranks x "), std::string::npos) << ranks.output;
+  const float difference = max_difference(parameters(folder / "snap_two/tiny_iter_8.h5"),
+                                          parameters(folder / "snap_one/tiny_iter_8.h5"));
+  EXPECT_LT(difference, 1e-5f);
+  EXPECT_GT(std::abs(parameters(folder / "snap_two/tiny_iter_8.h5")[0]), 0.0f);
+}
+
+INSTANTIATE_TEST_SUITE_P(UpdateRules, DataParallel,
+                         ::testing::Values("type: 'SGD'\n", "type: 'Adam'\nmomentum2: 0.999\n"),
+                         [](const auto& info) { return info.index == 0 ? "Sgd" : "Adam"; });
+
+// A 2-rank run stopped at a snapshot and resumed ends bit-identical to one that ran through.
+TEST(DataParallelResume, ResumedTwoRankRunContinuesExactly) {
+  if (!mpi_available()) GTEST_SKIP() << "skipped: built without MPI or no mpirun";
+  TempFolder folder;
+  const std::string through = write_solver(folder, "through", 4, "max_iter: 8\n");
+  const std::string halves = write_solver(folder, "halves", 4, "max_iter: 8\nsnapshot: 4\n");
+  ASSERT_EQ(train(2, "--solver " + through).exit_code, 0);
+  ASSERT_EQ(train(2, "--solver " + halves).exit_code, 0);
+  std::filesystem::remove(folder / "snap_halves/tiny_iter_8.h5");
+  const auto resumed =
+      train(2, "--solver " + halves + " --snapshot " + (folder / "snap_halves/tiny_iter_4.h5"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(parameters(folder / "snap_halves/tiny_iter_8.h5"),
+            parameters(folder / "snap_through/tiny_iter_8.h5"));
+}
+
+// A rank killed mid-run ends the whole run, with mpirun naming the rank and the signal, within a
+// bounded time: no rank is
+// left waiting in a collective.
+TEST(DataParallelFailure, AKilledRankEndsTheRun) {
+  if (!mpi_available()) GTEST_SKIP() << "skipped: built without MPI or no mpirun";
+  TempFolder folder;
+  const std::string solver =
+      write_solver(folder, "long", 4, "max_iter: 100000000\ndisplay: 1000\n");
+  const std::string log = folder / "mpirun.txt";
+  const pid_t launcher = fork();
+  if (launcher == 0) {
+    const std::string command =
+        concat("exec mpirun --allow-run-as-root --oversubscribe -np 2 ", testing::visage_binary(),
+               " train --device cpu --solver ", solver, " >", log, " 2>&1");
+    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+    _exit(127);
+  }
+  ASSERT_GT(launcher, 0);
+  // Wait until a rank trains (its progress line), then kill one rank with SIGKILL.
+  pid_t victim = 0;
+  for (int tries = 0; tries < 300 && victim == 0; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (read_file(log).find("iter 0/") == std::string::npos) continue;
+    FILE* children =
+        popen(concat("pgrep -P ", launcher, " -f 'visage train' | tail -1").c_str(), "r");
+    if (children != nullptr && std::fscanf(children, "%d", &victim) != 1) victim = 0;
+    if (children != nullptr) pclose(children);
+  }
+  ASSERT_GT(victim, 0) << read_file(log);
+  const auto killed_at = std::chrono::steady_clock::now();
+  kill(victim, SIGKILL);
+  int status = 0;
+  bool ended = false;
+  while (std::chrono::steady_clock::now() - killed_at < std::chrono::seconds(60)) {
+    if (waitpid(launcher, &status, WNOHANG) == launcher) {
+      ended = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!ended) {
+    kill(launcher, SIGKILL);
+    waitpid(launcher, &status, 0);
+  }
+  ASSERT_TRUE(ended) << "the run did not end within 60 s of a rank's death:\n" << read_file(log);
+  EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(read_file(log).find("exited on signal 9"), std::string::npos) << read_file(log);
+}
+
+// A stand-in for MPI with a fixed position, for the data layers' sharding.
+class Position final : public Communicator {
+ public:
+  Position(int rank, int size) : rank_(rank), size_(size) {}
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::string describe() const override { return "test position"; }
+  void all_reduce_sum(std::span<float>) override {}
+  void all_reduce_sum(std::span<double>) override {}
+  bool any(bool value) override { return value; }
+  void broadcast(std::span<std::byte>, int) override {}
+  void all_gather(std::span<const float>, std::span<float>) override {}
+  [[noreturn]] void abort(int status) override { std::_Exit(status); }
+
+ private:
+  int rank_;
+  int size_;
+};
+
+// The labels HDF5Data gives over `batches` batches of `batch` rows at this position.
+std::vector<float> rows_seen(const testing::TrainingProblem& problem, int batch, int rank, int size,
+                             int batches) {
+  proto::LayerParameter lp;
+  lp.set_name("data");
+  lp.set_type("HDF5Data");
+  lp.add_top("data");
+  lp.add_top("label");
+  lp.mutable_hdf5_data_param()->set_source(problem.list);
+  lp.mutable_hdf5_data_param()->set_batch_size(batch);
+  lp.mutable_hdf5_data_param()->set_shuffle(true);
+  Context ctx = Context::cpu(5);
+  if (size > 1) ctx.join(std::make_shared<Position>(rank, size));
+  HDF5DataLayer layer(lp);
+  Tensor data, label;
+  std::vector<Tensor*> tops{&data, &label};
+  layer.setup(ctx, {}, tops);
+  std::vector<float> seen;
+  for (int b = 0; b < batches; ++b) {
+    layer.forward(ctx, {}, tops);
+    // data's first feature identifies the row (labels repeat).
+    for (int r = 0; r < batch; ++r) seen.push_back(data.data()[static_cast<size_t>(r) * 4]);
+  }
+  return seen;
+}
+
+// Each rank's slices are disjoint, and together, batch by batch, they are exactly the batches
+// of one process with the global batch: every row of the dataset, in the same order.
+TEST(DataParallelShards, HDF5DataSlicesAreDisjointAndCoverTheGlobalBatches) {
+  TempFolder folder;
+  const testing::TrainingProblem problem = make_problem(folder, "");
+  const std::vector<float> global = rows_seen(problem, 8, 0, 1, 6);  // 48 rows: two passes
+  const std::vector<float> first = rows_seen(problem, 4, 0, 2, 6);
+  const std::vector<float> second = rows_seen(problem, 4, 1, 2, 6);
+  std::vector<float> merged;
+  for (int b = 0; b < 6; ++b) {
+    merged.insert(merged.end(), first.begin() + 4 * b, first.begin() + 4 * (b + 1));
+    merged.insert(merged.end(), second.begin() + 4 * b, second.begin() + 4 * (b + 1));
+  }
+  EXPECT_EQ(merged, global);
+  std::vector<float> one_pass(global.begin(), global.begin() + 24);
+  std::ranges::sort(one_pass);
+  EXPECT_EQ(std::ranges::adjacent_find(one_pass), one_pass.end()) << "a row came twice in a pass";
+}
+
+}  // namespace
+}  // namespace visage
