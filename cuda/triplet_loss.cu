@@ -223,6 +223,9 @@ __global__ void add_diagonal_term(int64_t n, int64_t dim, const float* diagonal,
 }  // namespace
 
 void TripletLossLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors top) {
+  // Mining across ranks gathers on the host (MPI) and mines there; the tensors' mirrors carry
+  // the results back to the device. A device all-gather (NCCL) would keep it on the GPU.
+  if (ctx.world_size() > 1) return forward_cpu(ctx, bottom, top);
   const float* x = bottom[0]->gpu_data(ctx);
   float* dist = dist_.mutable_gpu_data(ctx);
   float* squared_norms = squared_norms_.mutable_gpu_data(ctx);
@@ -264,6 +267,7 @@ void TripletLossLayer::backward_gpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
   VISAGE_LAYER_CHECK(!propagate_down[1], "cannot back-propagate to the labels");
   if (!propagate_down[0]) return;
+  if (ctx.world_size() > 1) return backward_cpu(ctx, top, propagate_down, bottom);
   const int n = gpu::checked_int(num_, "TripletLoss batch size");
   const cudaStream_t stream = gpu::stream(ctx);
   float* weights = weights_.mutable_gpu_data(ctx);

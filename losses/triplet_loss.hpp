@@ -65,6 +65,12 @@ class TripletLossLayer : public Layer {
   Tensor diagonal_;       // N backward scratch (GPU)
   std::vector<triplet::Triplet> mined_;
   float normalizer_ = 1.0f;  // of the last CPU forward
+  // Data-parallel runs: every rank's batch, gathered (see gather_global_batch).
+  void gather_global_batch(Context& ctx, Tensors bottom);
+  int64_t global_num_ = 0;
+  Tensor global_embeddings_;
+  Tensor global_labels_;
+  Tensor global_diff_;
   // GPU: per-anchor partial tallies and the normaliser, kept on the device so that neither pass
   // waits for the host.
   Tensor partials_;

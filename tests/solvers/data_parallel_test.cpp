@@ -55,11 +55,14 @@ std::vector<float> parameters(const std::string& snapshot) {
 }
 
 // The tiny problem with `batch` rows per rank, solved by `solver_extra`, snapshots in `prefix`.
+// `loss` replaces the softmax loss's type (and may add its parameters).
 std::string write_solver(const TempFolder& folder, const std::string& name, int batch,
-                         const std::string& solver_extra) {
+                         const std::string& solver_extra,
+                         const std::string& loss = "\"SoftmaxWithLoss\"") {
   const testing::TrainingProblem problem = make_problem(folder, "");
   std::string net = read_file(problem.net);
   net.replace(net.find("batch_size: 4"), 13, concat("batch_size: ", batch));
+  net.replace(net.find("\"SoftmaxWithLoss\""), 17, loss);
   testing::write_text(folder / (name + ".prototxt"), net);
   std::string solver = read_file(problem.solver);
   solver.replace(solver.find("net.prototxt"), 12, name + ".prototxt");
@@ -76,7 +79,15 @@ float max_difference(const std::vector<float>& a, const std::vector<float>& b) {
   return worst;
 }
 
-class DataParallel : public ::testing::TestWithParam<std::string> {
+struct Setting {
+  const char* name;
+  std::string solver;  // the update rule's lines
+  std::string loss;    // the loss layer's type (and parameters)
+};
+
+void PrintTo(const Setting& setting, std::ostream* out) { *out << setting.name; }
+
+class DataParallel : public ::testing::TestWithParam<Setting> {
  protected:
   void SetUp() override {
     if (!mpi_available()) GTEST_SKIP() << "skipped: built without MPI or no mpirun";
@@ -84,13 +95,14 @@ class DataParallel : public ::testing::TestWithParam<std::string> {
 };
 
 // Two ranks of batch 4 follow one process of batch 8 step for step: the same global batches, the
-// mean of the ranks' gradients equals the big batch's gradient. The tolerance covers the order of
-// float sums (the all-reduce adds two half-batch means; the single process one mean of 8).
+// mean of the ranks' gradients equals the big batch's gradient, and the triplet loss mines the
+// same triplets on the gathered global batch. The tolerance covers the order of float sums (the
+// all-reduce adds two half-batch means; the single process one mean of 8).
 TEST_P(DataParallel, TwoRanksMatchOneProcessWithTheGlobalBatch) {
   TempFolder folder;
-  const std::string extra = "max_iter: 8\ndisplay: 4\n" + GetParam();
-  const std::string two = write_solver(folder, "two", 4, extra);
-  const std::string one = write_solver(folder, "one", 8, extra);
+  const std::string extra = "max_iter: 8\ndisplay: 4\n" + GetParam().solver;
+  const std::string two = write_solver(folder, "two", 4, extra, GetParam().loss);
+  const std::string one = write_solver(folder, "one", 8, extra, GetParam().loss);
   const auto ranks = train(2, "--solver " + two);
   ASSERT_EQ(ranks.exit_code, 0) << ranks.output;
   const auto single = train(0, "--solver " + one);
@@ -102,9 +114,14 @@ TEST_P(DataParallel, TwoRanksMatchOneProcessWithTheGlobalBatch) {
   EXPECT_GT(std::abs(parameters(folder / "snap_two/tiny_iter_8.h5")[0]), 0.0f);
 }
 
-INSTANTIATE_TEST_SUITE_P(UpdateRules, DataParallel,
-                         ::testing::Values("type: 'SGD'\n", "type: 'Adam'\nmomentum2: 0.999\n"),
-                         [](const auto& info) { return info.index == 0 ? "Sgd" : "Adam"; });
+const std::string kTriplet = "\"TripletLoss\" triplet_loss_param { margin: 0.5 mining: SEMI_HARD }";
+
+INSTANTIATE_TEST_SUITE_P(
+    UpdateRulesAndLosses, DataParallel,
+    ::testing::Values(Setting{"SgdSoftmax", "type: 'SGD'\n", "\"SoftmaxWithLoss\""},
+                      Setting{"AdamSoftmax", "type: 'Adam'\n", "\"SoftmaxWithLoss\""},
+                      Setting{"SgdTripletGlobalSemiHard", "type: 'SGD'\n", kTriplet}),
+    [](const auto& info) { return std::string(info.param.name); });
 
 // A 2-rank run stopped at a snapshot and resumed ends bit-identical to one that ran through.
 TEST(DataParallelResume, ResumedTwoRankRunContinuesExactly) {
