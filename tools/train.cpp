@@ -2,8 +2,13 @@
 // from pretrained weights, alone or as one rank of an MPI launch. SIGINT/SIGTERM finish the current
 // iteration, write a snapshot and exit with 128 + the signal number (130 / 143), after saying where
 // the snapshot is.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 
@@ -115,6 +120,34 @@ int train(const Options& options, const proto::SolverParameter& param, Context& 
   return status;
 }
 
+// `--gpus 0,1,2,3` on one machine: this same command again under `mpirun`, one rank per listed
+// GPU (CUDA_VISIBLE_DEVICES holds the list, so local rank k takes the k-th). Returns only on error.
+[[noreturn]] void relaunch_under_mpirun(Args args, const std::string& gpus) {
+  const int listed = static_cast<int>(std::ranges::count(gpus, ',')) + 1;
+  VISAGE_CHECK(device::count() > 0, "--gpus ", gpus,
+               ": this machine has no GPU that Visage can use (`visage device-query` says why)");
+  VISAGE_CHECK(std::system("command -v mpirun >/dev/null 2>&1") == 0, "--gpus ", gpus,
+               " starts one process per GPU through mpirun, which is not installed (Debian: "
+               "openmpi-bin)");
+  std::vector<std::string> command = {"mpirun", "-np", std::to_string(listed), "-x",
+                                      "CUDA_VISIBLE_DEVICES=" + gpus};
+  if (::geteuid() == 0) command.emplace_back("--allow-run-as-root");
+  command.emplace_back("/proc/self/exe");
+  command.emplace_back("train");
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--gpus") {
+      ++i;  // and its value
+    } else if (args[i].rfind("--gpus=", 0) != 0) {
+      command.push_back(args[i]);
+    }
+  }
+  std::vector<char*> argv;
+  for (std::string& word : command) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  ::execvp("mpirun", argv.data());
+  fail("--gpus ", gpus, ": cannot start mpirun (", std::strerror(errno), ")");
+}
+
 }  // namespace
 
 int run_train(Args args) {
@@ -129,6 +162,9 @@ int run_train(Args args) {
       .value("snapshot", "FILE", "resume from this snapshot (.h5)")
       .value("weights", "FILE", "start from these weights (Visage snapshot or Caffe HDF5 weights)")
       .value("device", "WHERE", kDeviceHelp, "auto")
+      .value("gpus", "LIST",
+             "train on these GPUs of this machine (0,1,2,3), one process each, started through "
+             "mpirun")
       .value("log", "FILE",
              "JSON-lines progress log (default: <snapshot_prefix>_log.jsonl; "
              "'-' for none)");
@@ -137,6 +173,7 @@ int run_train(Args args) {
   VISAGE_CHECK(!(options.has("snapshot") && options.has("weights")),
                "give --snapshot (resume) or --weights (fine-tune), not both");
 
+  if (options.has("gpus") && !launched_by_mpi()) relaunch_under_mpirun(args, options.get("gpus"));
   const std::string solver_path = options.get("solver");
   const proto::SolverParameter param = load_solver_config(solver_path);
   // Launched by mpirun or srun: one rank of a data-parallel run, on the GPU of its local rank.

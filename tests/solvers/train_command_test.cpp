@@ -170,6 +170,17 @@ TEST(TrainCommand, AnUnwritableProgressLogIsReportedAndFailsTheExitStatus) {
   EXPECT_TRUE(std::filesystem::exists(folder / "snap/tiny_iter_2.h5")) << result.output;
 }
 
+TEST(TrainCommand, GpusWithoutAGpuSaysSo) {
+  if (device::count() > 0) GTEST_SKIP() << "this machine has a GPU";
+  TempFolder folder;
+  const auto problem = testing::make_problem(folder, "max_iter: 1\n");
+  const auto result = testing::run_visage("train --gpus 0,1 --solver " + problem.solver);
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("--gpus 0,1: this machine has no GPU that Visage can use"),
+            std::string::npos)
+      << result.output;
+}
+
 TEST(TrainCommand, AMissingDatasetIsNamedWithHowToMakeOne) {
   TempFolder folder;
   testing::write_text(folder / "net.prototxt", R"(name: "faces"
