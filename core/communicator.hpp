@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 #include <span>
 #include <string>
+
+#include "core/error.hpp"
 
 namespace visage {
 
@@ -29,9 +32,28 @@ class Communicator {
   virtual void broadcast(std::span<std::byte> bytes, int root) = 0;
   // Every rank's `mine`, all of one length, into `all` (size() times as long) in rank order.
   virtual void all_gather(std::span<const float> mine, std::span<float> all) = 0;
+  // Sums `count` floats of device memory over the ranks, in place, ordered on `stream` (a
+  // cudaStream_t): gradients that live on GPUs are reduced there (NCCL). Only where
+  // reduces_on_device(); otherwise the caller reduces the host copy.
+  virtual bool reduces_on_device() const { return false; }
+  virtual void all_reduce_sum_on_device(float* values, std::size_t count, void* stream) {
+    fail_no_device_collectives();
+  }
+
   // Ends every rank of the run with `status`: what a rank that cannot go on must do, since the
   // others would otherwise wait for it in their next collective.
-  [[noreturn]] virtual void abort(int status) = 0;
+  [[noreturn]] void abort(int status) {
+    abort_all(status);
+    std::_Exit(status);  // in case the implementation returned
+  }
+
+ protected:
+  virtual void abort_all(int status) = 0;
+
+ private:
+  [[noreturn]] void fail_no_device_collectives() const {
+    fail(describe(), " reduces host memory only");
+  }
 };
 
 }  // namespace visage

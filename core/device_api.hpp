@@ -23,6 +23,7 @@ class DeviceAllocator {
 // Per-device resources (stream, cuBLAS and cuDNN handles, allocator, workspace):
 // cuda/resources.hpp.
 class CudaResources;
+class Communicator;
 
 namespace device {
 
@@ -33,6 +34,11 @@ int count();
 std::string describe();
 // Bytes of memory on GPU `device_id`.
 std::size_t memory_bytes(int device_id);
+
+// The run's communicator with NCCL for the collectives on device memory (host collectives stay
+// with `host`, which also carries NCCL's unique id to every rank). NCCL is opened at run time
+// (libnccl.so.2), so only multi-GPU runs need it.
+std::shared_ptr<Communicator> with_nccl(std::shared_ptr<Communicator> host, int device_id);
 
 std::shared_ptr<CudaResources> make_resources(int device_id);
 std::shared_ptr<DeviceAllocator> allocator_of(CudaResources& resources);

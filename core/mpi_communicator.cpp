@@ -105,10 +105,7 @@ class MpiCommunicator final : public Communicator {
                             static_cast<int>(mine.size()), MPI_FLOAT, MPI_COMM_WORLD),
               "MPI_Allgather");
   }
-  [[noreturn]] void abort(int status) override {
-    MPI_Abort(MPI_COMM_WORLD, status);
-    std::_Exit(status);  // MPI_Abort does not return; this tells the compiler so
-  }
+  void abort_all(int status) override { MPI_Abort(MPI_COMM_WORLD, status); }
 
  private:
   int rank_ = 0;

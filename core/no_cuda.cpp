@@ -15,6 +15,7 @@ bool built_with_cuda() { return false; }
 int count() { return 0; }
 std::string describe() { return "no GPU: this Visage was built without CUDA\n"; }
 std::size_t memory_bytes(int) { unavailable("GPU memory"); }
+std::shared_ptr<Communicator> with_nccl(std::shared_ptr<Communicator>, int) { unavailable("NCCL"); }
 std::shared_ptr<CudaResources> make_resources(int) { unavailable("creating a GPU context"); }
 std::shared_ptr<DeviceAllocator> allocator_of(CudaResources&) { unavailable("device allocator"); }
 StreamHandle stream_of(CudaResources&) { unavailable("CUDA stream"); }

@@ -244,13 +244,19 @@ void Solver::synchronize_ranks() {
 }
 
 // The mean over the ranks of each rank's mean gradient: the gradient of the global batch's mean
-// loss. (Summed here; gradient_scale divides by the world size with iter_size.) Host buffers: on
-// a GPU the lazy mirror stages the copy.
+// loss. (Summed here; gradient_scale divides by the world size with iter_size.) On GPUs NCCL
+// reduces device memory; otherwise MPI reduces the host copy (the lazy mirror stages it).
 float Solver::reduce_over_ranks(float loss) {
   if (!distributed()) return loss;
   Communicator& comm = *ctx_.communicator();
   const auto started = Clock::now();
-  comm.all_reduce_sum(net_->all_params().mutable_diff());
+  Tensor& params = net_->all_params();
+  if (ctx_.is_gpu() && comm.reduces_on_device()) {
+    comm.all_reduce_sum_on_device(params.mutable_gpu_diff(ctx_),
+                                  static_cast<std::size_t>(params.count()), ctx_.stream());
+  } else {
+    comm.all_reduce_sum(params.mutable_diff());
+  }
   float total = loss;
   comm.all_reduce_sum(std::span<float>(&total, 1));
   reduce_seconds_ += seconds_between(started, Clock::now());

@@ -121,7 +121,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(Setting{"SgdSoftmax", "type: 'SGD'\n", "\"SoftmaxWithLoss\""},
                       Setting{"AdamSoftmax", "type: 'Adam'\n", "\"SoftmaxWithLoss\""},
                       Setting{"SgdTripletGlobalSemiHard", "type: 'SGD'\n", kTriplet}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& test) { return std::string(test.param.name); });
 
 // A 2-rank run stopped at a snapshot and resumed ends bit-identical to one that ran through.
 TEST(DataParallelResume, ResumedTwoRankRunContinuesExactly) {
@@ -139,53 +139,104 @@ TEST(DataParallelResume, ResumedTwoRankRunContinuesExactly) {
             parameters(folder / "snap_through/tiny_iter_8.h5"));
 }
 
+// A 2-rank run in the background (a long one, displaying every 1000 iterations), and one of its
+// ranks, to signal.
+class RunningRanks {
+ public:
+  explicit RunningRanks(const TempFolder& folder)
+      : solver_(write_solver(folder, "long", 4,
+                             "max_iter: 100000000\ndisplay: 1000\nsnapshot_after_train: false\n")),
+        log_(folder / "mpirun.txt") {
+    launcher_ = fork();
+    if (launcher_ == 0) {
+      const std::string command =
+          concat("exec mpirun --allow-run-as-root --oversubscribe -np 2 ", testing::visage_binary(),
+                 " train --device cpu --solver ", solver_, " >", log_, " 2>&1");
+      execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
+      _exit(127);
+    }
+  }
+  ~RunningRanks() {
+    if (!ended_ && launcher_ > 0) {
+      kill(launcher_, SIGKILL);
+      waitpid(launcher_, nullptr, 0);
+    }
+  }
+  RunningRanks(const RunningRanks&) = delete;
+  RunningRanks& operator=(const RunningRanks&) = delete;
+
+  // The pid of the last rank, once the run trains (0 if it never does within 30 s).
+  pid_t a_training_rank() const {
+    for (int tries = 0; tries < 300; ++tries) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (read_file(log_).find("iter 0/") == std::string::npos) continue;
+      FILE* children =
+          popen(concat("pgrep -P ", launcher_, " -f 'visage train' | tail -1").c_str(), "r");
+      pid_t rank = 0;
+      if (children != nullptr && std::fscanf(children, "%d", &rank) != 1) rank = 0;
+      if (children != nullptr) pclose(children);
+      if (rank > 0) return rank;
+    }
+    return 0;
+  }
+  // Whether mpirun ended within `limit`; its wait status in `status`.
+  bool ends_within(std::chrono::seconds limit, int& status) {
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start < limit) {
+      if (waitpid(launcher_, &status, WNOHANG) == launcher_) return ended_ = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  std::string log() const { return read_file(log_); }
+
+ private:
+  std::string solver_;
+  std::string log_;
+  pid_t launcher_ = -1;
+  bool ended_ = false;
+};
+
 // A rank killed mid-run ends the whole run, with mpirun naming the rank and the signal, within a
-// bounded time: no rank is
-// left waiting in a collective.
+// bounded time: no rank is left waiting in a collective.
 TEST(DataParallelFailure, AKilledRankEndsTheRun) {
   if (!mpi_available()) GTEST_SKIP() << "skipped: built without MPI or no mpirun";
   TempFolder folder;
-  const std::string solver =
-      write_solver(folder, "long", 4, "max_iter: 100000000\ndisplay: 1000\n");
-  const std::string log = folder / "mpirun.txt";
-  const pid_t launcher = fork();
-  if (launcher == 0) {
-    const std::string command =
-        concat("exec mpirun --allow-run-as-root --oversubscribe -np 2 ", testing::visage_binary(),
-               " train --device cpu --solver ", solver, " >", log, " 2>&1");
-    execl("/bin/sh", "sh", "-c", command.c_str(), nullptr);
-    _exit(127);
-  }
-  ASSERT_GT(launcher, 0);
-  // Wait until a rank trains (its progress line), then kill one rank with SIGKILL.
-  pid_t victim = 0;
-  for (int tries = 0; tries < 300 && victim == 0; ++tries) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (read_file(log).find("iter 0/") == std::string::npos) continue;
-    FILE* children =
-        popen(concat("pgrep -P ", launcher, " -f 'visage train' | tail -1").c_str(), "r");
-    if (children != nullptr && std::fscanf(children, "%d", &victim) != 1) victim = 0;
-    if (children != nullptr) pclose(children);
-  }
-  ASSERT_GT(victim, 0) << read_file(log);
-  const auto killed_at = std::chrono::steady_clock::now();
+  RunningRanks run(folder);
+  const pid_t victim = run.a_training_rank();
+  ASSERT_GT(victim, 0) << run.log();
   kill(victim, SIGKILL);
   int status = 0;
-  bool ended = false;
-  while (std::chrono::steady_clock::now() - killed_at < std::chrono::seconds(60)) {
-    if (waitpid(launcher, &status, WNOHANG) == launcher) {
-      ended = true;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!ended) {
-    kill(launcher, SIGKILL);
-    waitpid(launcher, &status, 0);
-  }
-  ASSERT_TRUE(ended) << "the run did not end within 60 s of a rank's death:\n" << read_file(log);
+  ASSERT_TRUE(run.ends_within(std::chrono::seconds(60), status))
+      << "the run did not end within 60 s of a rank's death:\n"
+      << run.log();
   EXPECT_FALSE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  EXPECT_NE(read_file(log).find("exited on signal 9"), std::string::npos) << read_file(log);
+  EXPECT_NE(run.log().find("exited on signal 9"), std::string::npos) << run.log();
+}
+
+// SIGTERM to one rank stops every rank after the same iteration, with one snapshot written by
+// rank 0 that says where to continue.
+TEST(DataParallelFailure, SigtermToOneRankStopsAllWithOneSnapshot) {
+  if (!mpi_available()) GTEST_SKIP() << "skipped: built without MPI or no mpirun";
+  TempFolder folder;
+  RunningRanks run(folder);
+  const pid_t rank = run.a_training_rank();
+  ASSERT_GT(rank, 0) << run.log();
+  kill(rank, SIGTERM);
+  int status = 0;
+  ASSERT_TRUE(run.ends_within(std::chrono::seconds(60), status)) << run.log();
+  const std::string log = run.log();
+  const size_t stopped = log.find("visage train: stopped by ");
+  ASSERT_NE(stopped, std::string::npos) << log;
+  const size_t at = log.find("snapshot: ", stopped);
+  ASSERT_NE(at, std::string::npos) << log;
+  const std::string snapshot = log.substr(at + 10, log.find(' ', at + 10) - at - 10);
+  EXPECT_TRUE(std::filesystem::exists(snapshot)) << log;
+  int snapshots = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder / "snap_long")) {
+    snapshots += entry.path().extension() == ".h5";
+  }
+  EXPECT_EQ(snapshots, 1) << log;
 }
 
 // A stand-in for MPI with a fixed position, for the data layers' sharding.
@@ -200,7 +251,7 @@ class Position final : public Communicator {
   bool any(bool value) override { return value; }
   void broadcast(std::span<std::byte>, int) override {}
   void all_gather(std::span<const float>, std::span<float>) override {}
-  [[noreturn]] void abort(int status) override { std::_Exit(status); }
+  void abort_all(int status) override { std::_Exit(status); }
 
  private:
   int rank_;
