@@ -68,22 +68,8 @@ class MpiCommunicator final : public Communicator {
     return concat("MPI (", library_, "), rank ", rank_, " of ", size_);
   }
 
-  void all_reduce_sum(std::span<float> values) override {
-    for (std::size_t at = 0; at < values.size(); at += kChunk) {
-      const auto count = static_cast<int>(std::min(kChunk, values.size() - at));
-      check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data() + at, count, MPI_FLOAT, MPI_SUM,
-                              MPI_COMM_WORLD),
-                "MPI_Allreduce");
-    }
-  }
-  void all_reduce_sum(std::span<double> values) override {
-    for (std::size_t at = 0; at < values.size(); at += kChunk) {
-      const auto count = static_cast<int>(std::min(kChunk, values.size() - at));
-      check_mpi(MPI_Allreduce(MPI_IN_PLACE, values.data() + at, count, MPI_DOUBLE, MPI_SUM,
-                              MPI_COMM_WORLD),
-                "MPI_Allreduce");
-    }
-  }
+  void all_reduce_sum(std::span<float> values) override { sum_in_chunks(values, MPI_FLOAT); }
+  void all_reduce_sum(std::span<double> values) override { sum_in_chunks(values, MPI_DOUBLE); }
   bool any(bool value) override {
     int flag = value ? 1 : 0;
     check_mpi(MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD),
@@ -108,6 +94,16 @@ class MpiCommunicator final : public Communicator {
   void abort_all(int status) override { MPI_Abort(MPI_COMM_WORLD, status); }
 
  private:
+  template <typename T>
+  void sum_in_chunks(std::span<T> values, MPI_Datatype type) {
+    for (std::size_t at = 0; at < values.size(); at += kChunk) {
+      const auto count = static_cast<int>(std::min(kChunk, values.size() - at));
+      check_mpi(
+          MPI_Allreduce(MPI_IN_PLACE, values.data() + at, count, type, MPI_SUM, MPI_COMM_WORLD),
+          "MPI_Allreduce");
+    }
+  }
+
   int rank_ = 0;
   int size_ = 1;
   std::string library_;

@@ -13,17 +13,12 @@
 #include "core/registry.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "synthetic/face.hpp"
+#include "tests/support/face_config.hpp"
 
 namespace visage {
 namespace {
 
-synthetic::SyntheticFaceConfig config_of(uint64_t seed, int size, int channels = 3) {
-  synthetic::SyntheticFaceConfig config;
-  config.seed = seed;
-  config.size = size;
-  config.channels = channels;
-  return config;
-}
+using testing::face_config;
 
 // A configured layer with its two tops.
 struct DataLayer {
@@ -93,7 +88,7 @@ TEST(SyntheticFaceData, DataIsTheGeneratorsFaceNormalisedChannelFirst) {
   const auto& layer = dynamic_cast<const SyntheticFaceDataLayer&>(*faces.layer);
   const SyntheticDraw first = layer.plan_batch(0)[0];
   const synthetic::FaceImage image =
-      synthetic::render_face(config_of(4, 16), 1000 + first.label, first.index);
+      synthetic::render_face(face_config(4, 16), 1000 + first.label, first.index);
   const std::vector<float> data = faces.pixels();
   for (int c = 0; c < 3; ++c) {
     for (int y = 0; y < 16; y += 5) {
@@ -116,7 +111,7 @@ TEST(SyntheticFaceData, PooledImagesAreTheEightBitFacesOfVisageSynthAndRepeatExa
     for (size_t n = 0; n < plan.size(); ++n) {
       ASSERT_LT(plan[n].index, 5);
       const synthetic::FaceImage image =
-          synthetic::render_face(config_of(4, 16), 1000 + plan[n].label, plan[n].index);
+          synthetic::render_face(face_config(4, 16), 1000 + plan[n].label, plan[n].index);
       for (int c = 0; c < 3; ++c) {
         for (int y = 0; y < 16; y += 3) {
           for (int x = 0; x < 16; x += 5) {
@@ -191,7 +186,7 @@ std::vector<float> stored_face(const synthetic::SyntheticFaceConfig& config, int
 TEST(SyntheticFaceData, DisjointRangesGiveDisjointIdentities) {
   constexpr int kFirst[] = {0, 20};
   constexpr size_t kImageFloats = 3 * 8 * 8;
-  const synthetic::SyntheticFaceConfig config = config_of(1, 8);  // the layers' default seed
+  const synthetic::SyntheticFaceConfig config = face_config(1, 8);  // the layers' default seed
   std::set<int64_t> identities[2];
   std::set<int> labels[2];
   for (int range = 0; range < 2; ++range) {

@@ -34,16 +34,8 @@ bool mpi_available() {
 testing::CommandResult train(int ranks, const std::string& args) {
   const std::string launcher =
       ranks > 0 ? concat("mpirun --allow-run-as-root --oversubscribe -np ", ranks, " ") : "";
-  const std::string command = concat("timeout 120 ", launcher, testing::visage_binary(),
-                                     " train --device cpu ", args, " 2>&1");
-  testing::CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return testing::run_command(
+      concat("timeout 120 ", launcher, testing::visage_binary(), " train --device cpu ", args));
 }
 
 std::vector<float> parameters(const std::string& snapshot) {

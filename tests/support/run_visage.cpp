@@ -19,7 +19,11 @@ std::string from_environment(const char* name, const char* built_in) {
 std::string visage_binary() { return from_environment("VISAGE_BIN", VISAGE_TEST_BINARY); }
 
 CommandResult run_visage(const std::string& args) {
-  const std::string command = visage_binary() + " " + args + " 2>&1";
+  return run_command(visage_binary() + " " + args);
+}
+
+CommandResult run_command(const std::string& shell_command) {
+  const std::string command = shell_command + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;

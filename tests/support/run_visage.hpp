@@ -13,6 +13,8 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
+// Runs `command` through the shell, stdout and stderr together.
+CommandResult run_command(const std::string& command);
 CommandResult run_visage(const std::string& args);
 std::string visage_binary();
 // A path inside the source tree (configs, ...).

@@ -10,6 +10,7 @@
 
 #include "core/error.hpp"
 #include "synthetic/dataset.hpp"
+#include "tests/support/face_config.hpp"
 
 namespace visage {
 namespace {
@@ -17,13 +18,7 @@ namespace {
 // See PixelsArePinnedAcrossBuilds.
 constexpr double kFingerprint = 1.773192;
 
-synthetic::SyntheticFaceConfig config_of(uint64_t seed, int size, int channels = 3) {
-  synthetic::SyntheticFaceConfig config;
-  config.seed = seed;
-  config.size = size;
-  config.channels = channels;
-  return config;
-}
+using testing::face_config;
 
 double mean_squared_difference(const synthetic::FaceImage& a, const synthetic::FaceImage& b) {
   double sum = 0;
@@ -53,7 +48,7 @@ synthetic::FaceImage shrink(const synthetic::FaceImage& image, int factor) {
 
 TEST(SyntheticFace, ImagesHaveTheConfiguredShapeAndRange) {
   for (const int channels : {1, 3}) {
-    const synthetic::SyntheticFaceConfig config = config_of(3, 40, channels);
+    const synthetic::SyntheticFaceConfig config = face_config(3, 40, channels);
     const synthetic::FaceImage image = synthetic::render_face(config, 5, 2);
     EXPECT_EQ(image.height, 40);
     EXPECT_EQ(image.width, 40);
@@ -64,7 +59,7 @@ TEST(SyntheticFace, ImagesHaveTheConfiguredShapeAndRange) {
 }
 
 TEST(SyntheticFace, SameArgumentsGiveTheSamePixelsWhateverWasRenderedBefore) {
-  const synthetic::SyntheticFaceConfig config = config_of(11, 32);
+  const synthetic::SyntheticFaceConfig config = face_config(11, 32);
   const synthetic::FaceImage first = synthetic::render_face(config, 7, 3);
   // Render other faces in between, in a different order: no hidden state may leak.
   for (int i = 5; i >= 0; --i) synthetic::render_face(config, i, 9 - i);
@@ -75,7 +70,7 @@ TEST(SyntheticFace, SameArgumentsGiveTheSamePixelsWhateverWasRenderedBefore) {
 TEST(SyntheticFace, PixelsArePinnedAcrossBuilds) {
   // A fingerprint of one image: a change here means every dataset and stream changes too, which
   // must be a deliberate decision (update the number and say so in the commit).
-  const synthetic::FaceImage image = synthetic::render_face(config_of(1, 32), 0, 0);
+  const synthetic::FaceImage image = synthetic::render_face(face_config(1, 32), 0, 0);
   double sum = 0;
   for (size_t i = 0; i < image.pixels.size(); ++i)
     sum += image.pixels[i] * static_cast<double>(i % 7 + 1);
@@ -83,18 +78,18 @@ TEST(SyntheticFace, PixelsArePinnedAcrossBuilds) {
 }
 
 TEST(SyntheticFace, SeedIdentityAndIndexEachChangeTheImage) {
-  const synthetic::SyntheticFaceConfig config = config_of(1, 32);
+  const synthetic::SyntheticFaceConfig config = face_config(1, 32);
   const synthetic::FaceImage base = synthetic::render_face(config, 4, 4);
   EXPECT_GT(mean_squared_difference(base, synthetic::render_face(config, 5, 4)), 1e-4);
   EXPECT_GT(mean_squared_difference(base, synthetic::render_face(config, 4, 5)), 1e-4);
-  EXPECT_GT(mean_squared_difference(base, synthetic::render_face(config_of(2, 32), 4, 4)), 1e-4);
+  EXPECT_GT(mean_squared_difference(base, synthetic::render_face(face_config(2, 32), 4, 4)), 1e-4);
 }
 
 TEST(SyntheticFace, TheSameFaceAtAnySize) {
   // Geometry lives in resolution-independent coordinates: a 96-pixel face box-filtered to 32
   // pixels is nearly the 32-pixel render (only the per-pixel noise and JPEG blocks differ, so
   // this compares clean renders).
-  synthetic::SyntheticFaceConfig small = config_of(5, 32);
+  synthetic::SyntheticFaceConfig small = face_config(5, 32);
   small.nuisance = synthetic::SyntheticNuisance::none();
   small.nuisance.pose = small.nuisance.illumination = small.nuisance.expression = 1;
   synthetic::SyntheticFaceConfig large = small;
@@ -108,7 +103,7 @@ TEST(SyntheticFace, TheSameFaceAtAnySize) {
 }
 
 TEST(SyntheticFace, WithoutNuisanceIdentitiesDifferMoreThanImagesOfOneIdentity) {
-  synthetic::SyntheticFaceConfig config = config_of(9, 32);
+  synthetic::SyntheticFaceConfig config = face_config(9, 32);
   config.nuisance = synthetic::SyntheticNuisance::none();
   double largest_within = 0, smallest_between = 1e9;
   for (int identity = 0; identity < 12; ++identity) {
@@ -124,8 +119,8 @@ TEST(SyntheticFace, WithoutNuisanceIdentitiesDifferMoreThanImagesOfOneIdentity) 
 }
 
 TEST(SyntheticFace, InvalidConfigsAreRejectedWithAMessage) {
-  EXPECT_THROW(synthetic::render_face(config_of(1, 4), 0, 0), Error);
-  EXPECT_THROW(synthetic::render_face(config_of(1, 32, 2), 0, 0), Error);
+  EXPECT_THROW(synthetic::render_face(face_config(1, 4), 0, 0), Error);
+  EXPECT_THROW(synthetic::render_face(face_config(1, 32, 2), 0, 0), Error);
   EXPECT_THROW(synthetic::render_face({}, -1, 0), Error);
   synthetic::SyntheticFaceConfig negative;
   negative.nuisance.pose = -1;

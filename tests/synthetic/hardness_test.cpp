@@ -8,17 +8,12 @@
 
 #include "synthetic/face.hpp"
 #include "synthetic/random.hpp"
+#include "tests/support/face_config.hpp"
 
 namespace visage {
 namespace {
 
-synthetic::SyntheticFaceConfig config_of(uint64_t seed, int size, int channels = 3) {
-  synthetic::SyntheticFaceConfig config;
-  config.seed = seed;
-  config.size = size;
-  config.channels = channels;
-  return config;
-}
+using testing::face_config;
 
 struct ScoredPair {
   double distance = 0;
@@ -42,7 +37,7 @@ double best_threshold_accuracy(std::vector<ScoredPair> pairs) {
 
 TEST(SyntheticHardness, RawPixelDistanceVerifiesBelowSeventyPercent) {
   constexpr int kIdentities = 100, kImages = 10, kPairs = 600;
-  const synthetic::SyntheticFaceConfig config = config_of(1, 32);
+  const synthetic::SyntheticFaceConfig config = face_config(1, 32);
   std::vector<std::vector<float>> images;
   for (int identity = 0; identity < kIdentities; ++identity) {
     for (int index = 0; index < kImages; ++index)
