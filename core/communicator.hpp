@@ -26,6 +26,13 @@ class Communicator {
   // Element-wise sum over the ranks, in place: every rank ends with the same result.
   virtual void all_reduce_sum(std::span<float> values) = 0;
   virtual void all_reduce_sum(std::span<double> values) = 0;
+  // Starts summing `values` in place over the ranks and returns; finish_sums() waits for every
+  // sum started, and progress() in between lets them advance (MPI moves a nonblocking collective
+  // along only inside its calls). The buffer must not be touched until finish_sums(). By default
+  // the sum is done at once.
+  virtual void start_sum(std::span<float> values) { all_reduce_sum(values); }
+  virtual void progress() {}
+  virtual void finish_sums() {}
   // Whether any rank passes true (a stop request that one rank saw stops them all).
   virtual bool any(bool value) = 0;
   // `root`'s bytes to every rank; the span has the same size on every rank.

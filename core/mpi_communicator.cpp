@@ -12,6 +12,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <vector>
 #endif
 
 namespace visage {
@@ -70,6 +71,27 @@ class MpiCommunicator final : public Communicator {
 
   void all_reduce_sum(std::span<float> values) override { sum_in_chunks(values, MPI_FLOAT); }
   void all_reduce_sum(std::span<double> values) override { sum_in_chunks(values, MPI_DOUBLE); }
+  void start_sum(std::span<float> values) override {
+    for (std::size_t at = 0; at < values.size(); at += kChunk) {
+      const auto count = static_cast<int>(std::min(kChunk, values.size() - at));
+      check_mpi(MPI_Iallreduce(MPI_IN_PLACE, values.data() + at, count, MPI_FLOAT, MPI_SUM,
+                               MPI_COMM_WORLD, &pending_.emplace_back()),
+                "MPI_Iallreduce");
+    }
+  }
+  void progress() override {
+    if (pending_.empty()) return;
+    int done = 0;
+    check_mpi(
+        MPI_Testall(static_cast<int>(pending_.size()), pending_.data(), &done, MPI_STATUSES_IGNORE),
+        "MPI_Testall");
+    if (done != 0) pending_.clear();
+  }
+  void finish_sums() override {
+    check_mpi(MPI_Waitall(static_cast<int>(pending_.size()), pending_.data(), MPI_STATUSES_IGNORE),
+              "MPI_Waitall");
+    pending_.clear();
+  }
   bool any(bool value) override {
     int flag = value ? 1 : 0;
     check_mpi(MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_LOR, MPI_COMM_WORLD),
@@ -107,6 +129,7 @@ class MpiCommunicator final : public Communicator {
   int rank_ = 0;
   int size_ = 1;
   std::string library_;
+  std::vector<MPI_Request> pending_;  // sums started and not yet finished
 };
 
 #endif

@@ -349,7 +349,7 @@ std::vector<std::vector<int>> Net::collect_params(const proto::NetParameter& lay
       }
       layer_slots[i].push_back(static_cast<int>(slots_.size()));
       slots_.push_back(ParamSlot{layer.name(), j, tensor->shape(), 0, tensor->count(),
-                                 spec.lr_mult(), spec.decay_mult()});
+                                 spec.lr_mult(), spec.decay_mult(), i});
       slot_tensors_.push_back(tensor);
     }
   }
@@ -451,6 +451,15 @@ void Net::pack_params() {
   }
   all_params_.reshape({total});
   all_params_.bind(param_data_, param_diff_, 0);
+  // Slots are packed in the order of their first layer, so the final part is a suffix.
+  gradient_final_from_.assign(num_layers(), 0);
+  for (int i = 0; i < num_layers(); ++i) {
+    for (const ParamSlot& slot : slots_) {
+      if (slot.first_layer < i) {
+        gradient_final_from_[i] = std::max(gradient_final_from_[i], slot.offset + slot.count);
+      }
+    }
+  }
 }
 
 std::string Net::where(int i) const {

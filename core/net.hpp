@@ -38,6 +38,7 @@ struct ParamSlot {
   int64_t count = 0;
   float lr_mult = 1;
   float decay_mult = 1;
+  int first_layer = 0;  // the lowest layer using it: its gradient is final after that backward
 };
 
 struct NetOptions {
@@ -102,6 +103,10 @@ class Net {
   // A 1-D tensor over the whole parameter buffer: data = values, diff = gradients.
   Tensor& all_params() { return all_params_; }
   const Tensor& all_params() const { return all_params_; }
+  // Where the gradient buffer's final part starts once backward_layer has run for layers
+  // num_layers() - 1 down to i: elements [gradient_final_from(i), num_param_elements()) no longer
+  // change, so a data-parallel run can start reducing them while backward goes on.
+  int64_t gradient_final_from(int i) const { return gradient_final_from_.at(i); }
 
  private:
   // The steps of construction, in order (the list at the top of this file).
@@ -136,6 +141,7 @@ class Net {
   std::vector<ParamSlot> slots_;
   // For each slot, the shared tensor that every layer using the parameter points to.
   std::vector<std::shared_ptr<Tensor>> slot_tensors_;
+  std::vector<int64_t> gradient_final_from_;
   std::shared_ptr<Storage> param_data_;
   std::shared_ptr<Storage> param_diff_;
   Tensor all_params_;

@@ -243,11 +243,10 @@ void Solver::synchronize_ranks() {
   broadcast_value(iter_);
 }
 
-// The mean over the ranks of each rank's mean gradient: the gradient of the global batch's mean
-// loss. (Summed here; gradient_scale divides by the world size with iter_size.) On GPUs NCCL
+// The mean over the ranks of each rank's mean gradient is the gradient of the global batch's
+// mean loss. (Summed here; gradient_scale divides by the world size with iter_size.) On GPUs NCCL
 // reduces device memory; otherwise MPI reduces the host copy (the lazy mirror stages it).
-float Solver::reduce_over_ranks(float loss) {
-  if (!distributed()) return loss;
+void Solver::reduce_gradient_over_ranks() {
   Communicator& comm = *ctx_.communicator();
   const auto started = Clock::now();
   Tensor& params = net_->all_params();
@@ -257,10 +256,50 @@ float Solver::reduce_over_ranks(float loss) {
   } else {
     comm.all_reduce_sum(params.mutable_diff());
   }
+  reduce_seconds_ += seconds_between(started, Clock::now());
+}
+
+float Solver::mean_over_ranks(float loss) {
+  if (!distributed()) return loss;
+  Communicator& comm = *ctx_.communicator();
   float total = loss;
   comm.all_reduce_sum(std::span<float>(&total, 1));
-  reduce_seconds_ += seconds_between(started, Clock::now());
   return total / static_cast<float>(comm.size());
+}
+
+// Buckets overlap the backward pass where the gradient is reduced on the host after a single
+// forward/backward (with iter_size > 1 only the last pass's gradient would be final).
+bool Solver::overlaps_reduction() const {
+  return distributed() && param_.iter_size() == 1 &&
+         !(ctx_.is_gpu() && ctx_.communicator()->reduces_on_device());
+}
+
+// One forward and backward pass that starts summing each bucket of the gradient over the ranks
+// as soon as the layers that write it are done (packed parameters put the last layers' gradients
+// at the buffer's end), and waits for all of them at the end. Returns the rank's loss.
+float Solver::forward_backward_reducing() {
+  Communicator& comm = *ctx_.communicator();
+  const float loss = net_->forward(ctx_);
+  net_->seed_loss_gradients(ctx_);
+  const std::span<float> gradient = net_->all_params().mutable_diff();
+  const auto bucket = static_cast<int64_t>(param_.allreduce_bucket_mb() * (1 << 20) / 4.0) + 1;
+  int64_t unsent = net_->num_param_elements();  // [0, unsent) not yet started
+  for (int i = net_->num_layers() - 1; i >= 0; --i) {
+    net_->backward_layer(ctx_, i);
+    const int64_t final_from = i > 0 ? net_->gradient_final_from(i) : 0;
+    if (unsent - final_from >= bucket || (i == 0 && unsent > 0)) {
+      const auto started = Clock::now();
+      comm.start_sum(gradient.subspan(static_cast<size_t>(final_from),
+                                      static_cast<size_t>(unsent - final_from)));
+      reduce_seconds_ += seconds_between(started, Clock::now());
+      unsent = final_from;
+    }
+    comm.progress();
+  }
+  const auto started = Clock::now();
+  comm.finish_sums();
+  reduce_seconds_ += seconds_between(started, Clock::now());
+  return loss;
 }
 
 SolveOutcome Solver::solve() {
@@ -300,8 +339,14 @@ void Solver::step(int64_t iterations) {
 
     net_->zero_param_diffs(ctx_);
     float loss = 0;
-    for (int k = 0; k < param_.iter_size(); ++k) loss += net_->forward_backward(ctx_);
-    loss = reduce_over_ranks(loss / static_cast<float>(param_.iter_size()));
+    if (overlaps_reduction()) {
+      loss = forward_backward_reducing();
+    } else {
+      for (int k = 0; k < param_.iter_size(); ++k) loss += net_->forward_backward(ctx_);
+      loss /= static_cast<float>(param_.iter_size());
+      if (distributed()) reduce_gradient_over_ranks();
+    }
+    loss = mean_over_ranks(loss);
     if (!std::isfinite(loss)) fail_non_finite(loss);
     const float gradient_squares =
         gradient_sum_of_squares(ctx_, net_->all_params(), gradient_squares_);

@@ -95,7 +95,12 @@ class Solver {
   void broadcast_value(T& value);
   void broadcast_tensor(Tensor& tensor);
   void synchronize_ranks();
-  float reduce_over_ranks(float loss);
+  // The gradient summed over the ranks after the backward pass, or in buckets during it
+  // (forward_backward_reducing, where overlaps_reduction()); the loss averaged.
+  void reduce_gradient_over_ranks();
+  float mean_over_ranks(float loss);
+  bool overlaps_reduction() const;
+  float forward_backward_reducing();
   // Snapshot housekeeping: the folder is checked when the solver is made (a snapshot must never
   // fail for a reason known at the start), temporaries left by a killed run are removed when
   // training starts, and snapshot_keep prunes old snapshots after each new one.

@@ -55,6 +55,12 @@ std::string write_solver(const TempFolder& folder, const std::string& name, int 
   std::string net = read_file(problem.net);
   net.replace(net.find("batch_size: 4"), 13, concat("batch_size: ", batch));
   net.replace(net.find("\"SoftmaxWithLoss\""), 17, loss);
+  // A hidden layer in front, so that the gradient comes in two buckets (allreduce_bucket_mb).
+  net.replace(net.find("bottom: \"data\" top: \"ip\""), 26, "bottom: \"hidden\" top: \"ip\"");
+  net.replace(
+      net.find("layer { name: \"ip\""), 0,
+      "layer { name: \"hidden\" type: \"InnerProduct\" bottom: \"data\" top: \"hidden\"\n"
+      "  inner_product_param { num_output: 3 weight_filler { type: \"gaussian\" std: 0.3 } } }\n");
   testing::write_text(folder / (name + ".prototxt"), net);
   std::string solver = read_file(problem.solver);
   solver.replace(solver.find("net.prototxt"), 12, name + ".prototxt");
@@ -92,7 +98,10 @@ class DataParallel : public ::testing::TestWithParam<Setting> {
 // all-reduce adds two half-batch means; the single process one mean of 8).
 TEST_P(DataParallel, TwoRanksMatchOneProcessWithTheGlobalBatch) {
   TempFolder folder;
-  const std::string extra = "max_iter: 8\ndisplay: 4\n" + GetParam().solver;
+  // Buckets of 8 floats: the output layer's 8 gradient values are summed while the hidden layer's
+  // backward runs, its 15 after (the one-process run ignores the setting).
+  const std::string extra =
+      "max_iter: 8\ndisplay: 4\nallreduce_bucket_mb: 0.00003\n" + GetParam().solver;
   const std::string two = write_solver(folder, "two", 4, extra, GetParam().loss);
   const std::string one = write_solver(folder, "one", 8, extra, GetParam().loss);
   const auto ranks = train(2, "--solver " + two);
