@@ -68,6 +68,14 @@ Handle intermediate_groups() {
   return lcpl;
 }
 
+// Creation properties for groups and datasets that store no modification times, so that the same
+// contents give the same bytes (and the same checksum) whenever they are written.
+Handle untimed(hid_t kind) {
+  Handle properties(checked(H5Pcreate(kind), "HDF5 property list"), H5Pclose);
+  checked_status(H5Pset_obj_track_times(properties.id(), 0), "HDF5 property list");
+  return properties;
+}
+
 herr_t collect_name(hid_t, const char* name, const H5L_info_t*, void* out) {
   static_cast<std::vector<std::string>*>(out)->emplace_back(name);
   return 0;
@@ -132,7 +140,8 @@ Group Group::open_group(const std::string& name) const {
 Group Group::require_group(const std::string& name) {
   if (contains(name)) return open_group(name);
   const Handle lcpl = intermediate_groups();
-  return Group(Handle(checked(H5Gcreate2(id(), name.c_str(), lcpl.id(), H5P_DEFAULT, H5P_DEFAULT),
+  const Handle gcpl = untimed(H5P_GROUP_CREATE);
+  return Group(Handle(checked(H5Gcreate2(id(), name.c_str(), lcpl.id(), gcpl.id(), H5P_DEFAULT),
                               where(name), ": cannot create group"),
                       H5Gclose),
                file_path_, child_path(name));
@@ -153,8 +162,9 @@ void Group::write_raw(const std::string& name, hid_t mem_type, const void* value
   VISAGE_CHECK(!contains(name), at, ": already exists");
   const Handle space = make_space(shape, at);
   const Handle lcpl = intermediate_groups();
+  const Handle dcpl = untimed(H5P_DATASET_CREATE);
   const Handle dataset(checked(H5Dcreate2(id(), name.c_str(), mem_type, space.id(), lcpl.id(),
-                                          H5P_DEFAULT, H5P_DEFAULT),
+                                          dcpl.id(), H5P_DEFAULT),
                                at, ": cannot create dataset"),
                        H5Dclose);
   // An empty buffer has nothing to write, and HDF5 rejects a null buffer.
