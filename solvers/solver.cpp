@@ -286,7 +286,7 @@ float Solver::forward_backward_reducing() {
   int64_t unsent = net_->num_param_elements();  // [0, unsent) not yet started
   for (int i = net_->num_layers() - 1; i >= 0; --i) {
     net_->backward_layer(ctx_, i);
-    const int64_t final_from = i > 0 ? net_->gradient_final_from(i) : 0;
+    const int64_t final_from = net_->gradient_final_from(i);  // 0 once the first layer is done
     if (unsent - final_from >= bucket || (i == 0 && unsent > 0)) {
       const auto started = Clock::now();
       comm.start_sum(gradient.subspan(static_cast<size_t>(final_from),
