@@ -14,6 +14,7 @@ packages=(
   graphviz  # `visage draw` renders SVG/PNG with its `dot`
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
   libopenmpi-dev openmpi-bin  # data-parallel training (mpirun) and its tests
+  python3-dev python3-venv pybind11-dev  # the `visage` Python module and its tests
 )
 
 missing=()
@@ -23,11 +24,24 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "setup: all ${#packages[@]} packages already installed"
-  exit 0
+else
+  sudo_cmd=()
+  if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+  echo "setup: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-sudo_cmd=()
-if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
-echo "setup: installing ${missing[*]}"
-"${sudo_cmd[@]}" apt-get update -qq
-DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The Python tests' packages (python/requirements.txt, from PyPI) in .venv/, made from Debian's
+# interpreter: the `visage` module is built against its headers, whatever `python3` is first on
+# PATH. Reinstalled only when the requirements change.
+venv=.venv
+requirements=python/requirements.txt
+if ! cmp -s "$requirements" "$venv/requirements.txt" 2>/dev/null; then
+  echo "setup: installing $(grep -c '==' "$requirements") Python packages into $venv/ (/usr/bin/python3)"
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/requirements.txt"
+else
+  echo "setup: $venv/ up to date ($("$venv/bin/python" --version))"
+fi
