@@ -190,6 +190,45 @@ void Group::write_bytes(const std::string& name, const std::string& bytes) {
   write(name, std::span<const uint8_t>(begin, bytes.size()), {static_cast<int64_t>(bytes.size())});
 }
 
+void Group::write_strings(const std::string& name, std::span<const std::string> values) {
+  const std::string at = where(name);
+  VISAGE_CHECK(!contains(name), at, ": already exists");
+  const Handle type(checked(H5Tcopy(H5T_C_S1), at, ": string type"), H5Tclose);
+  checked_status(H5Tset_size(type.id(), H5T_VARIABLE), at, ": string type");
+  checked_status(H5Tset_cset(type.id(), H5T_CSET_UTF8), at, ": string type");
+  const Handle space = make_space({static_cast<int64_t>(values.size())}, at);
+  const Handle lcpl = intermediate_groups();
+  const Handle dcpl = untimed(H5P_DATASET_CREATE);
+  const Handle dataset(checked(H5Dcreate2(id(), name.c_str(), type.id(), space.id(), lcpl.id(),
+                                          dcpl.id(), H5P_DEFAULT),
+                               at, ": cannot create dataset"),
+                       H5Dclose);
+  if (values.empty()) return;
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const std::string& value : values) {
+    VISAGE_CHECK(value.find('\0') == std::string::npos, at, ": a string with a NUL byte");
+    pointers.push_back(value.c_str());
+  }
+  checked_status(H5Dwrite(dataset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+                 at, ": cannot write dataset");
+}
+
+bool Group::is_dataset(const std::string& name) const {
+  if (!contains(name)) return false;
+  const Handle object(H5Oopen(id(), name.c_str(), H5P_DEFAULT), H5Oclose);
+  return object.id() >= 0 && H5Iget_type(object.id()) == H5I_DATASET;
+}
+
+bool Group::holds_strings(const std::string& name) const {
+  const std::string at = where(name);
+  VISAGE_CHECK(is_dataset(name), at, ": no such dataset");
+  const Handle dataset(
+      checked(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), at, ": cannot open dataset"), H5Dclose);
+  const Handle type(checked(H5Dget_type(dataset.id()), at, ": cannot read the type"), H5Tclose);
+  return H5Tget_class(type.id()) == H5T_STRING;
+}
+
 Shape Group::shape_of(const std::string& name) const {
   const std::string at = where(name);
   VISAGE_CHECK(contains(name), at, ": no such dataset");
@@ -250,6 +289,48 @@ std::string Group::read_bytes(const std::string& name) const {
   return {values.begin(), values.end()};
 }
 
+std::vector<std::string> Group::read_strings(const std::string& name) const {
+  const std::string at = where(name);
+  VISAGE_CHECK(holds_strings(name), at, ": holds no strings");
+  const Handle dataset(
+      checked(H5Dopen2(id(), name.c_str(), H5P_DEFAULT), at, ": cannot open dataset"), H5Dclose);
+  const Handle type(checked(H5Dget_type(dataset.id()), at, ": cannot read the type"), H5Tclose);
+  const Handle space(checked(H5Dget_space(dataset.id()), at, ": cannot read dataspace"), H5Sclose);
+  const Shape dims = space_shape(space.id(), at);
+  VISAGE_CHECK(dims.size() == 1, at, ": strings of shape ", to_string(dims), ", expected 1-D");
+  const auto count = static_cast<size_t>(dims[0]);
+  std::vector<std::string> values;
+  values.reserve(count);
+  if (count == 0) return values;
+  if (H5Tis_variable_str(type.id()) > 0) {
+    const Handle mem(checked(H5Tcopy(H5T_C_S1), at, ": string type"), H5Tclose);
+    checked_status(H5Tset_size(mem.id(), H5T_VARIABLE), at, ": string type");
+    // HDF5 converts no character sets: the memory type says the file's (ASCII or UTF-8).
+    checked_status(H5Tset_cset(mem.id(), H5Tget_cset(type.id())), at, ": string type");
+    std::vector<char*> pointers(count, nullptr);
+    checked_status(H5Dread(dataset.id(), mem.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+                   at, ": cannot read dataset");
+    for (char* text : pointers) values.emplace_back(text != nullptr ? text : "");
+    // HDF5 allocated the strings; it frees them with the memory type that described them.
+    H5Dvlen_reclaim(mem.id(), space.id(), H5P_DEFAULT, pointers.data());
+    return values;
+  }
+  const size_t width = H5Tget_size(type.id());
+  VISAGE_CHECK(width > 0 && static_cast<double>(width) * static_cast<double>(count) <=
+                                static_cast<double>(H5Dget_storage_size(dataset.id())) + 1,
+               at, ": ", count, " strings of ", width, " bytes claim more than the file stores");
+  std::string buffer(width * count, '\0');
+  checked_status(H5Dread(dataset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()), at,
+                 ": cannot read dataset");
+  const bool space_padded = H5Tget_strpad(type.id()) == H5T_STR_SPACEPAD;
+  for (size_t i = 0; i < count; ++i) {
+    std::string value = buffer.substr(i * width, width);
+    value.erase(value.find_last_not_of(space_padded ? ' ' : '\0') + 1);
+    values.push_back(value.substr(0, value.find('\0')));
+  }
+  return values;
+}
+
 void Group::remove_attribute_if_present(const std::string& name, const std::string& at) {
   if (H5Aexists(id(), name.c_str()) > 0) {
     checked_status(H5Adelete(id(), name.c_str()), at, ": cannot replace attribute");
@@ -296,6 +377,7 @@ std::string Group::string_attribute(const std::string& name) const {
     // Written by h5py and others: a pointer to a string HDF5 allocates for us.
     const Handle mem(checked(H5Tcopy(H5T_C_S1), at, ": string type"), H5Tclose);
     checked_status(H5Tset_size(mem.id(), H5T_VARIABLE), at, ": string type");
+    checked_status(H5Tset_cset(mem.id(), H5Tget_cset(type.id())), at, ": string type");
     char* text = nullptr;
     checked_status(H5Aread(attr.id(), mem.id(), &text), at, ": cannot read attribute");
     std::string value = text != nullptr ? text : "";

@@ -65,6 +65,12 @@ class Group {
   void write(const std::string& name, std::span<const uint8_t> values, const Shape& shape);
   // Arbitrary bytes as a 1-D uint8 dataset.
   void write_bytes(const std::string& name, const std::string& bytes);
+  // A 1-D dataset of variable-length UTF-8 strings (what h5py and pandas read as strings).
+  void write_strings(const std::string& name, std::span<const std::string> values);
+
+  // Whether `name` is a dataset (not a group), and whether it holds strings rather than numbers.
+  bool is_dataset(const std::string& name) const;
+  bool holds_strings(const std::string& name) const;
 
   Shape shape_of(const std::string& name) const;
   // Readers convert from whatever numeric type the file holds (Caffe files may hold doubles) and
@@ -73,6 +79,8 @@ class Group {
   std::vector<int64_t> read_int64s(const std::string& name, Shape* shape = nullptr) const;
   std::vector<uint8_t> read_uint8s(const std::string& name, Shape* shape = nullptr) const;
   std::string read_bytes(const std::string& name) const;
+  // A 1-D dataset of strings, variable-length or fixed-size (trailing NULs and padding dropped).
+  std::vector<std::string> read_strings(const std::string& name) const;
 
   // Scalar attributes on this group.
   // Writes the attribute, replacing one of that name.

@@ -2,6 +2,7 @@
 // them): what `visage embed` writes and `visage verify` reads.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <span>
 #include <string>
@@ -21,6 +22,9 @@ class EmbeddingTable {
   // Throws on an empty vector, one of the wrong dimension, or a path added twice.
   void add(const std::string& image_path, std::span<const float> vector);
 
+  // The embedding of `image_path`, or else of the one image with the same name but another
+  // extension (pairs files say `<name>_<NNNN>.jpg`, LFW's convention, while a folder written by
+  // `visage synth` holds .png files); empty when there is none or the name is ambiguous.
   std::span<const float> find(const std::string& image_path) const;
   // A lookup into this table; the table must outlive it.
   EmbeddingLookup lookup() const;
@@ -36,6 +40,9 @@ class EmbeddingTable {
   std::vector<std::string> paths_;
   std::vector<float> values_;
   std::unordered_map<std::string, size_t> row_of_;
+  // Rows by path without extension; kAmbiguous where two paths share one.
+  static constexpr size_t kAmbiguous = static_cast<size_t>(-1);
+  std::unordered_map<std::string, size_t> row_of_stem_;
 };
 
 }  // namespace visage::eval

@@ -8,16 +8,43 @@
 
 namespace visage::eval {
 namespace {
-constexpr int64_t kFormatVersion = 1;
+
+// 2: paths as HDF5 strings; 1: paths as one newline-separated byte array.
+constexpr int64_t kFormatVersion = 2;
+
+// The dataset of vectors: `embeddings`, or else the file's only 2-D numeric dataset at the root
+// (files written by other tools name it as they please).
+std::string find_vectors(const hdf5::File& file, const std::string& path) {
+  if (file.contains("embeddings")) return "embeddings";
+  std::vector<std::string> candidates;
+  std::string datasets;
+  for (const std::string& name : file.children()) {
+    if (!file.is_dataset(name)) continue;
+    datasets += (datasets.empty() ? "" : ", ") + name;
+    if (!file.holds_strings(name) && file.shape_of(name).size() == 2) candidates.push_back(name);
+  }
+  VISAGE_CHECK(candidates.size() == 1, path,
+               ": expected an N x D dataset of embeddings (named 'embeddings', or the file's only "
+               "2-D numeric dataset) and a 'paths' dataset of N image paths; the file has ",
+               datasets.empty() ? std::string("no datasets") : "datasets " + datasets);
+  return candidates.front();
+}
+
+std::vector<std::string> read_paths(const hdf5::File& file, const std::string& path) {
+  VISAGE_CHECK(file.is_dataset("paths"), path,
+               ": no 'paths' dataset (the image path of each row of embeddings, as strings)");
+  if (file.holds_strings("paths")) return file.read_strings("paths");
+  // Format 1: one byte array of newline-terminated paths.
+  std::vector<std::string> paths;
+  std::istringstream lines(file.read_bytes("paths"));
+  for (std::string line; std::getline(lines, line);) paths.push_back(line);
+  return paths;
+}
+
 }  // namespace
 
 void write_embeddings(const EmbeddingTable& table, const EmbeddingProvenance& provenance,
                       const std::string& path) {
-  std::string paths;
-  for (const auto& p : table.paths()) {
-    VISAGE_CHECK(p.find('\n') == std::string::npos, "image path with a newline: ", p);
-    paths += p + "\n";
-  }
   hdf5::write_atomically(path, [&](hdf5::File& file) {
     file.set_attribute("visage_embeddings_version", kFormatVersion);
     file.set_attribute("model", provenance.model);
@@ -26,32 +53,29 @@ void write_embeddings(const EmbeddingTable& table, const EmbeddingProvenance& pr
     file.set_attribute("flip_averaged", static_cast<int64_t>(provenance.flip_averaged));
     file.write("embeddings", table.values(),
                {static_cast<int64_t>(table.size()), static_cast<int64_t>(table.dim())});
-    file.write_bytes("paths", paths);
+    file.write_strings("paths", table.paths());
   });
 }
 
 EmbeddingTable read_embeddings(const std::string& path) {
-  hdf5::File file = hdf5::File::open(path);
-  VISAGE_CHECK(file.has_attribute("visage_embeddings_version") && file.contains("embeddings") &&
-                   file.contains("paths"),
-               path,
-               ": not an embeddings file written by `visage embed` (expected the datasets "
-               "'embeddings' and 'paths')");
+  const hdf5::File file = hdf5::File::open(path);
+  const std::string vectors = find_vectors(file, path);
   Shape shape;
-  const std::vector<float> values = file.read_floats("embeddings", &shape);
-  VISAGE_CHECK(shape.size() == 2, path, ": 'embeddings' has shape ", to_string(shape),
-               ", expected N x D");
-  std::istringstream lines(file.read_bytes("paths"));
+  const std::vector<float> values = file.read_floats(vectors, &shape);
+  VISAGE_CHECK(shape.size() == 2 && shape[1] > 0, path, ": '", vectors, "' has shape ",
+               to_string(shape), ", expected N x D with D > 0");
+  const std::vector<std::string> paths = read_paths(file, path);
+  VISAGE_CHECK(static_cast<int64_t>(paths.size()) == shape[0], path, ": ", paths.size(),
+               " paths for ", shape[0], " embeddings");
   EmbeddingTable table(static_cast<size_t>(shape[1]));
-  std::string line;
-  int64_t row = 0;
-  while (std::getline(lines, line)) {
-    VISAGE_CHECK(row < shape[0], path, ": more paths than the ", shape[0], " embeddings");
-    table.add(line, std::span(values).subspan(static_cast<size_t>(row * shape[1]),
-                                              static_cast<size_t>(shape[1])));
-    ++row;
+  const auto dim = static_cast<size_t>(shape[1]);
+  try {
+    for (size_t row = 0; row < paths.size(); ++row) {
+      table.add(paths[row], std::span(values).subspan(row * dim, dim));
+    }
+  } catch (const Error& e) {
+    fail(path, ": ", e.what());  // a path given twice
   }
-  VISAGE_CHECK(row == shape[0], path, ": ", row, " paths for ", shape[0], " embeddings");
   return table;
 }
 

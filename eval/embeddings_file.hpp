@@ -1,5 +1,7 @@
-// Embeddings on disk: one HDF5 file with `embeddings` (N x D float), `paths` (the N image paths,
-// newline-separated, as the pairs files name them) and attributes saying which model made them.
+// Embeddings on disk: one HDF5 file with `embeddings` (N x D float), `paths` (the N image paths as
+// HDF5 strings, relative to the images folder as the pairs files name them) and attributes saying
+// which model made them. Files written by other tools are read too: any N x D numeric dataset
+// with a `paths` dataset of N strings (docs/evaluation.md).
 #pragma once
 
 #include <string>
@@ -17,7 +19,7 @@ struct EmbeddingProvenance {
 
 void write_embeddings(const EmbeddingTable& table, const EmbeddingProvenance& provenance,
                       const std::string& path);
-// Throws naming the file for a missing, foreign or inconsistent file.
+// Throws naming the file for a missing, unreadable or inconsistent file.
 EmbeddingTable read_embeddings(const std::string& path);
 
 }  // namespace visage::eval

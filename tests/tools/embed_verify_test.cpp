@@ -10,6 +10,7 @@
 #include "eval/embeddings_file.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/support/run_visage.hpp"
 #include "tests/support/temp_folder.hpp"
 
@@ -17,6 +18,7 @@ namespace visage {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::error_of;
 using testing::run_visage;
 
 // The embedding is (pixel(0,0), pixel(1,1)) / 255 of a 2x2 grey image.
@@ -140,6 +142,81 @@ TEST_F(EmbedVerify, PairNamingAnImageWithoutEmbeddingIsAnError) {
       run_visage("verify --pairs " + path("more_pairs.txt") + " --embeddings " + path("emb.h5"));
   EXPECT_EQ(verify.exit_code, 1);
   EXPECT_NE(verify.output.find("nobody/nobody_0001.jpg"), std::string::npos) << verify.output;
+}
+
+
+// `visage synth` writes .png images while pairs files name `.jpg` ones (LFW's convention): a table
+// embedded from the folder alone serves the pairs whatever the extension.
+TEST_F(EmbedVerify, PairsFindEmbeddingsOfImagesWithAnotherExtension) {
+  for (const auto& entry : fs::recursive_directory_iterator(dir_.path() / "images")) {
+    if (entry.path().extension() != ".jpg") continue;
+    fs::path png = entry.path();
+    data::write_image(data::read_image(entry.path(), 1), png.replace_extension(".png"));
+    fs::remove(entry.path());
+  }
+  const auto embed =
+      run_visage("embed --device cpu --model " + path("model.prototxt") + " --weights " +
+                 path("weights.h5") + " --images " + path("images") + " --out " + path("emb.h5"));
+  ASSERT_EQ(embed.exit_code, 0) << embed.output;
+  EXPECT_EQ(eval::read_embeddings(path("emb.h5")).paths().front(), "person0/person0_0001.png");
+  const auto verify =
+      run_visage("verify --pairs " + path("pairs.txt") + " --embeddings " + path("emb.h5"));
+  ASSERT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_NE(verify.output.find("Accuracy: 1.0000 +/- 0.0000"), std::string::npos) << verify.output;
+
+  // With both person0_0001.png and person0_0001.ppm embedded, the .jpg name is ambiguous.
+  eval::EmbeddingTable table = eval::read_embeddings(path("emb.h5"));
+  const std::vector<float> other = {0.5f, 0.5f};
+  table.add("person0/person0_0001.ppm", other);
+  EXPECT_TRUE(table.find("person0/person0_0001.jpg").empty());
+  EXPECT_EQ(table.find("person0/person0_0001.ppm")[0], 0.5f);
+  EXPECT_FALSE(table.find("person0/person0_0002.jpg").empty());
+}
+
+// Paths are HDF5 strings; files of format 1 (one newline-separated byte array) and files without
+// Visage's attributes, holding any N x D numeric dataset beside `paths`, read as well.
+TEST_F(EmbedVerify, EmbeddingsFilesOfEveryLayoutRead) {
+  const std::vector<std::string> paths = {"a/a_0001.jpg", "b/b_0001.jpg"};
+  const std::vector<float> values = {1, 2, 3, 4, 5, 6};
+  eval::EmbeddingTable written(3);
+  written.add(paths[0], std::span(values).first(3));
+  written.add(paths[1], std::span(values).last(3));
+  eval::write_embeddings(written, {}, path("ours.h5"));
+  const hdf5::File ours = hdf5::File::open(path("ours.h5"));
+  EXPECT_TRUE(ours.holds_strings("paths"));
+  EXPECT_EQ(ours.read_strings("paths"), paths);
+  EXPECT_EQ(ours.int_attribute("visage_embeddings_version"), 2);
+
+  hdf5::write_atomically(path("format1.h5"), [&](hdf5::File& file) {
+    file.set_attribute("visage_embeddings_version", int64_t{1});
+    file.write("embeddings", values, {2, 3});
+    file.write_bytes("paths", "a/a_0001.jpg\nb/b_0001.jpg\n");
+  });
+  hdf5::write_atomically(path("foreign.h5"), [&](hdf5::File& file) {
+    file.write("labels", std::vector<int64_t>{0, 1}, {2});
+    file.write("features", values, {2, 3});
+    file.write_strings("paths", paths);
+  });
+  for (const char* name : {"ours.h5", "format1.h5", "foreign.h5"}) {
+    const eval::EmbeddingTable table = eval::read_embeddings(path(name));
+    EXPECT_EQ(table.paths(), paths) << name;
+    ASSERT_EQ(table.find("b/b_0001.jpg").size(), 3u) << name;
+    EXPECT_EQ(table.find("b/b_0001.jpg")[2], 6.0f) << name;
+  }
+
+  hdf5::write_atomically(path("two.h5"), [&](hdf5::File& file) {
+    file.write("features", values, {2, 3});
+    file.write("more_features", values, {3, 2});
+    file.write_strings("paths", paths);
+  });
+  EXPECT_TRUE(testing::says(error_of([&] { eval::read_embeddings(path("two.h5")); }),
+                            "datasets features, more_features, paths"));
+  hdf5::write_atomically(path("short.h5"), [&](hdf5::File& file) {
+    file.write("embeddings", values, {2, 3});
+    file.write_strings("paths", std::vector<std::string>{"a/a_0001.jpg", "a/a_0001.jpg"});
+  });
+  EXPECT_TRUE(testing::says(error_of([&] { eval::read_embeddings(path("short.h5")); }),
+                            "short.h5: image a/a_0001.jpg has two embeddings"));
 }
 
 }  // namespace
