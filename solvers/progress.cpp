@@ -1,5 +1,6 @@
 #include "solvers/progress.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -50,6 +51,13 @@ std::string json_number(double x) {
 // Every bit, for results that are compared with `visage verify --json`.
 std::string json_exact(double x) { return std::isfinite(x) ? eval::round_trip(x) : "null"; }
 
+// A TensorBoard tag: "group/name", with the dots of "top.value" names as slashes, so that
+// TensorBoard groups a layer's statistics ("train/triplet/active_fraction").
+std::string scalar_tag(const std::string& group, std::string name) {
+  std::ranges::replace(name, '.', '/');
+  return concat(group, "/", name);
+}
+
 std::string rule_name(const VerificationProgress& p) {
   switch (p.result.rule) {
     case eval::ThresholdRule::kCrossValidated:
@@ -79,7 +87,8 @@ std::string format_duration(double seconds) {
   return text;
 }
 
-ProgressLog::ProgressLog(std::ostream* human, const std::string& json_path, bool append)
+ProgressLog::ProgressLog(std::ostream* human, const std::string& json_path, bool append,
+                         bool tensorboard)
     : human_(human), json_path_(json_path) {
   if (json_path_.empty()) return;
   const std::filesystem::path path(json_path_);
@@ -87,6 +96,18 @@ ProgressLog::ProgressLog(std::ostream* human, const std::string& json_path, bool
   if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
   json_.open(json_path_, append ? std::ios::app : std::ios::trunc);
   VISAGE_CHECK(json_.good(), json_path_, ": cannot open the progress log for writing");
+  if (tensorboard) {
+    events_.emplace(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
+  }
+}
+
+void ProgressLog::scalars(int64_t iter, const TaggedScalars& values) {
+  if (!events_) return;
+  errno = 0;
+  if (!events_->write_scalars(iter, values)) {
+    note_failure(events_->path(), errno);
+    events_.reset();
+  }
 }
 
 void ProgressLog::json_line(const std::string& line) {
@@ -144,6 +165,12 @@ void ProgressLog::train(const TrainProgress& p) {
     outputs += concat(outputs.empty() ? "" : ",", "\"", name, "\":", json_number(value));
   }
   say(text);
+  TaggedScalars values = {{"train/loss", p.loss},
+                          {"train/learning_rate", p.lr},
+                          {"train/images_per_s", p.images_per_s}};
+  if (p.ranks > 1) values.emplace_back("train/allreduce_s", p.allreduce_s);
+  for (const auto& [name, value] : p.outputs) values.emplace_back(scalar_tag("train", name), value);
+  scalars(p.iter, values);
   json_line(concat("{\"type\":\"train\",\"iter\":", p.iter, ",\"max_iter\":", p.max_iter,
                    ",\"loss\":", json_number(p.loss), ",\"lr\":", json_number(p.lr),
                    ",\"images_per_s\":", json_number(p.images_per_s), ",\"ranks\":", p.ranks,
@@ -162,6 +189,11 @@ void ProgressLog::test(int64_t iter, const TestResult& result) {
     json += concat(i == 0 ? "" : ",", json_string(name), ":", json_number(value));
   }
   say(readable);
+  TaggedScalars values;
+  for (const auto& [name, value] : result.outputs) {
+    values.emplace_back(scalar_tag(concat("test", result.net), name), value);
+  }
+  scalars(iter, values);
   json_line(json + "}}");
 }
 
@@ -193,6 +225,14 @@ void ProgressLog::verification(int64_t iter, const VerificationProgress& p) {
                      cross_validated ? concat(", ", r.folds.size(), " folds") : "", ", ",
                      format_duration(p.seconds), ")");
   say(readable);
+  const std::string group = scalar_tag("verification", p.name);
+  TaggedScalars values = {{group + "/accuracy", r.accuracy},
+                          {group + "/auc", r.auc},
+                          {group + "/eer", r.eer.rate}};
+  for (const eval::ValAtFar& v : r.val) {
+    values.emplace_back(concat(group, "/val@far=", eval::significant(v.requested_far, 6)), v.val);
+  }
+  scalars(iter, values);
 
   const std::string threshold =
       cross_validated ? std::string("null") : json_exact(r.folds.front().threshold);

@@ -1,17 +1,20 @@
 // What a training run tells the people and programs watching it: a readable line every display
 // interval (iteration, smoothed loss, learning rate, images/s, elapsed time, ETA), test results and
 // verification results, plus the same figures as JSON lines in a log file for plots and experiment
-// runners. Every JSON line is flushed at once so a killed run keeps its log.
+// runners, and as scalars in a TensorBoard event file. Every line and event is flushed at once so a
+// killed run keeps its log.
 #pragma once
 
 #include <cstdint>
 #include <fstream>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "eval/verification.hpp"
+#include "solvers/event_file.hpp"
 
 namespace visage {
 
@@ -49,8 +52,10 @@ struct VerificationProgress {
 class ProgressLog {
  public:
   // `human` may be null (silent); an empty `json_path` writes no JSON. `append` keeps an existing
-  // log (a resumed run), otherwise it is started afresh.
-  ProgressLog(std::ostream* human, const std::string& json_path, bool append);
+  // log (a resumed run), otherwise it is started afresh. `tensorboard` also writes the figures as
+  // scalars to a TensorBoard event file in the JSON log's folder (solvers/event_file.hpp).
+  ProgressLog(std::ostream* human, const std::string& json_path, bool append,
+              bool tensorboard = false);
 
   void train(const TrainProgress& p);
   void test(int64_t iter, const TestResult& result);
@@ -64,6 +69,8 @@ class ProgressLog {
   void say(const std::string& line);
 
   const std::string& json_path() const { return json_path_; }
+  // The TensorBoard event file, or empty.
+  std::string events_path() const { return events_ ? events_->path() : std::string(); }
   // Empty while every line was written; otherwise which output failed first and why ("run.jsonl:
   // No space left on device"). Training goes on after a failed write: the user is told at once,
   // and `visage train` exits non-zero at the end.
@@ -71,12 +78,14 @@ class ProgressLog {
 
  private:
   void json_line(const std::string& line);
+  void scalars(int64_t iter, const TaggedScalars& values);
   void human_line(const std::string& line);
   void note_failure(const std::string& output, int error);
 
   std::ostream* human_;
   std::string json_path_;
   std::ofstream json_;
+  std::optional<EventFile> events_;
   std::string write_error_;
 };
 

@@ -166,7 +166,8 @@ ProgressLog& Solver::progress() {
                                                        : resolve(param_.progress_log());
     if (path == "-") path.clear();
     // A resumed run continues its log; a fresh run starts a new one.
-    progress_ = std::make_unique<ProgressLog>(options_.out, path, iter_ > 0);
+    progress_ = std::make_unique<ProgressLog>(options_.out, path, iter_ > 0,
+                                              !path.empty() && param_.tensorboard());
   }
   return *progress_;
 }
