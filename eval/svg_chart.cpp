@@ -101,22 +101,24 @@ struct Box {
 class PanelWriter {
  public:
   PanelWriter(std::string& out, const Panel& panel, int index, Box area)
-      : out_(out), panel_(panel), index_(index) {
+      : out_(out), panel_(panel), index_(index), area_(area) {
     x_ticks_ = axis_ticks(panel.x, panel, true);
     y_ticks_ = axis_ticks(panel.y, panel, false);
-    double label_width = 0;
-    for (const Tick& t : y_ticks_.ticks) {
-      label_width = std::max(label_width, text_width(t.label, kTickSize));
+    for (const Series& s : panel.series) {
+      if (!s.label.empty()) legend_.push_back(&s);
     }
-    plot_.left = area.left + (panel.y.title.empty() ? 8 : 26) + label_width + kTickLength + 6;
-    plot_.right = area.right - 22;  // half of the last x tick label
-    plot_.top = area.top + (panel.title.empty() ? 14 : 34);
-    plot_.bottom = area.bottom - (panel.x.title.empty() ? 26 : 46);
-    VISAGE_CHECK(plot_.right - plot_.left > 40 && plot_.bottom - plot_.top > 40, "panel '",
-                 panel.title, "' is too small for its labels");
-    x_ = {panel.x.scale, x_ticks_.min, x_ticks_.max, plot_.left, plot_.right};
-    y_ = {panel.y.scale, y_ticks_.min, y_ticks_.max, plot_.bottom, plot_.top};
-    area_ = area;
+    lay_out();
+    // When the legend covers data in every corner, a linear y axis gets headroom above the data
+    // for it instead.
+    if (legend_.size() >= 2 && points_under(legend_corner()) > 0 &&
+        panel.y.scale == Scale::kLinear && !panel.y.max) {
+      const double room = (legend_size().second + 2 * kLegendInset) / (plot_.bottom - plot_.top);
+      if (room < 0.5) {
+        y_ticks_ =
+            linear_ticks(y_ticks_.min, y_ticks_.min + (y_ticks_.max - y_ticks_.min) / (1 - room));
+        lay_out();
+      }
+    }
   }
 
   void write() {
@@ -132,6 +134,58 @@ class PanelWriter {
   }
 
  private:
+  static constexpr double kLegendRow = 16;
+  static constexpr double kLegendSwatch = 18;
+  static constexpr double kLegendInset = 8;
+
+  // The plot area inside the panel, leaving room for the titles and the y tick labels, and the
+  // maps from data to pixels.
+  void lay_out() {
+    double label_width = 0;
+    for (const Tick& t : y_ticks_.ticks) {
+      label_width = std::max(label_width, text_width(t.label, kTickSize));
+    }
+    plot_.left = area_.left + (panel_.y.title.empty() ? 8 : 26) + label_width + kTickLength + 6;
+    plot_.right = area_.right - 22;  // half of the last x tick label
+    plot_.top = area_.top + (panel_.title.empty() ? 14 : 34);
+    plot_.bottom = area_.bottom - (panel_.x.title.empty() ? 26 : 46);
+    VISAGE_CHECK(plot_.right - plot_.left > 40 && plot_.bottom - plot_.top > 40, "panel '",
+                 panel_.title, "' is too small for its labels");
+    x_ = {panel_.x.scale, x_ticks_.min, x_ticks_.max, plot_.left, plot_.right};
+    y_ = {panel_.y.scale, y_ticks_.min, y_ticks_.max, plot_.bottom, plot_.top};
+  }
+
+  std::pair<double, double> legend_size() const {
+    double text_w = 0;
+    for (const Series* s : legend_) text_w = std::max(text_w, text_width(s->label, kLegendSize));
+    return {8 + kLegendSwatch + 6 + text_w + 8,
+            6 + kLegendRow * static_cast<double>(legend_.size()) + 2};
+  }
+
+  size_t points_under(const Box& box) const {
+    size_t covered = 0;
+    for (const Series& s : panel_.series) {
+      for_each_point(s, [&](double x, double y) {
+        covered += x >= box.left && x <= box.right && y >= box.top && y <= box.bottom;
+      });
+    }
+    return covered;
+  }
+
+  // The corner of the plot (top right first) whose legend box covers the fewest data points.
+  Box legend_corner() const {
+    const auto [w, h] = legend_size();
+    const double right = plot_.right - kLegendInset;
+    const double left = plot_.left + kLegendInset;
+    const double top = plot_.top + kLegendInset;
+    const double bottom = plot_.bottom - kLegendInset;
+    const std::array<Box, 4> corners = {
+        Box{right - w, top, right, top + h}, Box{right - w, bottom - h, right, bottom},
+        Box{left, top, left + w, top + h}, Box{left, bottom - h, left + w, bottom}};
+    return *std::ranges::min_element(
+        corners, [&](const Box& a, const Box& b) { return points_under(a) < points_under(b); });
+  }
+
   std::string clip_id() const { return "plot" + std::to_string(index_); }
 
   void line(double x1, double y1, double x2, double y2, const char* color, double width = 1) {
@@ -245,18 +299,21 @@ class PanelWriter {
       for_each_point(s, [&](double x, double y) {
         points += (points.empty() ? "" : " ") + px(x) + "," + px(y);
       });
+      if (points.empty()) continue;  // a legend entry only
       out_ += "<polyline stroke=\"" + s.color + "\" stroke-width=\"" + px(s.width) + "\"";
       if (s.opacity < 1) out_ += " stroke-opacity=\"" + px(s.opacity) + "\"";
       if (!s.dasharray.empty()) out_ += " stroke-dasharray=\"" + s.dasharray + "\"";
       out_ += " points=\"" + points + "\"><title>" + xml_escape(s.name) + "</title></polyline>\n";
-      if (s.dots) {
-        for_each_point(s, [&](double x, double y) {
-          out_ += "<circle cx=\"" + px(x) + "\" cy=\"" + px(y) + "\" r=\"2.75\" fill=\"" + s.color +
-                  "\" stroke=\"none\"/>\n";
-        });
-      }
     }
     out_ += "</g>\n";
+    // Dots are not clipped: a series' first and last points lie on the plot's edges.
+    for (const Series& s : panel_.series) {
+      if (!s.dots) continue;
+      for_each_point(s, [&](double x, double y) {
+        out_ += "<circle cx=\"" + px(x) + "\" cy=\"" + px(y) + "\" r=\"2.75\" fill=\"" + s.color +
+                "\"/>\n";
+      });
+    }
   }
 
   void write_markers() {
@@ -275,53 +332,20 @@ class PanelWriter {
     }
   }
 
-  // The legend goes in the corner of the plot that covers the fewest data points.
   void write_legend() {
-    std::vector<const Series*> entries;
-    for (const Series& s : panel_.series) {
-      if (!s.label.empty()) entries.push_back(&s);
-    }
-    if (entries.size() < 2) return;
-    constexpr double kRow = 16;
-    constexpr double kSwatch = 18;
-    constexpr double kInset = 8;
-    double text_w = 0;
-    for (const Series* s : entries) text_w = std::max(text_w, text_width(s->label, kLegendSize));
-    const double w = 8 + kSwatch + 6 + text_w + 8;
-    const double h = 6 + kRow * static_cast<double>(entries.size()) + 2;
-    const std::array<Box, 4> corners = {Box{plot_.right - kInset - w, plot_.top + kInset,
-                                            plot_.right - kInset, plot_.top + kInset + h},
-                                        Box{plot_.right - kInset - w, plot_.bottom - kInset - h,
-                                            plot_.right - kInset, plot_.bottom - kInset},
-                                        Box{plot_.left + kInset, plot_.top + kInset,
-                                            plot_.left + kInset + w, plot_.top + kInset + h},
-                                        Box{plot_.left + kInset, plot_.bottom - kInset - h,
-                                            plot_.left + kInset + w, plot_.bottom - kInset}};
-    Box best = corners[0];
-    size_t fewest = std::numeric_limits<size_t>::max();
-    for (const Box& corner : corners) {
-      size_t covered = 0;
-      for (const Series& s : panel_.series) {
-        for_each_point(s, [&](double x, double y) {
-          covered += x >= corner.left && x <= corner.right && y >= corner.top && y <= corner.bottom;
-        });
-      }
-      if (covered < fewest) {
-        fewest = covered;
-        best = corner;
-      }
-    }
-    out_ += "<rect x=\"" + px(best.left) + "\" y=\"" + px(best.top) + "\" width=\"" + px(w) +
-            "\" height=\"" + px(h) +
+    if (legend_.size() < 2) return;
+    const Box box = legend_corner();
+    out_ += "<rect x=\"" + px(box.left) + "\" y=\"" + px(box.top) + "\" width=\"" +
+            px(box.right - box.left) + "\" height=\"" + px(box.bottom - box.top) +
             "\" rx=\"3\" fill=\"white\" fill-opacity=\"0.9\" stroke=\"#c8c8c8\"/>\n";
-    for (size_t i = 0; i < entries.size(); ++i) {
-      const Series& s = *entries[i];
-      const double y = best.top + 6 + kRow * (static_cast<double>(i) + 0.5);
-      out_ += "<line x1=\"" + px(best.left + 8) + "\" y1=\"" + px(y) + "\" x2=\"" +
-              px(best.left + 8 + kSwatch) + "\" y2=\"" + px(y) + "\" stroke=\"" + s.color +
+    for (size_t i = 0; i < legend_.size(); ++i) {
+      const Series& s = *legend_[i];
+      const double y = box.top + 6 + kLegendRow * (static_cast<double>(i) + 0.5);
+      out_ += "<line x1=\"" + px(box.left + 8) + "\" y1=\"" + px(y) + "\" x2=\"" +
+              px(box.left + 8 + kLegendSwatch) + "\" y2=\"" + px(y) + "\" stroke=\"" + s.color +
               "\" stroke-width=\"" + px(std::max(s.width, 2.0)) + "\"" +
               (s.dasharray.empty() ? "" : " stroke-dasharray=\"" + s.dasharray + "\"") + "/>\n";
-      text(best.left + 8 + kSwatch + 6, y + 4, s.label, kLegendSize, kInk);
+      text(box.left + 8 + kLegendSwatch + 6, y + 4, s.label, kLegendSize, kInk);
     }
   }
 
@@ -330,6 +354,7 @@ class PanelWriter {
   int index_;
   Box area_;
   Box plot_;
+  std::vector<const Series*> legend_;
   AxisTicks x_ticks_;
   AxisTicks y_ticks_;
   AxisMap x_;

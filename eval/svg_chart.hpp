@@ -25,7 +25,9 @@ struct Series {
   std::string name;   // the line's <title> (a tooltip in browsers; how tests find it)
   std::string label;  // its legend entry; empty: not in the legend
   std::vector<double> x;
-  std::vector<double> y;  // non-finite points, and non-positive ones on a log axis, are skipped
+  // Non-finite points, and non-positive ones on a log axis, are skipped; a series without points
+  // is only a legend entry.
+  std::vector<double> y;
   std::string color = "#1f77b4";
   double width = 1.75;
   double opacity = 1.0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
 
 #include "core/error.hpp"
@@ -15,7 +16,8 @@ using eval::Series;
 
 // Line styles that tell quantities of one run apart when colours tell the runs apart.
 const std::string& dash_style(size_t i) {
-  static const std::vector<std::string> kDashes = {"", "6 4", "2 3", "9 3 2 3"};
+  static const std::vector<std::string> kDashes = {"",        "6 4",  "2 3",
+                                                   "9 3 2 3", "12 4", "2 3 2 3 8 3"};
   return kDashes[i % kDashes.size()];
 }
 
@@ -48,12 +50,13 @@ eval::Scale learning_rate_scale(const std::vector<TrainingLog>& logs) {
 }
 
 // One series per (quantity, run): colours tell runs apart and dashes quantities, or, for one
-// run, colours tell the quantities apart.
+// run, colours tell the quantities apart. With several runs the legend names each run once (on
+// its first quantity's line) and each quantity once (legend_entry).
 Series quantity_series(const std::vector<std::string>& runs, size_t run, size_t quantity,
                        const std::string& name) {
   Series s;
   const bool one_run = runs.size() == 1;
-  s.label = one_run ? name : runs[run] + ": " + name;
+  s.label = one_run ? name : quantity == 0 ? runs[run] : "";
   s.name = name + ": " + runs[run];
   s.color = eval::series_color(one_run ? quantity : run);
   s.dasharray = one_run ? "" : dash_style(quantity);
@@ -86,11 +89,25 @@ std::string group_name(const std::string& quantity) {
 }
 
 // A panel of the traces of `quantities`, titled "<prefix><group>: <names>".
+// A line without points: a legend entry for the dash of a quantity across runs.
+Series legend_entry(const std::string& name, size_t quantity) {
+  Series s;
+  s.name = "legend: " + name;
+  s.label = name;
+  s.color = "#555555";
+  s.dasharray = dash_style(quantity);
+  return s;
+}
+
 Panel traces_panel(const std::string& prefix, const std::vector<std::string>& quantities,
                    std::vector<Trace>& traces, const std::vector<std::string>& runs) {
   Panel panel = iteration_panel(prefix + group_name(quantities.front()), "");
+  std::vector<Series> legend_entries;
   for (size_t q = 0; q < quantities.size(); ++q) {
     panel.title += (q == 0 ? ": " : ", ") + short_name(quantities[q]);
+    if (runs.size() > 1 && quantities.size() > 1) {
+      legend_entries.push_back(legend_entry(short_name(quantities[q]), q));
+    }
     for (Trace& t : traces) {
       if (t.quantity != quantities[q]) continue;
       Series s = quantity_series(runs, t.run, q, short_name(t.quantity));
@@ -100,6 +117,7 @@ Panel traces_panel(const std::string& prefix, const std::vector<std::string>& qu
       panel.series.push_back(std::move(s));
     }
   }
+  std::ranges::move(legend_entries, std::back_inserter(panel.series));
   return panel;
 }
 
@@ -268,7 +286,7 @@ eval::Figure training_curves(const std::vector<TrainingLog>& logs, const CurveOp
   eval::Figure figure;
   figure.title = "Training: " + (one_run ? runs.front() : concat(runs.size(), " runs"));
   figure.panels = {std::move(loss), std::move(lr), std::move(speed)};
-  // Accuracy and VAL share one panel per verification set: both are rates in [0, 1].
+  // Accuracy and VAL share one panel per verification set, on the [0, 1] of rates.
   for (auto& [name, traces] : verifications) {
     std::vector<std::string> quantities;
     for (const Trace& t : traces) {
@@ -276,7 +294,10 @@ eval::Figure training_curves(const std::vector<TrainingLog>& logs, const CurveOp
         quantities.push_back(t.quantity);
       }
     }
-    figure.panels.push_back(traces_panel("", quantities, traces, runs));
+    Panel panel = traces_panel("", quantities, traces, runs);
+    panel.y.min = 0.0;
+    panel.y.max = 1.0;
+    figure.panels.push_back(std::move(panel));
   }
   for (std::vector<Trace>* traces : {&tests, &outputs}) {
     const std::string prefix = traces == &tests ? "" : "train net: ";
