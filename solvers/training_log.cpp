@@ -1,5 +1,6 @@
 #include "solvers/training_log.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -37,36 +38,37 @@ NamedValues named_values(const JsonValue& line, const std::string& key) {
   return values;
 }
 
-// Records from a resumed run's first iteration on replace what the log holds from there.
-void append_resumable(std::vector<TrainRecord>& records, TrainRecord record) {
-  std::erase_if(records, [&](const TrainRecord& r) { return r.iter >= record.iter; });
-  records.push_back(std::move(record));
+// A resumed run appends from its snapshot's iteration: a line earlier than one already read
+// starts that run, and what the first run wrote after that iteration is dropped.
+void forget_after(int64_t iter, TrainingLog& log) {
+  const auto later = [iter](const auto& record) { return record.iter > iter; };
+  std::erase_if(log.train, later);
+  std::erase_if(log.test, later);
+  std::erase_if(log.verification, later);
 }
 
-void read_line(const JsonValue& line, TrainingLog& log) {
+// Reads one line into `log`; `latest` is the largest iteration read so far.
+void read_line(const JsonValue& line, TrainingLog& log, int64_t& latest) {
   VISAGE_CHECK(line.kind == JsonValue::Kind::kObject, "not a JSON object");
   const JsonValue* type = line.find("type");
   VISAGE_CHECK(type != nullptr && type->kind == JsonValue::Kind::kString, "no \"type\"");
+  const bool kept =
+      type->string == "train" || type->string == "test" || type->string == "verification";
+  if (!kept) return;
+  const int64_t iter = iteration(line);
+  if (iter < latest) forget_after(iter, log);
+  latest = std::max(latest, iter);
   if (type->string == "train") {
-    append_resumable(log.train,
-                     TrainRecord{iteration(line), number(line, "loss"), number(line, "lr"),
-                                 number(line, "images_per_s"), named_values(line, "outputs")});
+    // A run that stops at a snapshot's iteration and resumes there logs that iteration twice.
+    std::erase_if(log.train, [iter](const TrainRecord& r) { return r.iter == iter; });
+    log.train.push_back({iter, number(line, "loss"), number(line, "lr"),
+                         number(line, "images_per_s"), named_values(line, "outputs")});
   } else if (type->string == "test") {
-    // Several test nets share iterations: replace only this net's records.
-    TestRecord record{iteration(line), static_cast<int>(number(line, "net")),
-                      named_values(line, "outputs")};
-    std::erase_if(log.test, [&](const TestRecord& r) {
-      return r.net == record.net && r.iter >= record.iter;
-    });
-    log.test.push_back(std::move(record));
-  } else if (type->string == "verification") {
+    log.test.push_back(
+        {iter, static_cast<int>(number(line, "net")), named_values(line, "outputs")});
+  } else {
     const JsonValue* name = line.find("name");
     VISAGE_CHECK(name != nullptr && name->kind == JsonValue::Kind::kString, "no \"name\"");
-    // Several verification sets share iterations: replace only this set's records.
-    const int64_t iter = iteration(line);
-    std::erase_if(log.verification, [&](const VerificationRecord& r) {
-      return r.name == name->string && r.iter >= iter;
-    });
     log.verification.push_back({iter, name->string, number(line, "accuracy"), number(line, "auc"),
                                 named_values(line, "val")});
   }
@@ -80,10 +82,11 @@ TrainingLog read_training_log(const std::filesystem::path& path) {
   TrainingLog log;
   log.source = path;
   std::string text;
+  int64_t latest = -1;
   for (int number = 1; std::getline(in, text); ++number) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     try {
-      read_line(eval::parse_json(text), log);
+      read_line(eval::parse_json(text), log, latest);
     } catch (const Error& e) {
       fail(path.string(), ":", number, ": ", e.what(),
            " (expected a line of the JSON-lines log that `visage train` writes)");

@@ -130,6 +130,14 @@ TEST_F(PlotCommand, LogsItCannotUseAreErrorsThatSayWhy) {
       << no_train.output;
   EXPECT_FALSE(fs::exists(out));
 
+  // PNG needs rsvg-convert: without it, the error says how to get it, before reading any log.
+  const auto no_converter =
+      testing::run_command("PATH=" + folder_->path().string() + " " + testing::visage_binary() +
+                           " plot " + log_ + " --out " + (*folder_ / "c.png"));
+  EXPECT_EQ(no_converter.exit_code, 1);
+  EXPECT_NE(no_converter.output.find("apt-get install librsvg2-bin"), std::string::npos)
+      << no_converter.output;
+
   const auto help = run_visage("plot --help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("usage: visage plot LOG.jsonl..."), std::string::npos) << help.output;
