@@ -1,5 +1,5 @@
 // The outputs of `visage verify`: a summary for people, the ROC as CSV, everything as JSON for
-// machines, and the ROC plot as PNG.
+// machines; the ROC plot is eval/roc_plot.hpp.
 #pragma once
 
 #include <filesystem>

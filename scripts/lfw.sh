@@ -82,4 +82,4 @@ done
 echo "== 10-fold report: each fold scored with its own model"
 $visage verify --pairs data/lfw/protocol/pairs.txt --model "$config/deploy.prototxt" \
   --images data/lfw/images --fold-weights "$final" --flip --out "$runs/report"
-echo "ROC curve: $runs/report_roc.png (CSV: $runs/report_roc.csv, JSON: $runs/report.json)"
+echo "ROC curve: $runs/report_roc.svg and .png (CSV: $runs/report_roc.csv, JSON: $runs/report.json)"

@@ -27,4 +27,4 @@ echo "== verification on the held-out identities"
 weights=$(ls -t "$run"/quickstart_iter_*.h5 | head -n 1)
 $visage verify --model configs/quickstart/deploy.prototxt --weights "$weights" \
   --images "$heldout" --pairs "$heldout/pairs.txt" --flip --out "$run/heldout"
-echo "ROC curve: $run/heldout_roc.png (CSV: $run/heldout_roc.csv, JSON: $run/heldout.json)"
+echo "ROC curve: $run/heldout_roc.svg and .png (CSV: $run/heldout_roc.csv, JSON: $run/heldout.json)"

@@ -12,6 +12,8 @@ packages=(
   libgtest-dev
   libturbojpeg0-dev libpng-dev zlib1g-dev
   graphviz  # `visage draw` renders SVG/PNG with its `dot`
+  librsvg2-bin  # rsvg-convert: the PNGs of `visage plot` and `visage verify --out`, from their SVG
+  libxml2-utils  # xmllint: the tests check that every SVG figure is well-formed XML
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes
   libopenmpi-dev openmpi-bin  # data-parallel training (mpirun) and its tests
   python3-dev python3-venv pybind11-dev  # the `visage` Python module and its tests

@@ -1,27 +1,19 @@
 // `visage draw`: a network's graph as Graphviz DOT, or rendered to SVG/PNG/PDF by Graphviz's `dot`.
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <string_view>
-#include <vector>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "solvers/builtin_layers.hpp"
+#include "tools/external_program.hpp"
 #include "tools/net_graph.hpp"
 #include "tools/options.hpp"
-
-extern char** environ;
 
 namespace visage::tools {
 namespace {
@@ -39,38 +31,14 @@ proto::Phase parse_phase(const std::string& phase) {
   return p == "train" ? proto::TRAIN : proto::TEST;
 }
 
-// A file that is removed when it goes out of scope.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(fs::path path) : path_(std::move(path)) {}
-  ~TemporaryFile() {
-    std::error_code ignored;
-    fs::remove(path_, ignored);
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 // Graphviz's `dot` on PATH, or an error that says how to get it.
 fs::path find_dot(const fs::path& out) {
-  const char* path = std::getenv("PATH");
-  std::string_view folders = path != nullptr ? path : "";
-  while (true) {
-    const size_t colon = folders.find(':');
-    const std::string_view folder = folders.substr(0, colon);
-    const fs::path candidate = fs::path(folder.empty() ? "." : folder) / "dot";
-    if (::access(candidate.c_str(), X_OK) == 0 && fs::is_regular_file(candidate)) return candidate;
-    if (colon == std::string_view::npos) break;
-    folders.remove_prefix(colon + 1);
-  }
-  fail("rendering ", out.string(),
-       " needs Graphviz's `dot`, which is not installed (not on PATH): install Graphviz "
-       "(Debian/Ubuntu: sudo apt-get install graphviz), or write DOT with --out ",
-       fs::path(out).replace_extension(".dot").string());
+  const auto dot = find_on_path("dot");
+  VISAGE_CHECK(dot.has_value(), "rendering ", out.string(),
+               " needs Graphviz's `dot`, which is not installed (not on PATH): install Graphviz "
+               "(Debian/Ubuntu: sudo apt-get install graphviz), or write DOT with --out ",
+               fs::path(out).replace_extension(".dot").string());
+  return *dot;
 }
 
 // Runs `dot -T<format> -o out in.dot`; dot's own messages go to the user's terminal.
@@ -78,21 +46,8 @@ void render(const fs::path& dot, const std::string& dot_text, const std::string&
             const fs::path& out) {
   const TemporaryFile input(fs::temp_directory_path() / concat("visage_draw_", ::getpid(), ".dot"));
   write_file(input.path().string(), dot_text);
-  std::vector<std::string> args = {dot.string(), "-T" + format, "-o", out.string(),
-                                   input.path().string()};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, dot.c_str(), nullptr, nullptr, argv.data(), environ);
-  VISAGE_CHECK(spawned == 0, "cannot run ", dot.string(), ": ", std::strerror(spawned));
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    VISAGE_CHECK(errno == EINTR, "waiting for Graphviz's dot: ", std::strerror(errno));
-  }
-  VISAGE_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "Graphviz's dot failed (",
-               WIFEXITED(status) ? concat("exit code ", WEXITSTATUS(status)) : "killed",
-               ") rendering ", out.string());
+  run_program({dot.string(), "-T" + format, "-o", out.string(), input.path().string()},
+              "rendering " + out.string());
 }
 
 }  // namespace

@@ -30,6 +30,12 @@ Options& Options::positional(const std::string& meta, const std::string& help) {
   return *this;
 }
 
+Options& Options::positionals(const std::string& meta, const std::string& help) {
+  positionals_.emplace_back(meta + "...", help);
+  last_positional_repeats_ = true;
+  return *this;
+}
+
 std::string Options::usage() const {
   std::string out = "usage: visage " + command_;
   for (const auto& [meta, help] : positionals_) out += " " + meta;
@@ -58,8 +64,8 @@ bool Options::parse(Args args) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg.rfind("--", 0) != 0 || arg == "--") {
-      VISAGE_CHECK(positional_values_.size() < positionals_.size(), "unexpected argument '", arg,
-                   "'\n\n", usage());
+      VISAGE_CHECK(positional_values_.size() < positionals_.size() || last_positional_repeats_,
+                   "unexpected argument '", arg, "'\n\n", usage());
       positional_values_.push_back(arg);
       continue;
     }
@@ -85,7 +91,7 @@ bool Options::parse(Args args) {
       values_[name] = args[++i];
     }
   }
-  VISAGE_CHECK(positional_values_.size() == positionals_.size(), "missing argument ",
+  VISAGE_CHECK(positional_values_.size() >= positionals_.size(), "missing argument ",
                positionals_.size() > positional_values_.size()
                    ? positionals_[positional_values_.size()].first
                    : std::string(),

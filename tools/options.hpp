@@ -21,6 +21,8 @@ class Options {
   Options& flag(const std::string& name, const std::string& help);
   // Declares a positional argument (required, in order).
   Options& positional(const std::string& meta, const std::string& help);
+  // Declares the last positional argument as one or more values (`visage plot A.jsonl B.jsonl`).
+  Options& positionals(const std::string& meta, const std::string& help);
 
   // Returns false when --help was given (usage printed to stdout); throws on a bad command line.
   bool parse(Args args);
@@ -32,6 +34,7 @@ class Options {
   double get_double(const std::string& name) const;
   bool get_flag(const std::string& name) const;
   const std::string& positional_value(size_t i) const { return positional_values_.at(i); }
+  const std::vector<std::string>& positional_values() const { return positional_values_; }
 
  private:
   struct Spec {
@@ -45,6 +48,7 @@ class Options {
   std::vector<std::string> order_;
   std::map<std::string, Spec> specs_;
   std::vector<std::pair<std::string, std::string>> positionals_;
+  bool last_positional_repeats_ = false;
   std::map<std::string, std::string> values_;
   std::vector<std::string> positional_values_;
 };

@@ -11,6 +11,7 @@
 #include "eval/verification.hpp"
 #include "tools/embedding_run.hpp"
 #include "tools/options.hpp"
+#include "tools/svg_to_png.hpp"
 
 namespace visage::tools {
 namespace {
@@ -91,7 +92,8 @@ int run_verify(Args args) {
       .value("distance", "NAME", "squared_l2, l2 or cosine", "squared_l2")
       .value("far", "LIST", "false accept rates for VAL@FAR, comma-separated", "1e-3")
       .value("threshold", "T", "use this fixed threshold instead of choosing one")
-      .value("out", "PREFIX", "also write PREFIX_roc.csv, PREFIX_roc.png and PREFIX.json")
+      .value("out", "PREFIX",
+             "also write PREFIX_roc.csv, PREFIX.json, PREFIX_roc.svg and PREFIX_roc.png")
       .flag("json", "print the result as JSON instead of the summary");
   add_embedding_options(options);
   options.value("fold-weights", "PATTERN",
@@ -140,9 +142,12 @@ int run_verify(Args args) {
     if (!parent.empty()) std::filesystem::create_directories(parent);
     write_file(prefix + "_roc.csv", eval::roc_csv(result.roc));
     write_file(prefix + ".json", eval::verification_json(result));
-    eval::write_roc_png(result.roc, eval::roc_plot_title(result), prefix + "_roc.png");
-    std::cerr << "wrote " << prefix << "_roc.csv, " << prefix << "_roc.png, " << prefix
-              << ".json\n";
+    write_file(prefix + "_roc.svg", eval::roc_svg(result));
+    std::cerr << "wrote " << prefix << "_roc.csv, " << prefix << ".json, " << prefix
+              << "_roc.svg\n";
+    const std::string png = prefix + "_roc.png";
+    convert_svg_to_png(find_svg_converter(png), prefix + "_roc.svg", png);
+    std::cerr << "wrote " << png << "\n";
   }
   return 0;
 }

@@ -12,6 +12,7 @@
 #include "solvers/snapshot.hpp"
 #include "tests/support/error_of.hpp"
 #include "tests/support/run_visage.hpp"
+#include "tests/support/svg_reading.hpp"
 #include "tests/support/temp_folder.hpp"
 
 namespace visage {
@@ -90,9 +91,14 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
   ASSERT_EQ(verify.exit_code, 0) << verify.output;
   EXPECT_NE(verify.output.find("Accuracy: 1.0000 +/- 0.0000"), std::string::npos) << verify.output;
   EXPECT_NE(verify.output.find("AUC: 1.0000"), std::string::npos) << verify.output;
-  for (const char* out : {"result/lfw_roc.csv", "result/lfw_roc.png", "result/lfw.json"}) {
+  for (const char* out : {"result/lfw_roc.csv", "result/lfw.json"}) {
     EXPECT_TRUE(fs::exists(dir_.path() / out)) << out;
   }
+  // The ROC as SVG, and as PNG converted from it by rsvg-convert at the SVG's size.
+  EXPECT_EQ(testing::xml_problems(dir_.path() / "result/lfw_roc.svg"), "");
+  const testing::PngSize png = testing::png_size(dir_.path() / "result/lfw_roc.png");
+  EXPECT_EQ(png.width, 640u);
+  EXPECT_EQ(png.height, 496u);
 }
 
 TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {

@@ -1,0 +1,63 @@
+// The ROC figure of `visage verify --out`: TAR over a log FAR axis, VAL@FAR marked, the title.
+#include "eval/roc_plot.hpp"
+
+#include <gtest/gtest.h>
+
+#include "eval/report.hpp"
+#include "eval/svg_chart.hpp"
+#include "tests/support/svg_reading.hpp"
+#include "tests/support/temp_folder.hpp"
+#include "tests/support/write_text.hpp"
+
+namespace visage::eval {
+namespace {
+
+TEST(RocSvg, CurveOperatingPointsAndTitle) {
+  // 1000 different pairs: FAR steps of 1e-3.
+  std::vector<ScoredPair> pairs;
+  for (int i = 0; i < 1000; ++i) pairs.push_back({1.0 + i, false});
+  for (int i = 0; i < 100; ++i) pairs.push_back({0.02 * i, true});
+  VerificationOptions options;
+  options.target_fars = {1e-3, 1e-2};
+  VerificationResult result = evaluate_verification(pairs, 1, options);
+  result.pairs_source = "data/pairs & more.txt";
+
+  const std::string svg = roc_svg(result);
+  const testing::TempFolder folder;
+  testing::write_text(folder / "roc.svg", svg);
+  EXPECT_EQ(testing::xml_problems(folder / "roc.svg"), "");
+  EXPECT_NE(svg.find(">" + xml_escape(roc_plot_title(result)) + "</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">VAL@FAR=0.001: "), std::string::npos);
+  EXPECT_NE(svg.find(">VAL@FAR=0.01: "), std::string::npos);
+  EXPECT_NE(svg.find(">10⁻⁴</text>"), std::string::npos);  // the axis starts at 1e-4
+
+  // One point per ROC point; those at FAR 0 sit on the left edge, where FAR 1e-4 is.
+  const auto points = testing::polyline_points(svg, "ROC");
+  ASSERT_EQ(points.size(), result.roc.points.size());
+  const double left = points.front().x;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (result.roc.points[i].far == 0) {
+      EXPECT_DOUBLE_EQ(points[i].x, left) << i;
+    }
+  }
+  // FAR 1e-3 to 1e-2 and 1e-2 to 1e-1 are one decade each: the same width.
+  auto x_at = [&](double far) {
+    for (size_t i = 0; i < points.size(); ++i) {
+      if (std::abs(result.roc.points[i].far - far) < 1e-12) return points[i].x;
+    }
+    ADD_FAILURE() << "no ROC point at FAR " << far;
+    return 0.0;
+  };
+  EXPECT_NEAR(x_at(1e-2) - x_at(1e-3), x_at(1e-1) - x_at(1e-2), 0.02);
+}
+
+TEST(RocSvg, SmallestFarBelowOneInTenThousandWidensTheAxis) {
+  std::vector<ScoredPair> pairs;
+  for (int i = 0; i < 100000; ++i) pairs.push_back({1.0 + i * 1e-5, false});
+  pairs.push_back({0.5, true});
+  const std::string svg = roc_svg(evaluate_verification(pairs, 1, {}));
+  EXPECT_NE(svg.find(">10⁻⁵</text>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace visage::eval

@@ -1,0 +1,130 @@
+// The SVG chart writer: tick values and labels, escaping, and a figure that is well-formed XML,
+// the same bytes every time, and puts each data point where its value says.
+#include "eval/svg_chart.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "eval/axis_ticks.hpp"
+#include "tests/support/svg_reading.hpp"
+#include "tests/support/temp_folder.hpp"
+#include "tests/support/write_text.hpp"
+
+namespace visage::eval {
+namespace {
+
+std::vector<std::string> labels(const AxisTicks& axis) {
+  std::vector<std::string> out;
+  for (const Tick& t : axis.ticks) out.push_back(t.label);
+  return out;
+}
+
+using Labels = std::vector<std::string>;
+
+TEST(SvgChart, LinearTicksAreNiceValuesCoveringTheData) {
+  const AxisTicks fractions = linear_ticks(0.13, 0.87);
+  EXPECT_EQ(labels(fractions), (Labels{"0.0", "0.2", "0.4", "0.6", "0.8", "1.0"}));
+  EXPECT_DOUBLE_EQ(fractions.min, 0.0);
+  EXPECT_DOUBLE_EQ(fractions.max, 1.0);
+  EXPECT_EQ(labels(linear_ticks(0, 400)), (Labels{"0", "100", "200", "300", "400"}));
+  EXPECT_EQ(labels(linear_ticks(0, 240000)), (Labels{"0", "50k", "100k", "150k", "200k", "250k"}));
+  EXPECT_EQ(labels(linear_ticks(-0.27, 0.1)), (Labels{"-0.3", "-0.2", "-0.1", "0.0", "0.1"}));
+  EXPECT_EQ(labels(linear_ticks(0.1502, 0.1608)), (Labels{"0.150", "0.155", "0.160", "0.165"}));
+  // A constant series still gets an axis around its value.
+  const AxisTicks constant = linear_ticks(192, 192);
+  EXPECT_LT(constant.min, 192);
+  EXPECT_GT(constant.max, 192);
+  EXPECT_GE(constant.ticks.size(), 3u);
+}
+
+TEST(SvgChart, LogTicksAreDecadesOrOneTwoFiveInsideShortRanges) {
+  const AxisTicks far = log_ticks(3.3e-4, 1);
+  EXPECT_EQ(labels(far), (Labels{"10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1"}));
+  EXPECT_DOUBLE_EQ(far.min, 1e-4);
+  EXPECT_DOUBLE_EQ(far.max, 1);
+  EXPECT_EQ(labels(log_ticks(3e-4, 2e-3)), (Labels{"0.0002", "0.0005", "0.001", "0.002"}));
+  EXPECT_EQ(labels(log_ticks(40, 3000)), (Labels{"10", "10²", "10³", "10⁴"}));
+  const AxisTicks constant = log_ticks(0.002, 0.002);
+  EXPECT_LT(constant.min, constant.max);
+}
+
+TEST(SvgChart, XmlEscapeMakesAnyTextSafe) {
+  EXPECT_EQ(xml_escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
+  EXPECT_EQ(xml_escape(std::string("bell\x07") + "10⁻³"), "bell 10⁻³");
+}
+
+Series series(std::string name, std::string label, std::vector<double> x, std::vector<double> y) {
+  Series s;
+  s.name = std::move(name);
+  s.label = std::move(label);
+  s.x = std::move(x);
+  s.y = std::move(y);
+  return s;
+}
+
+// Points map linearly when each coordinate's offset from the first point, as a fraction of the
+// whole span, is that of its value.
+void expect_linear_map(const std::vector<double>& values, const std::vector<double>& pixels) {
+  ASSERT_EQ(values.size(), pixels.size());
+  const double value_span = values.back() - values.front();
+  const double pixel_span = pixels.back() - pixels.front();
+  for (size_t i = 0; i < values.size(); ++i) {
+    EXPECT_NEAR((pixels[i] - pixels.front()) / pixel_span,
+                (values[i] - values.front()) / value_span, 0.01 / std::abs(pixel_span))
+        << "point " << i;
+  }
+}
+
+TEST(SvgChart, FigureIsWellFormedRepeatableAndPlacesEveryPoint) {
+  Figure figure;
+  figure.title = "runs <a> & \"b\"";
+  figure.columns = 2;
+  Panel linear;
+  linear.title = "loss";
+  linear.x.title = "iteration";
+  linear.y.title = "loss";
+  const Series a = series("loss: a&b", "a&b", {0, 10, 20, 40}, {2.5, 1.25, 0.75, 0.5});
+  Series b = series("loss: c", "c", {0, 40}, {1, 2});
+  b.color = series_color(1);
+  linear.series = {a, b};
+  Panel log;
+  log.x = {"false accept rate", Scale::kLog, 1e-4, 1.0};
+  log.y = {"true accept rate", Scale::kLinear, 0.0, 1.0};
+  log.series.push_back(series("ROC", "", {1e-4, 1e-3, 1e-2, 1}, {0.1, 0.5, 0.9, 1}));
+  log.markers.push_back({1e-3, 0.5, "VAL@FAR=0.001: 0.500"});
+  figure.panels = {linear, log};
+
+  const std::string svg = render_svg(figure);
+  EXPECT_EQ(render_svg(figure), svg);
+  const testing::TempFolder folder;
+  testing::write_text(folder / "figure.svg", svg);
+  EXPECT_EQ(testing::xml_problems(folder / "figure.svg"), "");
+  EXPECT_NE(svg.find(">runs &lt;a&gt; &amp; &quot;b&quot;</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">VAL@FAR=0.001: 0.500</text>"), std::string::npos);
+  EXPECT_NE(svg.find("font-family=\"sans-serif\""), std::string::npos);
+  // Two labelled series: a legend naming both.
+  EXPECT_NE(svg.find(">a&amp;b</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">c</text>"), std::string::npos);
+
+  const auto points = testing::polyline_points(svg, "loss: a&amp;b");
+  ASSERT_EQ(points.size(), 4u);
+  std::vector<double> px, py;
+  for (const auto& p : points) {
+    px.push_back(p.x);
+    py.push_back(p.y);
+  }
+  expect_linear_map(a.x, px);
+  expect_linear_map(a.y, py);
+  EXPECT_GT(py.front(), 0);  // SVG's y grows downwards: the largest loss is highest
+  EXPECT_LT(py.front(), py.back());
+
+  // On the log axis, each decade is the same width.
+  const auto roc = testing::polyline_points(svg, "ROC");
+  ASSERT_EQ(roc.size(), 4u);
+  EXPECT_NEAR(roc[1].x - roc[0].x, roc[2].x - roc[1].x, 0.02);
+  EXPECT_NEAR(roc[3].x - roc[2].x, 2 * (roc[2].x - roc[1].x), 0.02);
+}
+
+}  // namespace
+}  // namespace visage::eval
