@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
      "LFW-protocol verification: 10-fold accuracy, ROC, VAL@FAR"},
     {"device-query", visage::tools::run_device_query, "GPU, driver, CUDA, cuDNN and NCCL versions"},
     {"synth", visage::tools::run_synth, "write synthetic faces: identity folders and a pairs file"},
+    {"export", visage::tools::run_export, "a trained network as an ONNX model (--onnx)"},
 };
 
 void print_usage(std::ostream& out) {
