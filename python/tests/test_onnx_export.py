@@ -37,7 +37,50 @@ def deepface_reduced(text: str) -> str:
     return text
 
 
+# The converters the seed networks do not use, and settings they do not reach: grouped strided
+# convolution, PReLU, LeakyRelu, Eltwise SUM with coefficients / PROD / MAX, Bias, Scale without a
+# bias, AVE pooling with and without padding under ceil rounding, Concat, LRN with beta != 0.75,
+# Flatten, BatchNorm on 2-D input, Reshape, transposed InnerProduct on N-D input, Dropout, Softmax,
+# Maxout and L2 pooling (with overhang) and L2Normalize on 4-D input, an automatic Split, and two
+# outputs.
+ZOO = """name: "zoo"
+layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 4 dim: 9 dim: 9 } } }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
+  convolution_param { num_output: 6 kernel_size: 3 pad: 1 stride: 2 group: 2
+    weight_filler { type: "xavier" } } }
+layer { name: "prelu" type: "PReLU" bottom: "conv" top: "prelu" }
+layer { name: "leaky" type: "ReLU" bottom: "conv" top: "leaky" relu_param { negative_slope: 0.1 } }
+layer { name: "sum" type: "Eltwise" bottom: "prelu" bottom: "leaky" top: "sum"
+  eltwise_param { operation: SUM coeff: 0.5 coeff: -2 } }
+layer { name: "prod" type: "Eltwise" bottom: "prelu" bottom: "leaky" bottom: "sum" top: "prod"
+  eltwise_param { operation: PROD } }
+layer { name: "max" type: "Eltwise" bottom: "sum" bottom: "prod" top: "max"
+  eltwise_param { operation: MAX } }
+layer { name: "bias" type: "Bias" bottom: "max" top: "bias" }
+layer { name: "scale" type: "Scale" bottom: "bias" top: "scale" }
+layer { name: "ave" type: "Pooling" bottom: "scale" top: "ave"
+  pooling_param { pool: AVE kernel_size: 2 stride: 2 } }
+layer { name: "ave_pad" type: "Pooling" bottom: "scale" top: "ave_pad"
+  pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 } }
+layer { name: "cat" type: "Concat" bottom: "ave" bottom: "ave_pad" top: "cat" }
+layer { name: "lrn" type: "LRN" bottom: "cat" top: "lrn"
+  lrn_param { local_size: 3 alpha: 0.5 beta: 0.6 k: 2 } }
+layer { name: "flat" type: "Flatten" bottom: "lrn" top: "flat" }
+layer { name: "bn" type: "BatchNorm" bottom: "flat" top: "flat" }
+layer { name: "reshape" type: "Reshape" bottom: "flat" top: "reshape"
+  reshape_param { shape { dim: 0 dim: 12 dim: 9 } } }
+layer { name: "ip" type: "InnerProduct" bottom: "reshape" top: "ip"
+  inner_product_param { num_output: 10 transpose: true weight_filler { type: "xavier" } } }
+layer { name: "drop" type: "Dropout" bottom: "ip" top: "ip" }
+layer { name: "prob" type: "Softmax" bottom: "ip" top: "prob" }
+layer { name: "maxout" type: "Maxout" bottom: "conv" top: "maxout" maxout_param { pieces: 3 } }
+layer { name: "l2pool" type: "Pooling" bottom: "maxout" top: "l2pool"
+  pooling_param { pool: L2 kernel_size: 2 stride: 2 } }
+layer { name: "l2norm" type: "L2Normalize" bottom: "l2pool" top: "l2norm" }
+"""
+
 NETWORKS = {
+    "zoo": (None, lambda text: ZOO),
     "quickstart": ("configs/quickstart/deploy.prototxt", lambda text: text),
     "deepface": ("configs/deepface/deploy.prototxt", deepface_reduced),
     "facenet_nn1": ("configs/facenet_nn1/deploy.prototxt", lambda text: text),
@@ -79,7 +122,7 @@ def make_weights(run_visage, model: Path, tmp: Path) -> Path:
 def test_onnxruntime_matches_visage(network, run_visage, source_dir, tmp_path):
     config, shrink = NETWORKS[network]
     model = tmp_path / "deploy.prototxt"
-    model.write_text(shrink((source_dir / config).read_text()))
+    model.write_text(shrink((source_dir / config).read_text() if config else ""))
     weights = make_weights(run_visage, model, tmp_path)
     out = tmp_path / f"{network}.onnx"
     started = time.monotonic()
@@ -124,6 +167,19 @@ def test_training_only_layers_are_refused_by_name(run_visage, source_dir, tmp_pa
     assert "layer 'faces' (SyntheticFaceData)" in result.stderr
     assert "deploy prototxt" in result.stderr
     assert not (tmp_path / "q.onnx").exists()
+
+
+def test_ave_pooling_that_no_onnx_pool_matches_is_refused(run_visage, tmp_path):
+    # Ceil rounding makes the last window overhang the padding: Caffe's divisor excludes the
+    # overhang but counts the padding, which neither count_include_pad setting does.
+    model = tmp_path / "ave.prototxt"
+    model.write_text('layer { name: "data" type: "Input" top: "data" '
+                     'input_param { shape { dim: 1 dim: 1 dim: 6 dim: 6 } } }\n'
+                     'layer { name: "pool" type: "Pooling" bottom: "data" top: "pool" '
+                     'pooling_param { pool: AVE kernel_size: 3 stride: 2 pad: 1 } }\n')
+    result = run_visage("export", "--onnx", tmp_path / "ave.onnx", "--model", model, check=False)
+    assert result.returncode == 1
+    assert "layer 'pool' (Pooling)" in result.stderr and "round_mode: FLOOR" in result.stderr
 
 
 def test_help_states_opset_and_mapping(run_visage):
