@@ -90,7 +90,7 @@ int run_export(Args args) {
   NetOptions net_options;
   net_options.phase = proto::TEST;
   Net net(config, net_options, ctx, builtin_layers());
-  std::string weights = "initial weights (seed " + std::to_string(seed) + ")";
+  std::string weights = concat("none given: the fillers' initial weights (seed ", seed, ")");
   if (options.has("weights")) {
     weights = options.get("weights");
     const WeightsReport report = load_weights(net, weights);
@@ -98,9 +98,6 @@ int run_export(Args args) {
       std::cout << "warning: " << weights << " has no weights for layer '" << layer
                 << "': it keeps its initial weights\n";
     }
-  } else {
-    std::cout << "note: no --weights: exporting the fillers' initial weights (seed " << seed
-              << ")\n";
   }
 
   const OnnxExport exported =
@@ -121,6 +118,7 @@ int run_export(Args args) {
     name.resize(name_width, ' ');
     std::cout << "  " << role << name << "  float32 " << graph_shape(value.shape) << "\n";
   };
+  std::cout << "  weights " << weights << "\n";
   for (const auto& input : exported.inputs) print_value("input   ", input);
   for (const auto& output : exported.outputs) print_value("output  ", output);
   if (check_samples > 0) {

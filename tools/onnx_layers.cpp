@@ -305,8 +305,8 @@ void export_layer(LayerExport& e) {
   }
   if (e.inputs.empty()) {
     fail(e.layer.describe(),
-         ": a data layer reads files, which an ONNX graph cannot; export the deploy prototxt, "
-         "whose input is an Input layer");
+         ": a data layer makes its own batches (from files or a generator), which an ONNX "
+         "graph cannot; export the deploy prototxt, whose input is an Input layer");
   }
   fail(e.layer.describe(),
        ": no ONNX export for this layer type (`visage export --help` lists "
