@@ -29,9 +29,9 @@ std::map<const Tensor*, int> last_writers(const Net& net) {
 void check_batch_axis(const Net& net, int i, int64_t batch) {
   for (size_t j = 0; j < net.tops(i).size(); ++j) {
     const Tensor& top = *net.tops(i)[j];
-    VISAGE_CHECK(top.num_axes() >= 1 && top.dim(0) == batch, net.layer(i).describe(), ": top '",
-                 net.top_names(i)[j], "' of shape ", top.shape_string(),
-                 " does not keep the batch (", batch,
+    VISAGE_CHECK(top.num_axes() >= 1 && top.dim(0) == batch, net.where(i), ": ",
+                 net.layer(i).describe(), ": top '", net.top_names(i)[j], "' of shape ",
+                 top.shape_string(), " does not keep the batch (", batch,
                  ") as its first axis, which the exported graph's symbolic batch needs");
   }
 }

@@ -217,7 +217,14 @@ void export_eltwise(LayerExport& e) {
 }
 
 // Flatten and Reshape: the top's shape, which the Net computed, with the batch kept symbolic.
+// That is the same reshape at every batch only when each sample keeps its own values.
 void export_reshape(LayerExport& e) {
+  const Shape& in = e.bottom_shapes[0];
+  const Shape& out = e.top_shapes[0];
+  if (shape_count(in, 1) != shape_count(out, 1)) {
+    fail(e.layer.describe(), ": reshaping ", to_string(in), " to ", to_string(out),
+         " moves values between samples; only reshapes within each sample are exported");
+  }
   e.graph.add_node("Reshape", e.layer.name(),
                    {e.inputs[0], e.batch_shape("shape", e.top_shapes[0])}, e.outputs);
 }
