@@ -32,8 +32,8 @@ std::string LayerExport::batch_shape(const std::string& what, const Shape& dims)
 
 namespace {
 
-// A per-channel parameter of `count` values applied to an input of `rank` axes from `axis`,
-// shaped so that ONNX's right-aligned broadcasting lines it up: (count, 1, ..., 1).
+// A parameter applied to an input of `rank` axes from `axis` (Caffe's Scale, Bias and PReLU),
+// shaped so that ONNX's right-aligned broadcasting lines it up: its own shape, then 1s.
 Shape broadcast_shape(const Shape& param_shape, int axis, int rank) {
   Shape shape = param_shape;
   const int trailing = rank - axis - static_cast<int>(param_shape.size());
