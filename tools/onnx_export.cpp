@@ -129,7 +129,12 @@ void write_onnx_model(const onnx::ModelProto& model, const std::string& path) {
       fail(path, ": writing the model failed (disk full?)");
     }
   }
-  std::filesystem::rename(temporary, path);
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    std::filesystem::remove(temporary);
+    fail(path, ": ", error.message());
+  }
 }
 
 }  // namespace visage::tools
