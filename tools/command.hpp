@@ -19,5 +19,6 @@ int run_verify(Args args);
 int run_synth(Args args);
 int run_draw(Args args);
 int run_plot(Args args);
+int run_export(Args args);
 
 }  // namespace visage::tools

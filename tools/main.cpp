@@ -29,6 +29,7 @@ constexpr Command kCommands[] = {
     {"plot", visage::tools::run_plot, "training curves from `visage train` logs, as SVG or PNG"},
     {"device-query", visage::tools::run_device_query, "GPU, driver, CUDA, cuDNN and NCCL versions"},
     {"synth", visage::tools::run_synth, "write synthetic faces: identity folders and a pairs file"},
+    {"export", visage::tools::run_export, "a trained network as an ONNX model (--onnx)"},
 };
 
 void print_usage(std::ostream& out) {

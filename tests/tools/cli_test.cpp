@@ -16,7 +16,7 @@ std::string config(const std::string& relative) { return visage::testing::source
 
 TEST(Cli, EveryCommandAnswersHelp) {
   for (const char* command :
-       {"train", "test", "time", "summary", "embed", "verify", "device-query"}) {
+       {"train", "test", "time", "summary", "embed", "verify", "device-query", "export"}) {
     const Result r = run_visage(std::string(command) + " --help");
     EXPECT_EQ(r.exit_code, 0) << command << ": " << r.output;
     EXPECT_NE(r.output.find("usage: visage " + std::string(command)), std::string::npos)
