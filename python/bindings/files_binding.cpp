@@ -114,17 +114,16 @@ py::dict read_snapshot(const std::string& path) {
 // An LFW pairs file (View 1 or 2) as columns.
 py::dict read_pairs(const std::string& path) {
   const data::PairsProtocol protocol = data::read_pairs_file(path);
+  const auto count = static_cast<py::ssize_t>(protocol.pairs.size());
   std::vector<std::string> first, second;
-  py::array_t<bool> same(static_cast<py::ssize_t>(protocol.pairs.size()));
-  py::array_t<int32_t> fold(static_cast<py::ssize_t>(protocol.pairs.size()));
-  auto same_out = same.mutable_unchecked<1>();
-  auto fold_out = fold.mutable_unchecked<1>();
-  for (size_t i = 0; i < protocol.pairs.size(); ++i) {
-    const data::ImagePair& pair = protocol.pairs[i];
+  py::array_t<bool> same(std::vector<py::ssize_t>{count});
+  py::array_t<int32_t> fold(std::vector<py::ssize_t>{count});
+  for (py::ssize_t i = 0; i < count; ++i) {
+    const data::ImagePair& pair = protocol.pairs[static_cast<size_t>(i)];
     first.push_back(pair.first);
     second.push_back(pair.second);
-    same_out(static_cast<py::ssize_t>(i)) = pair.same;
-    fold_out(static_cast<py::ssize_t>(i)) = pair.fold;
+    same.mutable_data()[i] = pair.same;
+    fold.mutable_data()[i] = pair.fold;
   }
   py::dict pairs;
   pairs["first"] = first;

@@ -10,6 +10,7 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,7 @@
 #include "core/net.hpp"
 #include "datasets/image_io.hpp"
 #include "eval/embedding_extractor.hpp"
+#include "eval/image_files.hpp"
 #include "python/bindings/arrays.hpp"
 #include "python/bindings/bindings.hpp"
 #include "solvers/builtin_layers.hpp"
@@ -157,8 +159,10 @@ class BoundNet {
 
   // Images read and prepared as `visage embed` prepares them for this net's image input: the
   // input layer's TEST-phase face_transform_param (or pixels / 255), resized to its height x
-  // width; N x C x H x W.
-  FloatArray prepare_images(const std::vector<std::string>& paths) const {
+  // width; N x C x H x W. With a root, paths are names under it, found as `visage embed
+  // --images ROOT` finds them (a pairs file's .jpg name also matches a .png file).
+  FloatArray prepare_images(const std::vector<std::string>& paths,
+                            const std::optional<std::string>& root) const {
     const int input_layer = image_input_layer();
     const Tensor& input = *net_->tops(input_layer)[0];
     const int channels = static_cast<int>(input.dim(1));
@@ -169,8 +173,11 @@ class BoundNet {
     {
       py::gil_scoped_release without_gil;
       for (size_t n = 0; n < paths.size(); ++n) {
-        const data::FloatImage x = eval::prepare_for_input(
-            data::read_image(paths[n], channels), net_->layer(input_layer).param(), height, width);
+        const data::FloatImage x =
+            eval::prepare_for_input(data::read_image(root ? eval::resolve_image(*root, paths[n])
+                                                          : std::filesystem::path(paths[n]),
+                                                     channels),
+                                    net_->layer(input_layer).param(), height, width);
         float* out = batch.data() + static_cast<int64_t>(n) * per_image;
         for (int c = 0; c < channels; ++c) {
           for (int y = 0; y < height; ++y) {
@@ -241,7 +248,7 @@ void bind_net(py::module_& module) {
       .def("params", [](py::object self) { return self.cast<BoundNet&>().params(self); })
       .def("load_weights", &BoundNet::load_weights, py::arg("path"))
       .def("save_weights", &BoundNet::save_weights, py::arg("path"))
-      .def("prepare_images", &BoundNet::prepare_images, py::arg("paths"));
+      .def("prepare_images", &BoundNet::prepare_images, py::arg("paths"), py::arg("root"));
 }
 
 }  // namespace visage::python

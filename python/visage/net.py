@@ -105,11 +105,16 @@ class Net:
         the file `visage embed --weights`, Net(weights=...) and visage.read_weights read."""
         self._net.save_weights(os.fspath(path))
 
-    def prepare_images(self, paths: Sequence[str | os.PathLike]) -> np.ndarray:
-        """Reads images (PNG or JPEG) and prepares them as `visage embed` does for this net's
-        image input: the Input layer's face_transform_param in the TEST phase (or pixels / 255),
-        then a resize to its height x width. Returns N x C x H x W float32."""
-        return self._net.prepare_images([os.fspath(p) for p in paths])
+    def prepare_images(self, paths: Sequence[str | os.PathLike],
+                       root: str | os.PathLike | None = None) -> np.ndarray:
+        """Reads images (PNG, JPEG, PGM/PPM) and prepares them as `visage embed` does for this
+        net's image input: the Input layer's face_transform_param in the TEST phase (or
+        pixels / 255), then a resize to its height x width. Returns N x C x H x W float32.
+
+        With root, paths are names relative to it, found as `visage embed --images ROOT` finds
+        them (a pairs file's "x.jpg" also matches "x.png")."""
+        return self._net.prepare_images([os.fspath(p) for p in paths],
+                                        None if root is None else os.fspath(root))
 
     def _first_input(self) -> str:
         names = self.inputs
