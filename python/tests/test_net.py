@@ -1,5 +1,8 @@
 """visage.Net against the command line: the same embeddings as `visage embed`, weights that
 round-trip bit for bit, parameters that are views onto the net, and errors with their message."""
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -98,3 +101,20 @@ def test_errors_surface_with_the_librarys_message(quickstart, tmp_path):
         net.forward({"data": np.zeros((1, 3, 64, 64), np.float32)}, outputs=["nope"])
     with pytest.raises(visage.Error, match="not_weights.h5"):
         net.load_weights(tmp_path / "not_weights.h5")
+
+
+def test_forward_releases_the_gil(quickstart):
+    net = visage.Net(quickstart.model, quickstart.snapshot, threads=1)
+    assert net.threads == 1
+    x = np.random.default_rng(4).standard_normal((256, 3, 64, 64), dtype=np.float32)
+    result = {}
+    worker = threading.Thread(target=lambda: result.setdefault("y", net.forward(x)))
+    ticks = 0
+    worker.start()
+    while worker.is_alive():  # runs only while the forward pass has let go of the GIL
+        ticks += 1
+        time.sleep(0.001)
+    worker.join()
+    assert result["y"].shape == (256, 128)
+    # 256 images take a few hundred milliseconds; holding the GIL would leave about one tick.
+    assert ticks >= 10

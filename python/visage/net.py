@@ -49,6 +49,11 @@ class Net:
         return self._net.device
 
     @property
+    def threads(self) -> int | None:
+        """The OpenBLAS threads forward() uses (None: OpenBLAS's own setting)."""
+        return self._net.threads or None
+
+    @property
     def inputs(self) -> list[str]:
         """The tops of the Input layers: the names forward() is fed under."""
         return self._net.inputs
