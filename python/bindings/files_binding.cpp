@@ -46,24 +46,54 @@ void write_embeddings(const std::string& path, const std::vector<std::string>& p
   eval::write_embeddings(table, provenance, path);
 }
 
-// The parameters under /data/<layer>/<index>, by layer (alphabetical, as HDF5 lists them) and
-// index (numeric).
+bool is_index(const std::string& name) {
+  return !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Whether read_weights finds a layer of this name again: every '/'-separated part (a group in the
+// file) is non-empty and not a number (which would read as a parameter index).
+bool storable_layer_name(const std::string& layer) {
+  size_t begin = 0;
+  while (true) {
+    const size_t end = layer.find('/', begin);
+    const std::string part = layer.substr(begin, end == std::string::npos ? end : end - begin);
+    if (part.empty() || is_index(part)) return false;
+    if (end == std::string::npos) return true;
+    begin = end + 1;
+  }
+}
+
+// Adds the layers under `group` (named `prefix` + child) to `weights`. A layer's parameters are
+// the datasets named by their index; a child with another name is a group one level further down,
+// because Caffe's layer names may hold a '/' ("inception_3a/1x1"), which HDF5 stores as nesting.
+void collect_layers(const hdf5::Group& group, const std::string& prefix, py::dict& weights) {
+  std::vector<std::string> indices;
+  for (const std::string& child : group.children()) {
+    if (is_index(child)) {
+      indices.push_back(child);
+    } else {
+      collect_layers(group.open_group(child), prefix + child + "/", weights);
+    }
+  }
+  if (indices.empty()) return;
+  std::ranges::sort(indices, {}, [](const std::string& index) { return std::stoll(index); });
+  py::list arrays;
+  for (const std::string& index : indices) {
+    Shape shape;
+    std::vector<float> values = group.read_floats(index, &shape);
+    arrays.append(to_numpy(std::move(values), shape));
+  }
+  weights[py::str(prefix.substr(0, prefix.size() - 1))] = arrays;
+}
+
+// The parameters under /data/<layer>/<index>, by layer (as HDF5 lists them, alphabetically) and
+// index (numerically).
 py::dict read_weight_group(const hdf5::Group& root) {
   VISAGE_CHECK(root.contains("data"), root.file_path(),
                ": has no /data group, so it holds no weights in Visage's (Caffe's HDF5) layout");
-  const hdf5::Group data = root.open_group("data");
   py::dict weights;
-  for (const std::string& layer : data.children()) {
-    const hdf5::Group params = data.open_group(layer);
-    std::vector<std::string> indices = params.children();
-    std::ranges::sort(indices, {}, [](const std::string& index) { return std::stoll(index); });
-    py::list arrays;
-    for (const std::string& index : indices) {
-      Shape shape;
-      std::vector<float> values = params.read_floats(index, &shape);
-      arrays.append(to_numpy(std::move(values), shape));
-    }
-    weights[py::str(layer)] = arrays;
+  for (const std::string& layer : root.open_group("data").children()) {
+    collect_layers(root.open_group("data/" + layer), layer + "/", weights);
   }
   return weights;
 }
@@ -75,8 +105,9 @@ void write_weights(const std::string& path, const py::dict& weights) {
   std::vector<std::pair<std::string, std::vector<FloatArray>>> layers;
   for (const auto& [key, params] : weights) {
     const std::string layer = py::cast<std::string>(key);
-    VISAGE_CHECK(!layer.empty() && layer.find('/') == std::string::npos, path, ": layer name '",
-                 layer, "' is empty or holds a '/'");
+    VISAGE_CHECK(storable_layer_name(layer), path, ": layer name '", layer,
+                 "' cannot be stored as /data/<layer>/<index>: each part between '/'s must be "
+                 "non-empty and not a number");
     std::vector<FloatArray> arrays;
     for (const py::handle param : params) {
       arrays.push_back(as_float_array(param, concat("weights['", layer, "']")));

@@ -65,3 +65,27 @@ def test_damaged_and_foreign_files_are_refused(quickstart, tmp_path):
         visage.read_snapshot(quickstart.embeddings)
     with pytest.raises(visage.Error, match="not an embeddings file"):
         visage.read_embeddings(quickstart.snapshot)
+
+
+def test_weights_of_layers_named_with_a_slash(tmp_path):
+    # Caffe's layer names may hold a '/' ("inception_3a/1x1"), which HDF5 stores as nested groups.
+    model = tmp_path / "net.prototxt"
+    model.write_text('layer { name: "data" type: "Input" top: "data" '
+                     'input_param { shape { dim: 2 dim: 1 dim: 2 dim: 2 } } }\n'
+                     'layer { name: "block/fc" type: "InnerProduct" bottom: "data" top: "out" '
+                     'inner_product_param { num_output: 3 weight_filler { type: "xavier" } } }\n')
+    net = visage.Net(model)
+    net.save_weights(tmp_path / "saved.h5")
+    weights = visage.read_weights(tmp_path / "saved.h5")
+    assert list(weights) == ["block/fc"]
+    assert [w.shape for w in weights["block/fc"]] == [(3, 4), (3,)]
+    # Weights written from Python load into the net through the C++ reader.
+    weights["block/fc"][0] = np.arange(12, dtype=np.float32).reshape(3, 4)
+    weights["block/fc"][1] = np.array([1, 2, 3], dtype=np.float32)
+    visage.write_weights(tmp_path / "edited.h5", weights)
+    net.load_weights(tmp_path / "edited.h5")
+    x = np.ones((1, 1, 2, 2), np.float32)
+    np.testing.assert_array_equal(net.forward(x), [[0 + 1 + 2 + 3 + 1, 4 + 5 + 6 + 7 + 2,
+                                                    8 + 9 + 10 + 11 + 3]])
+    with pytest.raises(visage.Error, match="layer name 'a/1' cannot be stored"):
+        visage.write_weights(tmp_path / "bad.h5", {"a/1": [np.zeros(1)]})
