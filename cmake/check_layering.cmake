@@ -62,8 +62,9 @@ endforeach()
 if(violations)
   message(FATAL_ERROR
           "Visage's dependency rule is broken: a file may include only its own floor and the "
-          "floors below (core < synthetic < datasets < layers < losses < eval < solvers < tools and python, "
-          "which do not include each other; a cuda/ file sits on its CPU twin's floor):\n${violations}"
+          "floors below (core < synthetic < datasets < layers < losses < eval < solvers < tools "
+          "and python, which do not include each other; a cuda/ file sits on its CPU twin's "
+          "floor):\n${violations}"
           "Move the code down a floor, or give the lower floor an interface that the upper one "
           "implements (docs/architecture.md).")
 endif()

@@ -7,6 +7,7 @@
 // are views onto the net's contiguous parameter buffer on the CPU (writing into one changes what
 // forward computes); on a GPU the host buffer is not where the net reads, so they are copies.
 #include <cblas.h>
+#include <google/protobuf/text_format.h>
 #include <pybind11/stl.h>
 
 #include <algorithm>
@@ -75,6 +76,27 @@ class BoundNet {
   }
 
   std::vector<std::string> outputs() const { return net_->output_names(); }
+
+  // Every layer as the net runs it, in order (with the Split layers the net inserted): name,
+  // type, bottoms, tops and its LayerParameter as prototxt text, for tools that translate a net
+  // (an exporter needs each layer's settings, not only its parameters).
+  py::list layers() const {
+    py::list result;
+    for (int i = 0; i < net_->num_layers(); ++i) {
+      const Layer& layer = net_->layer(i);
+      std::string prototxt;
+      google::protobuf::TextFormat::PrintToString(layer.param(), &prototxt);
+      py::dict row;
+      row["name"] = layer.name();
+      row["type"] = std::string(layer.type());
+      row["bottoms"] =
+          std::vector<std::string>(layer.param().bottom().begin(), layer.param().bottom().end());
+      row["tops"] = net_->top_names(i);
+      row["prototxt"] = prototxt;
+      result.append(row);
+    }
+    return result;
+  }
 
   Shape shape(const std::string& tensor) const { return find_tensor(tensor).shape(); }
 
@@ -243,6 +265,7 @@ void bind_net(py::module_& module) {
       .def_property_readonly("threads", &BoundNet::threads)
       .def_property_readonly("inputs", &BoundNet::inputs)
       .def_property_readonly("outputs", &BoundNet::outputs)
+      .def_property_readonly("layers", &BoundNet::layers)
       .def("shape", &BoundNet::shape, py::arg("tensor"))
       .def("forward", &BoundNet::forward, py::arg("feeds"), py::arg("outputs"))
       .def("params", [](py::object self) { return self.cast<BoundNet&>().params(self); })

@@ -45,6 +45,25 @@ def test_any_batch_size_and_named_outputs(quickstart):
     np.testing.assert_array_equal(net.forward(strided), net.forward(x))
 
 
+def test_layers_as_the_net_runs_them(quickstart, tmp_path):
+    layers = visage.Net(quickstart.model).layers
+    assert [layer.name for layer in layers[:3]] == ["data", "conv1", "conv1_bn"]
+    conv1, bn = layers[1], layers[2]
+    assert (conv1.type, conv1.bottoms, conv1.tops) == ("Convolution", ["data"], ["conv1"])
+    assert "num_output: 32" in conv1.prototxt and "kernel_size: 5" in conv1.prototxt
+    assert bn.bottoms == bn.tops == ["conv1"]  # in place
+    assert layers[-1].type == "L2Normalize" and layers[-1].tops == ["embedding"]
+    # A tensor feeding two layers gets a Split layer, and the consumers read its tops.
+    model = tmp_path / "split.prototxt"
+    model.write_text('layer { name: "data" type: "Input" top: "data" '
+                     'input_param { shape { dim: 1 dim: 4 } } }\n'
+                     'layer { name: "a" type: "ReLU" bottom: "data" top: "a" }\n'
+                     'layer { name: "b" type: "Softmax" bottom: "data" top: "b" }\n')
+    layers = visage.Net(model).layers
+    assert [layer.type for layer in layers] == ["Input", "Split", "ReLU", "Softmax"]
+    assert layers[2].bottoms == [layers[1].tops[0]] and layers[3].bottoms == [layers[1].tops[1]]
+
+
 def test_params_are_views_onto_the_net(quickstart):
     net = visage.Net(quickstart.model, quickstart.snapshot)
     params = net.params
@@ -95,7 +114,8 @@ def test_errors_surface_with_the_librarys_message(quickstart, tmp_path):
     with pytest.raises(visage.Error, match=r"bad.prototxt:1:.*no field named \"input_parm\""):
         visage.Net(bad)
     net = visage.Net(quickstart.model)
-    with pytest.raises(visage.Error, match=r"input 'data' takes arrays of shape \(-1 x 3 x 64 x 64\)"):
+    with pytest.raises(visage.Error,
+                       match=r"input 'data' takes arrays of shape \(-1 x 3 x 64 x 64\)"):
         net.forward(np.zeros((2, 3, 32, 32), np.float32))
     with pytest.raises(visage.Error, match="no tensor named 'nope'"):
         net.forward({"data": np.zeros((1, 3, 64, 64), np.float32)}, outputs=["nope"])

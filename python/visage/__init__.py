@@ -10,11 +10,11 @@ module `visage._visage`), so the numbers are the command line's. docs/python.md 
 from ._visage import Error, __version__, with_cuda
 from .files import (Snapshot, read_embeddings, read_pairs, read_snapshot, read_weights,
                     write_embeddings, write_weights)
-from .net import Net
+from .net import Layer, Net
 from .verification import VerificationResult, verify
 
 __all__ = [
-    "Error", "Net", "Snapshot", "VerificationResult", "__version__", "read_embeddings",
+    "Error", "Layer", "Net", "Snapshot", "VerificationResult", "__version__", "read_embeddings",
     "read_pairs", "read_snapshot", "read_weights", "verify", "with_cuda", "write_embeddings",
     "write_weights",
 ]

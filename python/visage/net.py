@@ -1,12 +1,24 @@
 """visage.Net: a TEST-phase net from a deploy prototxt, fed numpy batches."""
 import os
 import warnings
+from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from . import _visage
 from ._visage import Error
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer as the net runs it: bottoms and tops are tensor names (after the Split layers the
+    net inserts where a tensor feeds several layers); prototxt is its LayerParameter as text."""
+    name: str
+    type: str
+    bottoms: list[str]
+    tops: list[str]
+    prototxt: str
 
 
 class Net:
@@ -63,11 +75,17 @@ class Net:
         """The tensors no layer consumes; forward(array) returns the last one."""
         return self._net.outputs
 
+    @property
+    def layers(self) -> list[Layer]:
+        """Every layer in the order forward() runs them."""
+        return [Layer(**layer) for layer in self._net.layers]
+
     def input_shape(self, name: str | None = None) -> tuple[int, ...]:
         """The prototxt's shape of an input (default: the first); forward() accepts any batch."""
         return tuple(self._net.shape(name if name is not None else self._first_input()))
 
-    def forward(self, x: np.ndarray | Mapping[str, np.ndarray], outputs: Sequence[str] | None = None):
+    def forward(self, x: np.ndarray | Mapping[str, np.ndarray],
+                outputs: Sequence[str] | None = None):
         """Runs the net on a batch.
 
         forward(array) feeds the first input and returns the last output (the embedding) as an
@@ -79,10 +97,13 @@ class Net:
         runs; forward passes of one Net run one at a time.
         """
         if isinstance(x, Mapping):
+            if isinstance(outputs, str):
+                outputs = [outputs]
             wanted = list(outputs) if outputs is not None else self.outputs
             return self._net.forward(dict(x), wanted)
         if outputs is not None:
-            raise TypeError("outputs= goes with a dict of inputs: forward({'data': x}, outputs=[...])")
+            raise TypeError("outputs= goes with a dict of inputs: "
+                            "forward({'data': x}, outputs=[...])")
         last = self.outputs[-1]
         return self._net.forward({self._first_input(): x}, [last])[last]
 
