@@ -52,13 +52,12 @@ class BlasThreadsDuring {
 
 class BoundNet {
  public:
-  BoundNet(const std::string& model, const std::optional<std::string>& weights,
-           const std::string& device, int threads, uint64_t seed)
+  // Parameters initialised by the fillers from `seed`; load_weights() replaces them.
+  BoundNet(const std::string& model, const std::string& device, int threads, uint64_t seed)
       : model_(model), threads_(threads), ctx_(make_context(device, seed)) {
     NetOptions options;
     options.phase = proto::TEST;
     net_ = std::make_unique<Net>(load_net_config(model), options, ctx_, builtin_layers());
-    if (weights) load_weights(*weights);
   }
 
   std::string name() const { return net_->name(); }
@@ -125,7 +124,7 @@ class BoundNet {
     std::vector<Shape> shapes(outputs.size());
     {
       py::gil_scoped_release without_gil;
-      const std::lock_guard one_forward_at_a_time(forward_mutex_);
+      const std::lock_guard one_use_at_a_time(net_mutex_);
       const BlasThreadsDuring blas_threads(threads_);
       for (Feed& feed : prepared) {
         feed.tensor->reshape(feed.shape);
@@ -171,11 +170,15 @@ class BoundNet {
   // Copies the weights of every layer found by name in `path` (as --weights does); returns the
   // layers that kept their initialisation.
   std::vector<std::string> load_weights(const std::string& path) {
+    py::gil_scoped_release without_gil;
+    const std::lock_guard one_use_at_a_time(net_mutex_);
     return visage::load_weights(*net_, path).layers_missing;
   }
 
   // /data/<layer>/<index>: the layout `--weights` and load_weights() read.
-  void save_weights(const std::string& path) const {
+  void save_weights(const std::string& path) {
+    py::gil_scoped_release without_gil;
+    const std::lock_guard one_use_at_a_time(net_mutex_);
     hdf5::write_atomically(path, [&](hdf5::File& file) { write_weights(file, *net_); });
   }
 
@@ -249,17 +252,16 @@ class BoundNet {
   int threads_;
   Context ctx_;
   std::unique_ptr<Net> net_;
-  std::mutex forward_mutex_;
+  // Held by forward, load_weights and save_weights, which run without the GIL: one at a time.
+  std::mutex net_mutex_;
 };
 
 }  // namespace
 
 void bind_net(py::module_& module) {
   py::class_<BoundNet>(module, "Net")
-      .def(py::init<const std::string&, const std::optional<std::string>&, const std::string&, int,
-                    uint64_t>(),
-           py::arg("model"), py::arg("weights"), py::arg("device"), py::arg("threads"),
-           py::arg("seed"))
+      .def(py::init<const std::string&, const std::string&, int, uint64_t>(), py::arg("model"),
+           py::arg("device"), py::arg("threads"), py::arg("seed"))
       .def_property_readonly("name", &BoundNet::name)
       .def_property_readonly("device", &BoundNet::device)
       .def_property_readonly("threads", &BoundNet::threads)

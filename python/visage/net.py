@@ -41,7 +41,7 @@ class Net:
                  device: str = "cpu", threads: int | None = None, seed: int = 1):
         if threads is not None and threads < 1:
             raise ValueError(f"threads must be at least 1, got {threads}")
-        self._net = _visage.Net(os.fspath(model), None, device, threads or 0, seed)
+        self._net = _visage.Net(os.fspath(model), device, threads or 0, seed)
         self.model = os.fspath(model)
         if weights is not None:
             self.load_weights(weights)
