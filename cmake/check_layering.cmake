@@ -4,8 +4,11 @@
 # A file may include headers of its own folder and of lower floors only. A file in cuda/ is the
 # GPU half of its namesake in layers/, losses/, solvers/ or datasets/ and sits on that floor; the
 # rest of cuda/ (streams, handles, BLAS, the device API) sits on core's. proto/ (generated) is
-# below everything. tests/ and benchmarks/ may include anything.
+# below everything. tests/ and benchmarks/ may include anything. The Python module's bindings
+# (python/bindings/) sit beside tools/ on the top floor: both may use every floor below, neither
+# the other.
 set(floors core synthetic datasets layers losses eval solvers tools)
+set(top_floor_folders tools python)
 set(twin_folders datasets layers losses solvers)
 
 # The floor (index into `floors`) of a file given as folder/name.
@@ -20,13 +23,17 @@ function(floor_of relative out)
       endif()
     endforeach()
   endif()
-  list(FIND floors "${folder}" index)
+  if(folder STREQUAL "python")
+    list(FIND floors tools index)
+  else()
+    list(FIND floors "${folder}" index)
+  endif()
   set(${out} ${index} PARENT_SCOPE)
   set(${out}_folder ${folder} PARENT_SCOPE)
 endfunction()
 
 set(violations "")
-foreach(folder ${floors} cuda)
+foreach(folder ${floors} cuda python/bindings)
   file(GLOB files RELATIVE "${SOURCE_DIR}" "${SOURCE_DIR}/${folder}/*.cpp"
        "${SOURCE_DIR}/${folder}/*.hpp" "${SOURCE_DIR}/${folder}/*.cu" "${SOURCE_DIR}/${folder}/*.cuh")
   foreach(file ${files})
@@ -38,7 +45,13 @@ foreach(folder ${floors} cuda)
         continue()
       endif()
       floor_of("${header}" theirs)
-      if(theirs EQUAL -1 OR theirs GREATER own)
+      list(FIND top_floor_folders "${own_folder}" own_top)
+      list(FIND top_floor_folders "${theirs_folder}" their_top)
+      set(beside_on_top OFF)
+      if(NOT own_folder STREQUAL theirs_folder AND own_top GREATER -1 AND their_top GREATER -1)
+        set(beside_on_top ON)
+      endif()
+      if(theirs EQUAL -1 OR theirs GREATER own OR beside_on_top)
         string(APPEND violations
                "  ${file} (floor ${own_folder}) includes ${header} (floor ${theirs_folder})\n")
       endif()
@@ -49,8 +62,9 @@ endforeach()
 if(violations)
   message(FATAL_ERROR
           "Visage's dependency rule is broken: a file may include only its own floor and the "
-          "floors below (core < synthetic < datasets < layers < losses < eval < solvers < tools; a cuda/ file "
-          "sits on its CPU twin's floor):\n${violations}"
+          "floors below (core < synthetic < datasets < layers < losses < eval < solvers < tools "
+          "and python, which do not include each other; a cuda/ file sits on its CPU twin's "
+          "floor):\n${violations}"
           "Move the code down a floor, or give the lower floor an interface that the upper one "
           "implements (docs/architecture.md).")
 endif()

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
 #include "datasets/image_io.hpp"
@@ -10,7 +11,6 @@
 #include "eval/image_files.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
-#include "tools/device_choice.hpp"
 
 namespace visage::tools {
 

@@ -3,13 +3,13 @@
 #include <iostream>
 
 #include "core/config.hpp"
+#include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tools/command.hpp"
-#include "tools/device_choice.hpp"
 #include "tools/options.hpp"
 
 namespace visage::tools {

@@ -3,10 +3,10 @@
 #include <iomanip>
 #include <iostream>
 
+#include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
 #include "solvers/builtin_layers.hpp"
-#include "tools/device_choice.hpp"
 #include "tools/options.hpp"
 
 namespace visage::tools {

@@ -14,12 +14,12 @@
 
 #include "core/config.hpp"
 #include "core/device_api.hpp"
+#include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "core/mpi_communicator.hpp"
 #include "solvers/snapshot.hpp"
 #include "solvers/solver.hpp"
 #include "tools/command.hpp"
-#include "tools/device_choice.hpp"
 #include "tools/options.hpp"
 
 namespace visage::tools {

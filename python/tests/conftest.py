@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -43,3 +44,28 @@ def run_visage(visage_bin):
         return result
 
     return run
+
+
+@pytest.fixture(scope="session")
+def quickstart(source_dir, run_visage, tmp_path_factory) -> SimpleNamespace:
+    """The quickstart net trained for 3 iterations on synthetic faces, and a small held-out set.
+
+    model: the deploy prototxt; snapshot: the snapshot `visage train` wrote (iteration 3);
+    faces: `visage synth`'s folder of 40 identities x 3 images; pairs: its pairs file (10 folds
+    of 5 matched + 5 mismatched pairs); embeddings: `visage embed`'s file for the pairs' images.
+    """
+    work = tmp_path_factory.mktemp("quickstart")
+    solver = work / "solver.prototxt"
+    solver.write_text(f'net: "{source_dir}/configs/quickstart/train_val.prototxt"\n'
+                      'type: "Adam"\nbase_lr: 0.002\nlr_policy: "fixed"\nmax_iter: 3\n'
+                      f'random_seed: 1\nsnapshot_prefix: "{work}/quickstart"\n')
+    run_visage("train", "--solver", solver, "--device", "cpu")
+    model = source_dir / "configs" / "quickstart" / "deploy.prototxt"
+    faces = work / "faces"
+    run_visage("synth", "--identities", 40, "--per-identity", 3, "--pairs", 5, "--out", faces)
+    embeddings = work / "embeddings.h5"
+    snapshot = work / "quickstart_iter_3.h5"
+    run_visage("embed", "--model", model, "--weights", snapshot, "--images", faces, "--pairs",
+               faces / "pairs.txt", "--out", embeddings, "--device", "cpu")
+    return SimpleNamespace(model=model, snapshot=snapshot, faces=faces,
+                           pairs=faces / "pairs.txt", embeddings=embeddings)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cmake/check_layering.cmake, the build's dependency rule (ctest: Layering.*): the source tree
 # passes it, and an include from a floor above fails it, naming the file, in a plain folder and
-# in cuda/ (whose files sit on their CPU twin's floor).
+# in cuda/ (whose files sit on their CPU twin's floor), and the Python bindings may not include tools/.
 #
 #   tests/scripts/layering_test.sh SOURCE_DIR
 set -uo pipefail
@@ -28,7 +28,7 @@ check_tree() {  # check_tree DESCRIPTION EXPECTED_STATUS [TEXT THE MESSAGE MUST 
 fresh_tree() {
   rm -rf "$work/tree"
   mkdir -p "$work/tree"
-  for folder in core synthetic datasets layers losses eval solvers tools cuda; do
+  for folder in core synthetic datasets layers losses eval solvers tools cuda python; do
     cp -r "$source_dir/$folder" "$work/tree/"
   done
 }
@@ -52,6 +52,11 @@ check_tree "a core-floor cuda file including layers fails" 1 \
 fresh_tree
 echo '#include "losses/triplet_loss.hpp"' >>"$work/tree/cuda/relu.cu"
 check_tree "the GPU half of a layer including a loss fails" 1 "cuda/relu.cu (floor layers)"
+
+fresh_tree
+echo '#include "tools/options.hpp"' >>"$work/tree/python/bindings/module.cpp"
+check_tree "the Python bindings including tools (beside them on the top floor) fails" 1 \
+  "python/bindings/module.cpp (floor python) includes tools/options.hpp (floor tools)"
 
 if ((failures)); then
   echo "layering_test: $failures check(s) failed"
