@@ -46,6 +46,14 @@ class Communicator {
   virtual void all_reduce_sum_on_device(float* values, std::size_t count, void* stream) {
     fail_no_device_collectives();
   }
+  // The overlapped form: starts summing `count` floats of device memory once the work queued on
+  // `stream` so far (the backward pass that writes them) is done, on a stream of the
+  // communicator's own, and returns at once; finish_sums_on_device() waits for every sum started
+  // and orders `stream` after them. By default the sum is done at once on `stream`.
+  virtual void start_sum_on_device(float* values, std::size_t count, void* stream) {
+    all_reduce_sum_on_device(values, count, stream);
+  }
+  virtual void finish_sums_on_device(void* stream) {}
 
   // Ends every rank of the run with `status`: what a rank that cannot go on must do, since the
   // others would otherwise wait for it in their next collective.

@@ -3,12 +3,15 @@
 // portable package never need it; its API is nccl.h's, called through the functions dlsym finds.
 // Every device collective is watched: a peer that died or hangs would leave NCCL's kernel waiting
 // forever, so after a timeout the communicator is aborted and the rank fails with a message.
+// Gradient buckets are reduced on a stream of the communicator's own while the backward pass goes
+// on (start_sum_on_device).
 #include <dlfcn.h>
 #include <nccl.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
 #include "core/communicator.hpp"
 #include "core/device_api.hpp"
@@ -73,8 +76,11 @@ class NcclCommunicator final : public Communicator {
     host_->broadcast(std::as_writable_bytes(std::span<ncclUniqueId>(&id, 1)), 0);
     VISAGE_CUDA_CHECK(cudaSetDevice(device_id));
     nccl_.check(nccl_.init_rank(&comm_, host_->size(), id, host_->rank()), "ncclCommInitRank");
+    VISAGE_CUDA_CHECK(cudaStreamCreateWithFlags(&reduce_stream_, cudaStreamNonBlocking));
   }
   ~NcclCommunicator() override {
+    for (cudaEvent_t event : gradient_ready_) cudaEventDestroy(event);
+    if (reduce_stream_ != nullptr) cudaStreamDestroy(reduce_stream_);
     if (comm_ != nullptr) nccl_.destroy(comm_);
   }
   NcclCommunicator(const NcclCommunicator&) = delete;
@@ -98,6 +104,28 @@ class NcclCommunicator final : public Communicator {
     nccl_.check(nccl_.all_reduce(values, values, count, ncclFloat, ncclSum, comm_, cuda_stream),
                 "ncclAllReduce");
     wait(cuda_stream);
+  }
+
+  // Each bucket's all-reduce runs on reduce_stream_, after an event that marks where the compute
+  // stream had got to (the bucket's last gradient written), so that NCCL's kernels overlap the
+  // backward pass of the layers below. One event per bucket, reused from step to step.
+  void start_sum_on_device(float* values, std::size_t count, void* stream) override {
+    if (buckets_started_ == gradient_ready_.size()) {
+      cudaEvent_t event = nullptr;
+      VISAGE_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+      gradient_ready_.push_back(event);
+    }
+    cudaEvent_t ready = gradient_ready_[buckets_started_++];
+    VISAGE_CUDA_CHECK(cudaEventRecord(ready, static_cast<cudaStream_t>(stream)));
+    VISAGE_CUDA_CHECK(cudaStreamWaitEvent(reduce_stream_, ready, 0));
+    nccl_.check(nccl_.all_reduce(values, values, count, ncclFloat, ncclSum, comm_, reduce_stream_),
+                "ncclAllReduce");
+  }
+  // The update that follows reads every bucket, so the host waits here (watching the timeout)
+  // rather than only ordering the streams.
+  void finish_sums_on_device(void* stream) override {
+    buckets_started_ = 0;
+    wait(reduce_stream_);
   }
 
  private:
@@ -128,6 +156,9 @@ class NcclCommunicator final : public Communicator {
   std::shared_ptr<Communicator> host_;
   std::chrono::seconds timeout_;
   ncclComm_t comm_ = nullptr;
+  cudaStream_t reduce_stream_ = nullptr;
+  std::vector<cudaEvent_t> gradient_ready_;
+  std::size_t buckets_started_ = 0;
 };
 
 }  // namespace

@@ -268,21 +268,22 @@ float Solver::mean_over_ranks(float loss) {
   return total / static_cast<float>(comm.size());
 }
 
-// Buckets overlap the backward pass where the gradient is reduced on the host after a single
-// forward/backward (with iter_size > 1 only the last pass's gradient would be final).
-bool Solver::overlaps_reduction() const {
-  return distributed() && param_.iter_size() == 1 &&
-         !(ctx_.is_gpu() && ctx_.communicator()->reduces_on_device());
-}
+// Buckets overlap the backward pass after a single forward/backward (with iter_size > 1 only the
+// last pass's gradient would be final).
+bool Solver::overlaps_reduction() const { return distributed() && param_.iter_size() == 1; }
 
 // One forward and backward pass that starts summing each bucket of the gradient over the ranks
 // as soon as the layers that write it are done (packed parameters put the last layers' gradients
-// at the buffer's end), and waits for all of them at the end. Returns the rank's loss.
+// at the buffer's end), and waits for all of them at the end. Returns the rank's loss. On GPUs
+// whose communicator reduces device memory (NCCL), the buckets go to its own stream; otherwise
+// MPI sums the host copy.
 float Solver::forward_backward_reducing() {
   Communicator& comm = *ctx_.communicator();
+  const bool on_device = ctx_.is_gpu() && comm.reduces_on_device();
   const float loss = net_->forward(ctx_);
   net_->seed_loss_gradients(ctx_);
-  const std::span<float> gradient = net_->all_params().mutable_diff();
+  Tensor& params = net_->all_params();
+  float* const gradient = on_device ? params.mutable_gpu_diff(ctx_) : params.mutable_diff().data();
   const auto bucket = static_cast<int64_t>(param_.allreduce_bucket_mb() * (1 << 20) / 4.0) + 1;
   int64_t unsent = net_->num_param_elements();  // [0, unsent) not yet started
   for (int i = net_->num_layers() - 1; i >= 0; --i) {
@@ -290,15 +291,23 @@ float Solver::forward_backward_reducing() {
     const int64_t final_from = net_->gradient_final_from(i);  // 0 once the first layer is done
     if (unsent - final_from >= bucket || (i == 0 && unsent > 0)) {
       const auto started = Clock::now();
-      comm.start_sum(gradient.subspan(static_cast<size_t>(final_from),
-                                      static_cast<size_t>(unsent - final_from)));
+      const auto count = static_cast<std::size_t>(unsent - final_from);
+      if (on_device) {
+        comm.start_sum_on_device(gradient + final_from, count, ctx_.stream());
+      } else {
+        comm.start_sum(std::span<float>(gradient + final_from, count));
+      }
       reduce_seconds_ += seconds_between(started, Clock::now());
       unsent = final_from;
     }
-    comm.progress();
+    if (!on_device) comm.progress();
   }
   const auto started = Clock::now();
-  comm.finish_sums();
+  if (on_device) {
+    comm.finish_sums_on_device(ctx_.stream());
+  } else {
+    comm.finish_sums();
+  }
   reduce_seconds_ += seconds_between(started, Clock::now());
   return loss;
 }
