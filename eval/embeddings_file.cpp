@@ -15,7 +15,7 @@ constexpr int64_t kFormatVersion = 2;
 // The dataset of vectors: `embeddings`, or else the file's only 2-D numeric dataset at the root
 // (files written by other tools name it as they please).
 std::string find_vectors(const hdf5::File& file, const std::string& path) {
-  if (file.contains("embeddings")) return "embeddings";
+  if (file.is_dataset("embeddings")) return "embeddings";
   std::vector<std::string> candidates;
   std::string datasets;
   for (const std::string& name : file.children()) {
@@ -59,6 +59,11 @@ void write_embeddings(const EmbeddingTable& table, const EmbeddingProvenance& pr
 
 EmbeddingTable read_embeddings(const std::string& path) {
   const hdf5::File file = hdf5::File::open(path);
+  if (file.has_attribute("visage_embeddings_version")) {
+    const int64_t version = file.int_attribute("visage_embeddings_version");
+    VISAGE_CHECK(version <= kFormatVersion, path, ": embeddings format ", version,
+                 " is newer than this Visage reads (", kFormatVersion, "); update Visage");
+  }
   const std::string vectors = find_vectors(file, path);
   Shape shape;
   const std::vector<float> values = file.read_floats(vectors, &shape);

@@ -51,6 +51,17 @@ std::string json_number(double x) {
 // Every bit, for results that are compared with `visage verify --json`.
 std::string json_exact(double x) { return std::isfinite(x) ? eval::round_trip(x) : "null"; }
 
+// A fresh run's curves must not mix with an earlier run's in TensorBoard, which draws every event
+// file of a folder as one run. Only files Visage writes are removed.
+void remove_event_files(const std::filesystem::path& folder) {
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    if (name.starts_with("events.out.tfevents.") && name.ends_with(".visage")) {
+      std::filesystem::remove(entry.path());
+    }
+  }
+}
+
 // A TensorBoard tag: "group/name", with the dots of "top.value" names as slashes, so that
 // TensorBoard groups a layer's statistics ("train/triplet/active_fraction").
 std::string scalar_tag(const std::string& group, std::string name) {
@@ -88,16 +99,19 @@ std::string format_duration(double seconds) {
 }
 
 ProgressLog::ProgressLog(std::ostream* human, const std::string& json_path, bool append,
-                         bool tensorboard)
+                         const std::string& events_folder)
     : human_(human), json_path_(json_path) {
-  if (json_path_.empty()) return;
-  const std::filesystem::path path(json_path_);
-  std::error_code ec;
-  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-  json_.open(json_path_, append ? std::ios::app : std::ios::trunc);
-  VISAGE_CHECK(json_.good(), json_path_, ": cannot open the progress log for writing");
-  if (tensorboard) {
-    events_.emplace(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
+  if (!json_path_.empty()) {
+    const std::filesystem::path path(json_path_);
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    json_.open(json_path_, append ? std::ios::app : std::ios::trunc);
+    VISAGE_CHECK(json_.good(), json_path_, ": cannot open the progress log for writing");
+  }
+  if (!events_folder.empty()) {
+    std::filesystem::create_directories(events_folder);
+    if (!append) remove_event_files(events_folder);
+    events_.emplace(events_folder);
   }
 }
 

@@ -52,10 +52,11 @@ struct VerificationProgress {
 class ProgressLog {
  public:
   // `human` may be null (silent); an empty `json_path` writes no JSON. `append` keeps an existing
-  // log (a resumed run), otherwise it is started afresh. `tensorboard` also writes the figures as
-  // scalars to a TensorBoard event file in the JSON log's folder (solvers/event_file.hpp).
+  // log (a resumed run), otherwise it is started afresh. A non-empty `events_folder` also gets
+  // the figures as scalars in a TensorBoard event file (solvers/event_file.hpp); a fresh run
+  // first removes the event files an earlier run of Visage left there.
   ProgressLog(std::ostream* human, const std::string& json_path, bool append,
-              bool tensorboard = false);
+              const std::string& events_folder = {});
 
   void train(const TrainProgress& p);
   void test(int64_t iter, const TestResult& result);

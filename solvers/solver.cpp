@@ -166,8 +166,10 @@ ProgressLog& Solver::progress() {
                                                        : resolve(param_.progress_log());
     if (path == "-") path.clear();
     // A resumed run continues its log; a fresh run starts a new one.
-    progress_ = std::make_unique<ProgressLog>(options_.out, path, iter_ > 0,
-                                              !path.empty() && param_.tensorboard());
+    // TensorBoard's folder is the run's own, so that runs sharing a snapshot folder stay apart.
+    const std::string events_folder =
+        !path.empty() && param_.tensorboard() ? snapshot_prefix_ + "_tensorboard" : "";
+    progress_ = std::make_unique<ProgressLog>(options_.out, path, iter_ > 0, events_folder);
   }
   return *progress_;
 }

@@ -1,5 +1,6 @@
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "core/config.hpp"
@@ -101,6 +102,18 @@ int run_verify(Args args) {
   if (!options.parse(args)) return 0;
   VISAGE_CHECK(options.has("pairs"), "--pairs is required\n\n", options.usage());
 
+  // The ROC's PNG is a convenience beside its SVG: the converter is looked up before any long
+  // work, and without it the run still succeeds, saying what is missing.
+  std::optional<std::filesystem::path> converter;
+  std::string no_converter;
+  if (options.has("out")) {
+    try {
+      converter = find_svg_converter(options.get("out") + "_roc.png");
+    } catch (const Error& e) {
+      no_converter = e.what();
+    }
+  }
+
   const data::PairsProtocol protocol = data::read_pairs_file(options.get("pairs"));
   const auto metric = eval::parse_distance(options.get("distance"));
   std::vector<eval::ScoredPair> scored;
@@ -146,8 +159,12 @@ int run_verify(Args args) {
     std::cerr << "wrote " << prefix << "_roc.csv, " << prefix << ".json, " << prefix
               << "_roc.svg\n";
     const std::string png = prefix + "_roc.png";
-    convert_svg_to_png(find_svg_converter(png), prefix + "_roc.svg", png);
-    std::cerr << "wrote " << png << "\n";
+    if (converter) {
+      convert_svg_to_png(*converter, prefix + "_roc.svg", png);
+      std::cerr << "wrote " << png << "\n";
+    } else {
+      std::cerr << "visage verify: warning: no " << png << ": " << no_converter << "\n";
+    }
   }
   return 0;
 }

@@ -39,9 +39,9 @@ def test_events_carry_the_logs_scalars(tmp_path, run_visage, source_dir):
     verification = [entry for entry in log if entry["type"] == "verification"]
     assert len(train) == 6 and verification
 
-    events = list((tmp_path / "run").glob("events.out.tfevents.*"))
+    events = list((tmp_path / "run" / "face_tensorboard").glob("events.out.tfevents.*"))
     assert len(events) == 1
-    accumulator = EventAccumulator(str(tmp_path / "run"))
+    accumulator = EventAccumulator(str(tmp_path / "run" / "face_tensorboard"))
     accumulator.Reload()
     tags = accumulator.Tags()["scalars"]
     for tag in ("train/loss", "train/learning_rate", "train/images_per_s",
@@ -61,3 +61,8 @@ def test_events_carry_the_logs_scalars(tmp_path, run_visage, source_dir):
     # Triplet mining statistics and other train outputs are scalars too.
     outputs = {f"train/{name.replace('.', '/')}" for name in train[-1]["outputs"]}
     assert outputs and outputs <= set(tags)
+
+    # A fresh run in the same place replaces the earlier run's events rather than mixing with them.
+    run_visage("train", "--solver", solver, "--device", "cpu")
+    assert list((tmp_path / "run" / "face_tensorboard").glob("events.out.tfevents.*")) != events
+    assert len(list((tmp_path / "run" / "face_tensorboard").glob("events.out.tfevents.*"))) == 1

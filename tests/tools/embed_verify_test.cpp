@@ -99,6 +99,19 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
   const testing::PngSize png = testing::png_size(dir_.path() / "result/lfw_roc.png");
   EXPECT_EQ(png.width, 640u);
   EXPECT_EQ(png.height, 496u);
+
+  // Without rsvg-convert the PNG is left out with a warning; everything else is written.
+  fs::remove_all(dir_.path() / "result");
+  const auto no_converter = testing::run_command(
+      "PATH=" + dir_.path().string() + " " + testing::visage_binary() + " verify --pairs " +
+      path("pairs.txt") + " --embeddings " + path("emb.h5") + " --out " + path("result/lfw"));
+  ASSERT_EQ(no_converter.exit_code, 0) << no_converter.output;
+  EXPECT_NE(no_converter.output.find("warning: no " + path("result/lfw_roc.png")),
+            std::string::npos)
+      << no_converter.output;
+  EXPECT_NE(no_converter.output.find("librsvg2-bin"), std::string::npos) << no_converter.output;
+  EXPECT_TRUE(fs::exists(dir_.path() / "result/lfw_roc.svg"));
+  EXPECT_FALSE(fs::exists(dir_.path() / "result/lfw_roc.png"));
 }
 
 TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {
