@@ -41,8 +41,15 @@ class Communicator {
   virtual void all_gather(std::span<const float> mine, std::span<float> all) = 0;
   // Sums `count` floats of device memory over the ranks, in place, ordered on `stream` (a
   // cudaStream_t): gradients that live on GPUs are reduced there (NCCL). Only where
-  // reduces_on_device(); otherwise the caller reduces the host copy.
+  // reduces_on_device(), which also promises all_gather_on_device(); otherwise the caller works
+  // on the host copy.
   virtual bool reduces_on_device() const { return false; }
+  // Every rank's `count` floats of device memory at `mine` into `all` (size() x count, rank
+  // order), ordered on `stream`.
+  virtual void all_gather_on_device(const float* mine, float* all, std::size_t count,
+                                    void* stream) {
+    fail_no_device_collectives();
+  }
   virtual void all_reduce_sum_on_device(float* values, std::size_t count, void* stream) {
     fail_no_device_collectives();
   }

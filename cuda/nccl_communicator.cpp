@@ -26,6 +26,7 @@ struct NcclLibrary {
   decltype(&ncclGetUniqueId) get_unique_id = nullptr;
   decltype(&ncclCommInitRank) init_rank = nullptr;
   decltype(&ncclAllReduce) all_reduce = nullptr;
+  decltype(&ncclAllGather) all_gather = nullptr;
   decltype(&ncclCommDestroy) destroy = nullptr;
   decltype(&ncclCommAbort) abort = nullptr;
   decltype(&ncclCommGetAsyncError) async_error = nullptr;
@@ -39,6 +40,7 @@ struct NcclLibrary {
     load(get_unique_id, "ncclGetUniqueId");
     load(init_rank, "ncclCommInitRank");
     load(all_reduce, "ncclAllReduce");
+    load(all_gather, "ncclAllGather");
     load(destroy, "ncclCommDestroy");
     load(abort, "ncclCommAbort");
     load(async_error, "ncclCommGetAsyncError");
@@ -106,6 +108,13 @@ class NcclCommunicator final : public Communicator {
     wait(cuda_stream);
   }
 
+  void all_gather_on_device(const float* mine, float* all, std::size_t count,
+                            void* stream) override {
+    const auto cuda_stream = static_cast<cudaStream_t>(stream);
+    nccl_.check(nccl_.all_gather(mine, all, count, ncclFloat, comm_, cuda_stream), "ncclAllGather");
+    wait(cuda_stream);
+  }
+
   // Each bucket's all-reduce runs on reduce_stream_, after an event that marks where the compute
   // stream had got to (the bucket's last gradient written), so that NCCL's kernels overlap the
   // backward pass of the layers below. One event per bucket, reused from step to step.
@@ -136,14 +145,14 @@ class NcclCommunicator final : public Communicator {
     while (true) {
       const cudaError_t state = cudaStreamQuery(stream);
       if (state == cudaSuccess) return;
-      VISAGE_CHECK(state == cudaErrorNotReady, "NCCL all-reduce: ", cudaGetErrorString(state));
+      VISAGE_CHECK(state == cudaErrorNotReady, "NCCL collective: ", cudaGetErrorString(state));
       ncclResult_t async = ncclSuccess;
       nccl_.check(nccl_.async_error(comm_, &async), "ncclCommGetAsyncError");
       const bool late = std::chrono::steady_clock::now() - started > timeout_;
       if (async != ncclSuccess || late) {
         nccl_.abort(comm_);
         comm_ = nullptr;
-        fail("NCCL all-reduce on rank ", rank(), " of ", size(), ": ",
+        fail("NCCL collective on rank ", rank(), " of ", size(), ": ",
              late ? concat("no progress for ", timeout_.count(),
                            " s (a rank died or hangs; VISAGE_NCCL_TIMEOUT_S sets the limit)")
                   : std::string(nccl_.error_string(async)));

@@ -5,6 +5,7 @@
 // waits for the host, and backward reads the loss weight and the normaliser on the device.
 #include <cfloat>
 
+#include "core/communicator.hpp"
 #include "cuda/kernel.cuh"
 #include "cuda/math.hpp"
 #include "losses/triplet_loss.hpp"
@@ -196,12 +197,13 @@ __global__ void finalize(int n, const float* partials, triplet::Mining mining, f
 
 // One block per row k: weights M_kj and diagonal r_k of losses/triplet_mining.cpp's
 // embedding_gradient, times loss weight / normaliser.
+// `ranks` scales a data-parallel run's global gradient, as backward_cpu explains.
 __global__ void gradient_weights(int n, triplet::Distance distance, const float* dist,
                                  const float* squared_norms, const float* coefficients,
-                                 const float* loss_weight, const float* normalizer, float* weights,
-                                 float* diagonal) {
+                                 const float* loss_weight, const float* normalizer, float ranks,
+                                 float* weights, float* diagonal) {
   const int k = blockIdx.x;
-  const float scale = *loss_weight / *normalizer;
+  const float scale = *loss_weight / *normalizer * ranks;
   double r[1] = {0};
   for (int j = threadIdx.x; j < n; j += blockDim.x) {
     const int64_t kj = static_cast<int64_t>(k) * n + j;
@@ -222,25 +224,38 @@ __global__ void add_diagonal_term(int64_t n, int64_t dim, const float* diagonal,
 
 }  // namespace
 
+// Mining across ranks gathers the global batch with the communicator's device all-gather (NCCL)
+// and mines it here; a communicator without device collectives gathers on the host (MPI), and
+// the CPU half mines, the tensors' mirrors carrying the results to the device.
+void TripletLossLayer::gather_global_batch_on_device(Context& ctx, Tensors bottom) {
+  Communicator& comm = *ctx.communicator();
+  reshape_for_global_batch(comm.size());
+  comm.all_gather_on_device(bottom[0]->gpu_data(ctx), global_embeddings_.mutable_gpu_data(ctx),
+                            static_cast<std::size_t>(num_ * dim_), gpu::stream(ctx));
+  comm.all_gather_on_device(bottom[1]->gpu_data(ctx), global_labels_.mutable_gpu_data(ctx),
+                            static_cast<std::size_t>(num_), gpu::stream(ctx));
+}
+
 void TripletLossLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors top) {
-  // Mining across ranks gathers on the host (MPI) and mines there; the tensors' mirrors carry
-  // the results back to the device. A device all-gather (NCCL) would keep it on the GPU.
-  if (ctx.world_size() > 1) return forward_cpu(ctx, bottom, top);
-  const float* x = bottom[0]->gpu_data(ctx);
+  const bool global = ctx.world_size() > 1;
+  if (global && !ctx.communicator()->reduces_on_device()) return forward_cpu(ctx, bottom, top);
+  if (global) gather_global_batch_on_device(ctx, bottom);
+  const int64_t rows = global ? global_num_ : num_;
+  const float* x = global ? global_embeddings_.gpu_data(ctx) : bottom[0]->gpu_data(ctx);
   float* dist = dist_.mutable_gpu_data(ctx);
   float* squared_norms = squared_norms_.mutable_gpu_data(ctx);
-  gpu::gemm(ctx, gpu::Trans::no, gpu::Trans::yes, num_, num_, dim_, 1.0f, x, x, 0.0f, dist);
+  gpu::gemm(ctx, gpu::Trans::no, gpu::Trans::yes, rows, rows, dim_, 1.0f, x, x, 0.0f, dist);
   const cudaStream_t stream = gpu::stream(ctx);
-  squared_norms_from_gram<<<gpu::blocks_for(num_), gpu::kThreadsPerBlock, 0, stream>>>(
-      num_, dist, squared_norms);
+  squared_norms_from_gram<<<gpu::blocks_for(rows), gpu::kThreadsPerBlock, 0, stream>>>(
+      rows, dist, squared_norms);
   VISAGE_CUDA_CHECK_LAUNCH();
-  gram_to_distances<<<gpu::blocks_for(num_ * num_), gpu::kThreadsPerBlock, 0, stream>>>(
-      num_, distance_, squared_norms, dist);
+  gram_to_distances<<<gpu::blocks_for(rows * rows), gpu::kThreadsPerBlock, 0, stream>>>(
+      rows, distance_, squared_norms, dist);
   VISAGE_CUDA_CHECK_LAUNCH();
 
   coefficients_.zero_data(ctx);
-  const int n = gpu::checked_int(num_, "TripletLoss batch size");
-  const float* labels = bottom[1]->gpu_data(ctx);
+  const int n = gpu::checked_int(rows, "TripletLoss batch size");
+  const float* labels = global ? global_labels_.gpu_data(ctx) : bottom[1]->gpu_data(ctx);
   float* coefficients = coefficients_.mutable_gpu_data(ctx);
   float* partials = partials_.mutable_gpu_data(ctx);
   const int threads = kWarp * kWarpsPerBlock;
@@ -267,21 +282,31 @@ void TripletLossLayer::backward_gpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
   VISAGE_LAYER_CHECK(!propagate_down[1], "cannot back-propagate to the labels");
   if (!propagate_down[0]) return;
-  if (ctx.world_size() > 1) return backward_cpu(ctx, top, propagate_down, bottom);
-  const int n = gpu::checked_int(num_, "TripletLoss batch size");
+  const bool global = ctx.world_size() > 1;
+  if (global && !ctx.communicator()->reduces_on_device()) {
+    return backward_cpu(ctx, top, propagate_down, bottom);
+  }
+  const int64_t rows = global ? global_num_ : num_;
+  const int n = gpu::checked_int(rows, "TripletLoss batch size");
   const cudaStream_t stream = gpu::stream(ctx);
   float* weights = weights_.mutable_gpu_data(ctx);
   float* diagonal = diagonal_.mutable_gpu_data(ctx);
   gradient_weights<<<n, gpu::kThreadsPerBlock, 0, stream>>>(
       n, distance_, dist_.gpu_data(ctx), squared_norms_.gpu_data(ctx), coefficients_.gpu_data(ctx),
-      top[0]->gpu_diff(ctx), gpu_normalizer_.gpu_data(ctx), weights, diagonal);
+      top[0]->gpu_diff(ctx), gpu_normalizer_.gpu_data(ctx),
+      static_cast<float>(ctx.world_size()), weights, diagonal);
   VISAGE_CUDA_CHECK_LAUNCH();
-  const float* x = bottom[0]->gpu_data(ctx);
-  float* grad = bottom[0]->mutable_gpu_diff(ctx);
-  gpu::gemm(ctx, gpu::Trans::no, gpu::Trans::no, num_, dim_, num_, -1.0f, weights, x, 0.0f, grad);
-  add_diagonal_term<<<gpu::blocks_for(num_ * dim_), gpu::kThreadsPerBlock, 0, stream>>>(
-      num_, dim_, diagonal, x, grad);
+  const float* x = global ? global_embeddings_.gpu_data(ctx) : bottom[0]->gpu_data(ctx);
+  if (global) global_diff_.reshape({global_num_, dim_});
+  float* grad = global ? global_diff_.mutable_gpu_diff(ctx) : bottom[0]->mutable_gpu_diff(ctx);
+  gpu::gemm(ctx, gpu::Trans::no, gpu::Trans::no, rows, dim_, rows, -1.0f, weights, x, 0.0f, grad);
+  add_diagonal_term<<<gpu::blocks_for(rows * dim_), gpu::kThreadsPerBlock, 0, stream>>>(
+      rows, dim_, diagonal, x, grad);
   VISAGE_CUDA_CHECK_LAUNCH();
+  // The global gradient's rows of this rank's embeddings.
+  if (global) {
+    gpu::copy(ctx, num_ * dim_, grad + ctx.rank() * num_ * dim_, bottom[0]->mutable_gpu_diff(ctx));
+  }
 }
 
 }  // namespace visage

@@ -45,15 +45,21 @@ void TripletLossLayer::reshape(Tensors bottom, Tensors top) {
 // rank's positives or negatives.
 void TripletLossLayer::gather_global_batch(Context& ctx, Tensors bottom) {
   Communicator& comm = *ctx.communicator();
-  global_num_ = num_ * comm.size();
-  global_embeddings_.reshape({global_num_, dim_});
-  global_labels_.reshape({global_num_});
+  reshape_for_global_batch(comm.size());
   comm.all_gather(bottom[0]->data(), global_embeddings_.mutable_data());
   comm.all_gather(bottom[1]->data(), global_labels_.mutable_data());
+}
+
+void TripletLossLayer::reshape_for_global_batch(int ranks) {
+  global_num_ = num_ * ranks;
+  global_embeddings_.reshape({global_num_, dim_});
+  global_labels_.reshape({global_num_});
   dist_.reshape({global_num_, global_num_});
   squared_norms_.reshape({global_num_});
   coefficients_.reshape({global_num_, global_num_});
   weights_.reshape({global_num_, global_num_});
+  diagonal_.reshape({global_num_});
+  partials_.reshape({global_num_, triplet::kNumSums});
 }
 
 void TripletLossLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {

@@ -65,8 +65,11 @@ class TripletLossLayer : public Layer {
   Tensor diagonal_;       // N backward scratch (GPU)
   std::vector<triplet::Triplet> mined_;
   float normalizer_ = 1.0f;  // of the last CPU forward
-  // Data-parallel runs: every rank's batch, gathered (see gather_global_batch).
+  // Data-parallel runs: every rank's batch, gathered (see gather_global_batch), on the device
+  // where the communicator gathers device memory (NCCL).
+  void reshape_for_global_batch(int ranks);
   void gather_global_batch(Context& ctx, Tensors bottom);
+  void gather_global_batch_on_device(Context& ctx, Tensors bottom);
   int64_t global_num_ = 0;
   Tensor global_embeddings_;
   Tensor global_labels_;
