@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "core/blas_threads.hpp"
+
 namespace visage::cpu {
 
 // How many slices run_sliced uses: the BLAS thread count (OPENBLAS_NUM_THREADS, or the cores).
@@ -30,17 +32,13 @@ void run_sliced(int64_t total, int workers, Body&& body) {
     body(int64_t{0}, total, 0);
     return;
   }
-  const int saved = openblas_get_num_threads();
-  openblas_set_num_threads(1);
-  {
-    std::vector<std::jthread> threads;
-    for (int w = 1; w < workers; ++w) {
-      threads.emplace_back([&, w] { body(total * w / workers, total * (w + 1) / workers, w); });
-    }
-    body(int64_t{0}, total / workers, 0);
-  }  // joins
-  openblas_set_num_threads(saved);
-}
+  const BlasThreadsDuring single_threaded_blas(1);
+  std::vector<std::jthread> threads;
+  for (int w = 1; w < workers; ++w) {
+    threads.emplace_back([&, w] { body(total * w / workers, total * (w + 1) / workers, w); });
+  }
+  body(int64_t{0}, total / workers, 0);
+}  // joins the workers, then lets BLAS thread again
 
 // Calls body(first, end, worker) on the blocks [first, end) of at most `grain` items of
 // [0, total), handed out in order to `workers` threads as each finishes its previous block
@@ -61,14 +59,10 @@ void run_blocks(int64_t total, int64_t grain, int workers, Body&& body) {
     work(0);
     return;
   }
-  const int saved = openblas_get_num_threads();
-  openblas_set_num_threads(1);
-  {
-    std::vector<std::jthread> threads;
-    for (int w = 1; w < workers; ++w) threads.emplace_back(work, w);
-    work(0);
-  }  // joins
-  openblas_set_num_threads(saved);
-}
+  const BlasThreadsDuring single_threaded_blas(1);
+  std::vector<std::jthread> threads;
+  for (int w = 1; w < workers; ++w) threads.emplace_back(work, w);
+  work(0);
+}  // joins the workers, then lets BLAS thread again
 
 }  // namespace visage::cpu

@@ -119,21 +119,26 @@ void write_onnx_model(const onnx::ModelProto& model, const std::string& path) {
   const std::filesystem::path target(path);
   if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
   const std::string temporary = concat(path, ".tmp-", getpid());
+  // On failure the temporary file goes, quietly: an error removing it would hide the real one.
+  const auto fail_removing_temporary = [&](const std::string& why) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    fail(path, ": ", why);
+  };
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     VISAGE_CHECK(out, temporary, ": cannot create the file");
-    const bool written = model.SerializeToOstream(&out) && out.flush();
-    if (!written) {
-      out.close();
-      std::filesystem::remove(temporary);
-      fail(path, ": writing the model failed (disk full?)");
+    model.SerializeToOstream(&out);
+    // Some write errors (a full disk, NFS) only show when the file is closed.
+    out.close();
+    if (!out) {
+      fail_removing_temporary(concat("writing the model to ", temporary, " failed (disk full?)"));
     }
   }
   std::error_code error;
   std::filesystem::rename(temporary, path, error);
   if (error) {
-    std::filesystem::remove(temporary);
-    fail(path, ": ", error.message());
+    fail_removing_temporary(concat("renaming ", temporary, " to it failed: ", error.message()));
   }
 }
 

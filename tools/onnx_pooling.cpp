@@ -14,7 +14,10 @@ namespace visage::tools {
 namespace {
 
 // The padding after the image along one axis that makes ONNX's floor-rounded output size
-// `pooled`, given `pad` before it.
+// `pooled`, given `pad` before it. It stays below the kernel, as onnxruntime requires, whatever
+// the stride: Caffe drops a last window that would start past the image (the last one starts
+// inside it, so what it covers after the image is below the kernel), and the layer refuses pad >=
+// kernel.
 int64_t end_padding(const LayerExport& e, int64_t size, int64_t pooled, int64_t kernel,
                     int64_t stride, int64_t pad) {
   const int64_t end = std::max<int64_t>((pooled - 1) * stride + kernel - size - pad, 0);

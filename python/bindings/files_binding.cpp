@@ -1,6 +1,7 @@
 // Visage's files from Python: embeddings files (`visage embed`'s), weights in Caffe's HDF5 layout
-// (what --weights reads), snapshots, and LFW pairs files. Values are read into vectors that the
-// returned numpy arrays then own, without a further copy.
+// (what --weights reads), snapshots, and LFW pairs files. Weights are read into vectors that the
+// returned numpy arrays then own, without a further copy; embeddings are copied once more, out of
+// the table eval::read_embeddings returns.
 #include <pybind11/stl.h>
 
 #include <algorithm>

@@ -6,7 +6,7 @@
 // is C-contiguous float32 is read in place; anything else is converted by numpy first. Parameters
 // are views onto the net's contiguous parameter buffer on the CPU (writing into one changes what
 // forward computes); on a GPU the host buffer is not where the net reads, so they are copies.
-#include <cblas.h>
+#include <H5pubconf.h>
 #include <google/protobuf/text_format.h>
 #include <pybind11/stl.h>
 
@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/blas_threads.hpp"
 #include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "core/hdf5_atomic.hpp"
@@ -31,24 +32,17 @@
 #include "solvers/builtin_layers.hpp"
 #include "solvers/snapshot.hpp"
 
+// load_weights and save_weights call HDF5 without the GIL, so two Python threads may be in HDF5
+// at once (two nets, or a net and visage.read_weights): only a thread-safe HDF5 allows that.
+#ifndef H5_HAVE_THREADSAFE
+#error \
+    "Visage's Python module needs an HDF5 built thread-safe (--enable-threadsafe, H5_HAVE_THREADSAFE): it calls HDF5 from several threads"
+#endif
+
 namespace visage::python {
 namespace {
 
 namespace py = pybind11;
-
-// OpenBLAS's thread count is process-wide: set for one forward pass, restored after it.
-class BlasThreadsDuring {
- public:
-  explicit BlasThreadsDuring(int threads) : saved_(openblas_get_num_threads()) {
-    if (threads > 0) openblas_set_num_threads(threads);
-  }
-  ~BlasThreadsDuring() { openblas_set_num_threads(saved_); }
-  BlasThreadsDuring(const BlasThreadsDuring&) = delete;
-  BlasThreadsDuring& operator=(const BlasThreadsDuring&) = delete;
-
- private:
-  int saved_;
-};
 
 class BoundNet {
  public:
@@ -97,10 +91,14 @@ class BoundNet {
     return result;
   }
 
-  Shape shape(const std::string& tensor) const { return find_tensor(tensor).shape(); }
+  Shape shape(const std::string& tensor) const {
+    const std::unique_lock one_use_at_a_time = lock_net();
+    return find_tensor(tensor).shape();
+  }
 
   py::dict forward(const py::dict& feeds, const std::vector<std::string>& wanted) {
     struct Feed {
+      std::string name;
       Tensor* tensor;
       FloatArray array;
       Shape shape;
@@ -111,11 +109,9 @@ class BoundNet {
       const std::string name = py::cast<std::string>(key);
       VISAGE_CHECK(std::ranges::find(input_names, name) != input_names.end(), model_,
                    ": no input named '", name, "' (inputs: ", join(input_names), ")");
-      Tensor& tensor = find_tensor(name);
       FloatArray array = as_float_array(value, concat("input '", name, "'"));
       Shape shape = shape_of(array);
-      check_feed_shape(name, tensor.shape(), shape);
-      prepared.push_back({&tensor, std::move(array), std::move(shape)});
+      prepared.push_back({name, &find_tensor(name), std::move(array), std::move(shape)});
     }
     std::vector<Tensor*> outputs;
     for (const std::string& name : wanted) outputs.push_back(&find_tensor(name));
@@ -125,7 +121,11 @@ class BoundNet {
     {
       py::gil_scoped_release without_gil;
       const std::lock_guard one_use_at_a_time(net_mutex_);
-      const BlasThreadsDuring blas_threads(threads_);
+      // Checked under the lock: another thread's forward reshapes the input tensors.
+      for (const Feed& feed : prepared) {
+        check_feed_shape(feed.name, feed.tensor->shape(), feed.shape);
+      }
+      const cpu::BlasThreadsDuring blas_threads(threads_);
       for (Feed& feed : prepared) {
         feed.tensor->reshape(feed.shape);
         const std::span<const float> source(feed.array.data(), feed.array.size());
@@ -148,6 +148,9 @@ class BoundNet {
   // Layer name -> its parameters, in the net's layer order. `owner` (this net's Python object)
   // is the base of every view, so the views keep the net alive.
   py::dict params(const py::object& owner) {
+    // Reading a parameter on a GPU copies it to the host (and marks the copy current), which a
+    // forward on another thread must not see half done.
+    const std::unique_lock one_use_at_a_time = lock_net();
     py::dict result;
     for (int i = 0; i < net_->num_layers(); ++i) {
       Layer& layer = net_->layer(i);
@@ -188,11 +191,18 @@ class BoundNet {
   // --images ROOT` finds them (a pairs file's .jpg name also matches a .png file).
   FloatArray prepare_images(const std::vector<std::string>& paths,
                             const std::optional<std::string>& root) const {
-    const int input_layer = image_input_layer();
-    const Tensor& input = *net_->tops(input_layer)[0];
-    const int channels = static_cast<int>(input.dim(1));
-    const int height = static_cast<int>(input.dim(2));
-    const int width = static_cast<int>(input.dim(3));
+    int input_layer = 0;
+    int channels = 0;
+    int height = 0;
+    int width = 0;
+    {
+      const std::unique_lock one_use_at_a_time = lock_net();
+      input_layer = image_input_layer();
+      const Tensor& input = *net_->tops(input_layer)[0];
+      channels = static_cast<int>(input.dim(1));
+      height = static_cast<int>(input.dim(2));
+      width = static_cast<int>(input.dim(3));
+    }
     const int64_t per_image = static_cast<int64_t>(channels) * height * width;
     std::vector<float> batch(paths.size() * static_cast<size_t>(per_image));
     {
@@ -216,6 +226,13 @@ class BoundNet {
   }
 
  private:
+  // For the paths that need the GIL while they use the net. Waiting for the mutex with the GIL
+  // held would deadlock against one of them holding the mutex while it takes the GIL back.
+  std::unique_lock<std::mutex> lock_net() const {
+    const py::gil_scoped_release without_gil;
+    return std::unique_lock(net_mutex_);
+  }
+
   Tensor& find_tensor(const std::string& name) const {
     Tensor* tensor = net_->tensor(name);
     VISAGE_CHECK(tensor != nullptr, model_, ": no tensor named '", name, "'");
@@ -252,8 +269,10 @@ class BoundNet {
   int threads_;
   Context ctx_;
   std::unique_ptr<Net> net_;
-  // Held by forward, load_weights and save_weights, which run without the GIL: one at a time.
-  std::mutex net_mutex_;
+  // Held by whatever reads or changes the net's tensors (forward, shape, params, load_weights,
+  // save_weights, prepare_images' look at the input): forward and the weights files run without
+  // the GIL, so only this keeps them apart from each other and from the rest.
+  mutable std::mutex net_mutex_;
 };
 
 }  // namespace

@@ -138,3 +138,32 @@ def test_forward_releases_the_gil(quickstart):
     assert result["y"].shape == (256, 128)
     # 256 images take a few hundred milliseconds; holding the GIL would leave about one tick.
     assert ticks >= 10
+
+
+def test_shape_and_params_wait_for_a_forward_on_another_thread(quickstart):
+    net = visage.Net(quickstart.model, quickstart.snapshot, threads=1)
+    x = np.random.default_rng(5).standard_normal((256, 3, 64, 64), dtype=np.float32)
+    for read in (lambda: net.input_shape("data"), lambda: net.params):
+        worker = threading.Thread(target=net.forward, args=(x,))
+        worker.start()
+        time.sleep(0.02)  # the forward pass (a few hundred milliseconds) is under way
+        ticks = 0
+        read_done = threading.Event()
+
+        def tick():
+            nonlocal ticks
+            while not read_done.is_set():
+                ticks += 1
+                time.sleep(0.001)
+
+        ticker = threading.Thread(target=tick)
+        ticker.start()
+        started = time.monotonic()
+        read()
+        waited = time.monotonic() - started
+        read_done.set()
+        ticker.join()
+        worker.join()
+        # The read waits for the net's lock, which the forward pass holds, instead of reading
+        # tensors while it reshapes and writes them; and it waits without the GIL (the ticker ran).
+        assert waited > 0.05 and ticks >= 10

@@ -41,8 +41,9 @@ def deepface_reduced(text: str) -> str:
 # convolution, PReLU, LeakyRelu, Eltwise SUM with coefficients / PROD / MAX, Bias, Scale without a
 # bias, AVE pooling with and without padding under ceil rounding, Concat, LRN with beta != 0.75,
 # Flatten, BatchNorm on 2-D input, Reshape, transposed InnerProduct on N-D input, Dropout, Softmax,
-# Maxout and L2 pooling (with overhang) and L2Normalize on 4-D input, an automatic Split, and two
-# outputs.
+# Maxout and L2 pooling (with overhang) and L2Normalize on 4-D input, MAX pooling with a stride past
+# its kernel and padding under ceil rounding (padding after the image of kernel - 1, the most
+# onnxruntime takes), an automatic Split, and three outputs.
 ZOO = """name: "zoo"
 layer { name: "data" type: "Input" top: "data" input_param { shape { dim: 2 dim: 4 dim: 9 dim: 9 } } }
 layer { name: "conv" type: "Convolution" bottom: "data" top: "conv"
@@ -77,6 +78,8 @@ layer { name: "maxout" type: "Maxout" bottom: "conv" top: "maxout" maxout_param 
 layer { name: "l2pool" type: "Pooling" bottom: "maxout" top: "l2pool"
   pooling_param { pool: L2 kernel_size: 2 stride: 2 } }
 layer { name: "l2norm" type: "L2Normalize" bottom: "l2pool" top: "l2norm" }
+layer { name: "sparse" type: "Pooling" bottom: "data" top: "sparse"
+  pooling_param { pool: MAX kernel_size: 2 stride: 3 pad: 1 } }
 """
 
 NETWORKS = {
@@ -180,6 +183,17 @@ def test_ave_pooling_that_no_onnx_pool_matches_is_refused(run_visage, tmp_path):
     result = run_visage("export", "--onnx", tmp_path / "ave.onnx", "--model", model, check=False)
     assert result.returncode == 1
     assert "layer 'pool' (Pooling)" in result.stderr and "round_mode: FLOOR" in result.stderr
+
+
+def test_a_failed_write_names_the_file_and_leaves_no_temporary(run_visage, source_dir, tmp_path):
+    taken = tmp_path / "taken.onnx"  # a folder with a file in it: the rename onto it fails
+    taken.mkdir()
+    (taken / "keep").write_text("")
+    result = run_visage("export", "--onnx", taken, "--model",
+                        source_dir / "configs/quickstart/deploy.prototxt", check=False)
+    assert result.returncode == 1
+    assert f"{taken}: renaming {taken}.tmp-" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken.onnx"]
 
 
 def test_help_states_opset_and_mapping(run_visage):

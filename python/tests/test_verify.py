@@ -55,5 +55,8 @@ def test_verify_options_and_errors(quickstart):
     assert fixed.accuracy == np.mean((distances <= 0.5) == pairs["same"])
     with pytest.raises(ValueError, match="do not split into 7 equal folds"):
         visage.verify(first, second, pairs["same"], 7)
+    for folds in (10, 1, np.zeros(0, dtype=np.int32)):
+        with pytest.raises(ValueError, match="no pairs to verify"):
+            visage.verify(first[:0], second[:0], pairs["same"][:0], folds)
     with pytest.raises(visage.Error, match="both be N x D"):
         visage.verify(first, second[:, :64], pairs["same"])

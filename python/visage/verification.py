@@ -61,6 +61,8 @@ def verify(first: np.ndarray, second: np.ndarray, same: Sequence[bool] | np.ndar
     source:    names the pairs in the summary.
     """
     same = np.asarray(same, dtype=bool)
+    if len(same) == 0:
+        raise ValueError("no pairs to verify: `same` is empty")
     if np.isscalar(folds) or np.ndim(folds) == 0:
         num_folds = int(folds)
         if num_folds < 1 or len(same) % num_folds != 0:
