@@ -44,7 +44,7 @@ struct TrainingLog {
 
 // Throws naming the file when it cannot be read or has no train line, and file:line with what is
 // wrong for a line that is not the log's JSON. A resumed run appends to its log from the
-// snapshot's iteration: its records replace the ones the first run wrote after it.
+// snapshot's iteration: its records replace the ones the first run wrote from that iteration on.
 TrainingLog read_training_log(const std::filesystem::path& path);
 
 }  // namespace visage
