@@ -1,6 +1,7 @@
 #include "solvers/training_log.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -36,6 +37,19 @@ NamedValues named_values(const JsonValue& line, const std::string& key) {
   NamedValues values;
   for (const auto& [name, value] : object->object) values.emplace_back(name, number(*object, name));
   return values;
+}
+
+// The "val" object's members: VAL keyed by the requested FAR as text ("0.001").
+std::vector<ValAtRequestedFar> vals_at_far(const JsonValue& line) {
+  std::vector<ValAtRequestedFar> vals;
+  for (const auto& [key, val] : named_values(line, "val")) {
+    double far = 0;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), far);
+    VISAGE_CHECK(ec == std::errc() && end == key.data() + key.size() && far > 0 && far <= 1,
+                 "\"val\" key \"", key, "\" is not a false accept rate in (0, 1]");
+    vals.push_back({far, val});
+  }
+  return vals;
 }
 
 int net_index(const JsonValue& line) {
@@ -82,8 +96,8 @@ void read_line(const JsonValue& line, TrainingLog& log, int64_t& latest) {
     std::erase_if(log.verification, [&](const VerificationRecord& r) {
       return r.iter == iter && r.name == name->string;
     });
-    log.verification.push_back({iter, name->string, number(line, "accuracy"), number(line, "auc"),
-                                named_values(line, "val")});
+    log.verification.push_back(
+        {iter, name->string, number(line, "accuracy"), number(line, "auc"), vals_at_far(line)});
   }
 }
 

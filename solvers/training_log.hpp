@@ -27,12 +27,19 @@ struct TestRecord {
   NamedValues outputs;
 };
 
+// VAL at one requested FAR; the log names it by the FAR ("0.001"), read back as a number.
+struct ValAtRequestedFar {
+  double far = 0.0;
+  double val = 0.0;
+  bool operator==(const ValAtRequestedFar&) const = default;
+};
+
 struct VerificationRecord {
   int64_t iter = 0;
   std::string name;
   double accuracy = 0.0;
   double auc = 0.0;
-  NamedValues val;  // VAL at each requested FAR, named as the log names it ("0.001")
+  std::vector<ValAtRequestedFar> val;  // in the order the log wrote them
 };
 
 struct TrainingLog {

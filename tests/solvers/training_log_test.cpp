@@ -42,7 +42,7 @@ TEST(TrainingLog, AResumedRunReplacesTheLinesAfterItsSnapshot) {
   EXPECT_EQ(log.train[2].outputs, (NamedValues{{"triplets.active", 20}}));
   ASSERT_EQ(log.verification.size(), 1u);  // iteration 20's was the first run's
   EXPECT_EQ(log.verification[0].iter, 10);
-  EXPECT_EQ(log.verification[0].val, (NamedValues{{"0.001", 0.25}}));
+  EXPECT_EQ(log.verification[0].val, (std::vector<ValAtRequestedFar>{{0.001, 0.25}}));
   ASSERT_EQ(log.test.size(), 1u);
   EXPECT_EQ(log.test[0].outputs, (NamedValues{{"accuracy", 0.5}}));
 }
@@ -83,7 +83,7 @@ TEST(TrainingLog, AResumedRunReplacesTestAndVerificationRecordsOfItsFirstIterati
   EXPECT_EQ(log.verification[0].accuracy, 0.75);
   EXPECT_EQ(log.verification[1].name, "a");
   EXPECT_EQ(log.verification[1].accuracy, 0.875);
-  EXPECT_EQ(log.verification[1].val, (NamedValues{{"0.001", 0.25}, {"1e-2", 0.5}}));
+  EXPECT_EQ(log.verification[1].val, (std::vector<ValAtRequestedFar>{{0.001, 0.25}, {0.01, 0.5}}));
 }
 
 std::string read_error(const std::string& path) {
@@ -103,6 +103,19 @@ TEST(TrainingLog, ANetThatIsNotAnIndexIsAnErrorAtItsLine) {
   EXPECT_NE(read_error(path).find(path + ":3: \"net\" nan is not a test net's index"),
             std::string::npos)
       << read_error(path);
+}
+
+// The plot names VAL by its FAR as a number: a key that is not one is an error at its line.
+TEST(TrainingLog, AValKeyThatIsNotAFalseAcceptRateIsAnErrorAtItsLine) {
+  const testing::TempFolder folder;
+  const std::string path = folder / "run_log.jsonl";
+  for (const std::string far : {"abc", "0.001x", "inf", "nan", "0", "2", ""}) {
+    testing::write_text(path, train_line(0, "2") + verification_line(0, "v", "0.5", far));
+    const std::string error = read_error(path);
+    EXPECT_NE(error.find(path + ":2: \"val\" key \"" + far + "\" is not a false accept rate"),
+              std::string::npos)
+        << far << ": " << error;
+  }
 }
 
 }  // namespace
