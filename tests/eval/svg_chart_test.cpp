@@ -1,5 +1,6 @@
-// The SVG chart writer: tick values and labels, escaping, and a figure that is well-formed XML,
-// the same bytes every time, and puts each data point where its value says.
+// The SVG chart writer: tick values and labels, escaping (text that is not UTF-8 included), and
+// a figure that is well-formed XML, the same bytes every time, and puts each data point where its
+// value says.
 #include "eval/svg_chart.hpp"
 
 #include <gtest/gtest.h>
@@ -52,6 +53,20 @@ TEST(SvgChart, LogTicksAreDecadesOrOneTwoFiveInsideShortRanges) {
 TEST(SvgChart, XmlEscapeMakesAnyTextSafe) {
   EXPECT_EQ(xml_escape("a<b & \"c\" 'd'>"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;");
   EXPECT_EQ(xml_escape(std::string("bell\x07") + "10⁻³"), "bell 10⁻³");
+}
+
+TEST(SvgChart, XmlEscapeReplacesWhatIsNotUtf8) {
+  // Well-formed UTF-8 of every length stays.
+  EXPECT_EQ(xml_escape("é ⁻ 😀 tab\t"), "é ⁻ 😀 tab\t");
+  // A Latin-1 file name, a truncated sequence, an overlong '/', an encoded surrogate, a code
+  // point above U+10FFFF, stray continuation bytes and the non-characters U+FFFE and U+FFFF.
+  EXPECT_EQ(xml_escape("caf\xE9_log.jsonl"), "caf�_log.jsonl");
+  EXPECT_EQ(xml_escape("a\xE2\x81"), "a��");
+  EXPECT_EQ(xml_escape("\xC0\xAF"), "��");
+  EXPECT_EQ(xml_escape("\xED\xA0\x80"), "���");
+  EXPECT_EQ(xml_escape("\xF4\x90\x80\x80"), "����");
+  EXPECT_EQ(xml_escape("\x80\xBF<"), "��&lt;");
+  EXPECT_EQ(xml_escape("\xEF\xBF\xBE\xEF\xBF\xBF\xEF\xBF\xBD"), "���");
 }
 
 Series series(std::string name, std::string label, std::vector<double> x, std::vector<double> y) {
@@ -124,6 +139,19 @@ TEST(SvgChart, FigureIsWellFormedRepeatableAndPlacesEveryPoint) {
   ASSERT_EQ(roc.size(), 4u);
   EXPECT_NEAR(roc[1].x - roc[0].x, roc[2].x - roc[1].x, 0.02);
   EXPECT_NEAR(roc[3].x - roc[2].x, 2 * (roc[2].x - roc[1].x), 0.02);
+}
+
+TEST(SvgChart, FigureWithLabelsThatAreNotUtf8IsWellFormed) {
+  Figure figure;
+  figure.title = "Training: caf\xE9/run_log.jsonl";
+  Panel panel;
+  panel.title = "loss \xFF\xFE";
+  panel.series = {series("loss: caf\xE9", "caf\xE9\x01", {0, 1}, {1, 2}),
+                  series("loss: b", "b", {0, 1}, {2, 1})};
+  figure.panels = {panel};
+  const testing::TempFolder folder;
+  testing::write_text(folder / "figure.svg", render_svg(figure));
+  EXPECT_EQ(testing::xml_problems(folder / "figure.svg"), "");
 }
 
 }  // namespace
