@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 #include "core/error.hpp"
 #include "eval/axis_ticks.hpp"
@@ -94,8 +95,17 @@ bool plottable(double v, Scale scale) {
   return std::isfinite(v) && (scale == Scale::kLinear || v > 0);
 }
 
-// The data range of one axis (series and markers), then its ticks.
+// The data range of one axis (series and markers) within its fixed ends, then its ticks.
 AxisTicks axis_ticks(const Axis& axis, const Panel& panel, bool is_x) {
+  const char* name = is_x ? "x" : "y";
+  for (const std::optional<double>& end : {axis.min, axis.max}) {
+    VISAGE_CHECK(!end || plottable(*end, axis.scale), "panel '", panel.title, "': its ", name,
+                 " axis is fixed to end at ", *end,
+                 axis.scale == Scale::kLog ? ", which a log axis cannot show" : "");
+  }
+  VISAGE_CHECK(!axis.min || !axis.max || *axis.min <= *axis.max, "panel '", panel.title, "': its ",
+               name, " axis is fixed to run from ", *axis.min, " to ", *axis.max,
+               ", a minimum above the maximum");
   Range range;
   for (const Series& s : panel.series) {
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
@@ -107,14 +117,19 @@ AxisTicks axis_ticks(const Axis& axis, const Panel& panel, bool is_x) {
   for (const PointMarker& m : panel.markers) {
     if (plottable(is_x ? m.x : m.y, axis.scale)) range.add(is_x ? m.x : m.y);
   }
-  if (axis.min) range.lo = *axis.min;
-  if (axis.max) range.hi = *axis.max;
   if (range.empty()) range = axis.scale == Scale::kLog ? Range{1, 10} : Range{0, 1};
+  // A fixed end beyond all the data (a minimum above the largest value) leaves the range that
+  // end alone; the ticks widen a range of one value around it.
+  if (axis.min) range = {*axis.min, std::max(*axis.min, axis.max.value_or(range.hi))};
+  if (axis.max) range = {std::min(range.lo, *axis.max), *axis.max};
   AxisTicks ticks =
       axis.scale == Scale::kLog ? log_ticks(range.lo, range.hi) : linear_ticks(range.lo, range.hi);
-  // A fixed end is the end: ticks the nice rounding put beyond it go.
-  if (axis.min) ticks.min = *axis.min;
-  if (axis.max) ticks.max = *axis.max;
+  // A fixed end is the end (ticks the nice rounding put beyond it go), unless both ends are one
+  // value: that range stays widened.
+  if (!axis.min || !axis.max || *axis.min < *axis.max) {
+    if (axis.min) ticks.min = *axis.min;
+    if (axis.max) ticks.max = *axis.max;
+  }
   std::erase_if(ticks.ticks, [&](const Tick& t) {
     const double slack = 1e-9 * std::max(std::abs(ticks.min), std::abs(ticks.max));
     return t.value < ticks.min - slack || t.value > ticks.max + slack;
