@@ -153,6 +153,7 @@ TEST_F(PlotCommand, LogsItCannotUseAreErrorsThatSayWhy) {
   EXPECT_EQ(no_converter.exit_code, 1);
   EXPECT_NE(no_converter.output.find("apt-get install librsvg2-bin"), std::string::npos)
       << no_converter.output;
+  EXPECT_FALSE(fs::exists(*folder_ / "c.png"));
 
   const auto help = run_visage("plot --help");
   EXPECT_EQ(help.exit_code, 0);
