@@ -78,6 +78,10 @@ AxisTicks linear_ticks(double lo, double hi, int target) {
 AxisTicks log_ticks(double lo, double hi) {
   VISAGE_CHECK(lo > 0 && hi >= lo && std::isfinite(hi), "log_ticks(", lo, ", ", hi,
                "): a log axis needs a positive range");
+  if (hi <= lo * (1 + 1e-12)) {  // one value: widened around it, as linear_ticks does
+    lo /= 2;
+    hi *= 2;
+  }
   AxisTicks axis;
   const int first = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
   const int last = static_cast<int>(std::ceil(std::log10(hi) - 1e-9));

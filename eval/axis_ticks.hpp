@@ -24,7 +24,8 @@ struct AxisTicks {
 AxisTicks linear_ticks(double lo, double hi, int target = 5);
 
 // Ticks for a log axis over [lo, hi] (both > 0): every decade, labelled 10⁻³, 10⁻², ...; when the
-// range spans less than a decade, 1-2-5 multiples in plain numbers instead.
+// range spans less than a decade, 1-2-5 multiples in plain numbers instead. A degenerate range
+// (lo == hi) is widened to [lo / 2, 2 hi].
 AxisTicks log_ticks(double lo, double hi);
 
 // A tick value as text with as many decimals as `step` needs ("0.25", "1.5"); thousands as

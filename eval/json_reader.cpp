@@ -49,31 +49,16 @@ class Parser {
   }
 
   JsonValue parse_value() {
-    JsonValue value;
     const char c = peek();
-    if (c == '{') {
-      value.kind = JsonValue::Kind::kObject;
-      ++at_;
-      if (peek() == '}') return ++at_, value;
-      while (true) {
-        if (peek() != '"') error("expected a member name in quotes");
-        std::string key = parse_string();
-        expect(':');
-        value.object.emplace_back(std::move(key), parse_value());
-        if (peek() == '}') return ++at_, value;
-        expect(',');
-      }
+    if (c == '{' || c == '[') {
+      // Each level is a recursive call: a line of a million '[' would overflow the stack.
+      if (depth_ == kMaxDepth) error("arrays and objects nested more than ", kMaxDepth, " deep");
+      ++depth_;
+      JsonValue value = c == '{' ? parse_object() : parse_array();
+      --depth_;
+      return value;
     }
-    if (c == '[') {
-      value.kind = JsonValue::Kind::kArray;
-      ++at_;
-      if (peek() == ']') return ++at_, value;
-      while (true) {
-        value.array.push_back(parse_value());
-        if (peek() == ']') return ++at_, value;
-        expect(',');
-      }
-    }
+    JsonValue value;
     if (c == '"') {
       value.kind = JsonValue::Kind::kString;
       value.string = parse_string();
@@ -90,17 +75,71 @@ class Parser {
     return value;
   }
 
-  double parse_number() {
-    double number = 0;
-    const char* begin = text_.data() + at_;
-    const char* end = text_.data() + text_.size();
-    // from_chars takes no leading '+', as JSON; a leading '.' or "inf" are not JSON numbers.
-    if (*begin == '.' || *begin == 'i' || *begin == 'I' || *begin == 'n' || *begin == 'N') {
-      error("expected a value");
+  JsonValue parse_object() {
+    JsonValue value;
+    value.kind = JsonValue::Kind::kObject;
+    ++at_;
+    if (peek() == '}') return ++at_, value;
+    while (true) {
+      if (peek() != '"') error("expected a member name in quotes");
+      std::string key = parse_string();
+      expect(':');
+      value.object.emplace_back(std::move(key), parse_value());
+      if (peek() == '}') return ++at_, value;
+      expect(',');
     }
-    const auto [ptr, ec] = std::from_chars(begin, end, number);
-    if (ec != std::errc() || ptr == begin) error("expected a value");
-    at_ += static_cast<size_t>(ptr - begin);
+  }
+
+  JsonValue parse_array() {
+    JsonValue value;
+    value.kind = JsonValue::Kind::kArray;
+    ++at_;
+    if (peek() == ']') return ++at_, value;
+    while (true) {
+      value.array.push_back(parse_value());
+      if (peek() == ']') return ++at_, value;
+      expect(',');
+    }
+  }
+
+  bool at_digit() const { return at_ < text_.size() && text_[at_] >= '0' && text_[at_] <= '9'; }
+
+  // Digits from here on; false when there are none.
+  bool skip_digits() {
+    const size_t start = at_;
+    while (at_digit()) ++at_;
+    return at_ > start;
+  }
+
+  // JSON's grammar, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, is checked first: from_chars
+  // also reads "inf", "nan", ".5" and "1." as numbers.
+  double parse_number() {
+    const size_t begin = at_;
+    if (text_[at_] == '-') ++at_;
+    if (!at_digit()) error("expected a value");
+    if (text_[at_] == '0') {
+      ++at_;  // no leading zeros: "01" ends after the 0
+    } else {
+      skip_digits();
+    }
+    if (at_ < text_.size() && text_[at_] == '.') {
+      ++at_;
+      if (!skip_digits()) error("expected a digit after the decimal point");
+    }
+    if (at_ < text_.size() && (text_[at_] == 'e' || text_[at_] == 'E')) {
+      ++at_;
+      if (at_ < text_.size() && (text_[at_] == '+' || text_[at_] == '-')) ++at_;
+      if (!skip_digits()) error("expected a digit in the exponent");
+    }
+    double number = 0;
+    const char* first = text_.data() + begin;
+    const char* last = text_.data() + at_;
+    // The grammar holds, so from_chars can only fail on magnitude: 1e400, or 1e-400 (which it
+    // refuses rather than reading as 0).
+    if (std::from_chars(first, last, number).ec != std::errc()) {
+      at_ = begin;
+      error("the number ", std::string_view(first, last), " is out of the range of a double");
+    }
     return number;
   }
 
@@ -173,8 +212,11 @@ class Parser {
     }
   }
 
+  static constexpr int kMaxDepth = 64;  // Visage's logs nest two deep
+
   std::string_view text_;
   size_t at_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -23,7 +23,8 @@ struct JsonValue {
 };
 
 // One JSON document (whitespace around it allowed). Throws visage::Error, "at character N: ...",
-// on anything else.
+// on anything else, on numbers a double cannot hold (1e400) and on arrays and objects nested more
+// than 64 deep.
 JsonValue parse_json(std::string_view text);
 
 }  // namespace visage::eval

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 
 #include "core/error.hpp"
 #include "eval/axis_ticks.hpp"
@@ -39,6 +40,47 @@ double text_width(std::string_view text, double size) {
   return static_cast<double>(code_points) * 0.62 * size;
 }
 
+// The length of the well-formed UTF-8 sequence that `text` starts with (Unicode's table 3-7: no
+// overlong forms, surrogates or code points above U+10FFFF), or 0 when it starts with none.
+size_t utf8_sequence(std::string_view text) {
+  const auto in = [&](size_t i, unsigned lo, unsigned hi) {
+    return i < text.size() && static_cast<unsigned char>(text[i]) >= lo &&
+           static_cast<unsigned char>(text[i]) <= hi;
+  };
+  const auto lead = static_cast<unsigned char>(text[0]);
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) return in(1, 0x80, 0xBF) ? 2 : 0;
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    const bool second = in(1, lead == 0xE0 ? 0xA0 : 0x80, lead == 0xED ? 0x9F : 0xBF);
+    return second && in(2, 0x80, 0xBF) ? 3 : 0;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    const bool second = in(1, lead == 0xF0 ? 0x90 : 0x80, lead == 0xF4 ? 0x8F : 0xBF);
+    return second && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+  }
+  return 0;
+}
+
+// One ASCII character as XML text.
+std::string escape_ascii(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    case '\'':
+      return "&apos;";
+    default:
+      // XML 1.0 has no control characters but tab, newline and carriage return.
+      return std::string(
+          1, static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r' ? ' ' : c);
+  }
+}
+
 struct Range {
   double lo = std::numeric_limits<double>::infinity();
   double hi = -std::numeric_limits<double>::infinity();
@@ -53,8 +95,17 @@ bool plottable(double v, Scale scale) {
   return std::isfinite(v) && (scale == Scale::kLinear || v > 0);
 }
 
-// The data range of one axis (series and markers), then its ticks.
+// The data range of one axis (series and markers) within its fixed ends, then its ticks.
 AxisTicks axis_ticks(const Axis& axis, const Panel& panel, bool is_x) {
+  const char* name = is_x ? "x" : "y";
+  for (const std::optional<double>& end : {axis.min, axis.max}) {
+    VISAGE_CHECK(!end || plottable(*end, axis.scale), "panel '", panel.title, "': its ", name,
+                 " axis is fixed to end at ", *end,
+                 axis.scale == Scale::kLog ? ", which a log axis cannot show" : "");
+  }
+  VISAGE_CHECK(!axis.min || !axis.max || *axis.min <= *axis.max, "panel '", panel.title, "': its ",
+               name, " axis is fixed to run from ", *axis.min, " to ", *axis.max,
+               ", a minimum above the maximum");
   Range range;
   for (const Series& s : panel.series) {
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
@@ -66,14 +117,19 @@ AxisTicks axis_ticks(const Axis& axis, const Panel& panel, bool is_x) {
   for (const PointMarker& m : panel.markers) {
     if (plottable(is_x ? m.x : m.y, axis.scale)) range.add(is_x ? m.x : m.y);
   }
-  if (axis.min) range.lo = *axis.min;
-  if (axis.max) range.hi = *axis.max;
   if (range.empty()) range = axis.scale == Scale::kLog ? Range{1, 10} : Range{0, 1};
+  // A fixed end beyond all the data (a minimum above the largest value) leaves the range that
+  // end alone; the ticks widen a range of one value around it.
+  if (axis.min) range = {*axis.min, std::max(*axis.min, axis.max.value_or(range.hi))};
+  if (axis.max) range = {std::min(range.lo, *axis.max), *axis.max};
   AxisTicks ticks =
       axis.scale == Scale::kLog ? log_ticks(range.lo, range.hi) : linear_ticks(range.lo, range.hi);
-  // A fixed end is the end: ticks the nice rounding put beyond it go.
-  if (axis.min) ticks.min = *axis.min;
-  if (axis.max) ticks.max = *axis.max;
+  // A fixed end is the end (ticks the nice rounding put beyond it go), unless both ends are one
+  // value: that range stays widened.
+  if (!axis.min || !axis.max || *axis.min < *axis.max) {
+    if (axis.min) ticks.min = *axis.min;
+    if (axis.max) ticks.max = *axis.max;
+  }
   std::erase_if(ticks.ticks, [&](const Tick& t) {
     const double slack = 1e-9 * std::max(std::abs(ticks.min), std::abs(ticks.max));
     return t.value < ticks.min - slack || t.value > ticks.max + slack;
@@ -364,29 +420,24 @@ class PanelWriter {
 }  // namespace
 
 std::string xml_escape(std::string_view text) {
+  constexpr std::string_view kReplacement = "\uFFFD";
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 has no control characters but tab, newline and carriage return.
-        out +=
-            static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r' ? ' ' : c;
+  for (size_t i = 0; i < text.size();) {
+    const size_t length = utf8_sequence(text.substr(i));
+    if (length == 0) {  // a byte that starts no well-formed sequence (Latin-1 "\xE9")
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    const std::string_view sequence = text.substr(i, length);
+    i += length;
+    if (sequence == "\uFFFE" || sequence == "\uFFFF") {  // not characters in XML 1.0
+      out += kReplacement;
+    } else if (length > 1) {
+      out += sequence;
+    } else {
+      out += escape_ascii(sequence[0]);
     }
   }
   return out;

@@ -62,7 +62,9 @@ struct Figure {
 
 std::string render_svg(const Figure& figure);
 
-// Text with &, <, >, " and ' as entities, so that any label is well-formed XML.
+// Text with &, <, >, " and ' as entities, so that any label is well-formed XML: bytes that are
+// not UTF-8 (a Latin-1 file name) and the non-characters U+FFFE and U+FFFF become U+FFFD, control
+// characters other than tab, newline and carriage return a space.
 std::string xml_escape(std::string_view text);
 
 // The i-th colour of a ten-colour palette that stays distinguishable (matplotlib's "tab10").

@@ -267,8 +267,8 @@ eval::Figure training_curves(const std::vector<TrainingLog>& logs, const CurveOp
     for (const VerificationRecord& r : log.verification) {
       std::vector<Trace>& traces = verifications[r.name];
       NamedValues values = {{"accuracy", r.accuracy}};
-      for (const auto& [far, val] : r.val) {
-        values.emplace_back("VAL@FAR=" + eval::significant(std::stod(far), 3), val);
+      for (const ValAtRequestedFar& v : r.val) {
+        values.emplace_back("VAL@FAR=" + eval::significant(v.far, 3), v.val);
       }
       for (const auto& [name, value] : values) {
         const std::string quantity = "verification " + r.name + "." + name;

@@ -1,6 +1,7 @@
 #include "solvers/training_log.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -38,6 +39,27 @@ NamedValues named_values(const JsonValue& line, const std::string& key) {
   return values;
 }
 
+// The "val" object's members: VAL keyed by the requested FAR as text ("0.001").
+std::vector<ValAtRequestedFar> vals_at_far(const JsonValue& line) {
+  std::vector<ValAtRequestedFar> vals;
+  for (const auto& [key, val] : named_values(line, "val")) {
+    double far = 0;
+    const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), far);
+    VISAGE_CHECK(ec == std::errc() && end == key.data() + key.size() && far > 0 && far <= 1,
+                 "\"val\" key \"", key, "\" is not a false accept rate in (0, 1]");
+    vals.push_back({far, val});
+  }
+  return vals;
+}
+
+int net_index(const JsonValue& line) {
+  const double net = number(line, "net");
+  VISAGE_CHECK(std::isfinite(net) && net >= 0 && net == std::floor(net) &&
+                   net <= std::numeric_limits<int>::max(),
+               "\"net\" ", net, " is not a test net's index");
+  return static_cast<int>(net);
+}
+
 // A resumed run appends from its snapshot's iteration: a line earlier than one already read
 // starts that run, and what the first run wrote after that iteration is dropped.
 void forget_after(int64_t iter, TrainingLog& log) {
@@ -58,19 +80,24 @@ void read_line(const JsonValue& line, TrainingLog& log, int64_t& latest) {
   const int64_t iter = iteration(line);
   if (iter < latest) forget_after(iter, log);
   latest = std::max(latest, iter);
+  // A run that stops at a snapshot's iteration and resumes there logs that iteration twice:
+  // the resumed run's record replaces the first run's of the same kind and key.
   if (type->string == "train") {
-    // A run that stops at a snapshot's iteration and resumes there logs that iteration twice.
     std::erase_if(log.train, [iter](const TrainRecord& r) { return r.iter == iter; });
     log.train.push_back({iter, number(line, "loss"), number(line, "lr"),
                          number(line, "images_per_s"), named_values(line, "outputs")});
   } else if (type->string == "test") {
-    log.test.push_back(
-        {iter, static_cast<int>(number(line, "net")), named_values(line, "outputs")});
+    const int net = net_index(line);
+    std::erase_if(log.test, [&](const TestRecord& r) { return r.iter == iter && r.net == net; });
+    log.test.push_back({iter, net, named_values(line, "outputs")});
   } else {
     const JsonValue* name = line.find("name");
     VISAGE_CHECK(name != nullptr && name->kind == JsonValue::Kind::kString, "no \"name\"");
-    log.verification.push_back({iter, name->string, number(line, "accuracy"), number(line, "auc"),
-                                named_values(line, "val")});
+    std::erase_if(log.verification, [&](const VerificationRecord& r) {
+      return r.iter == iter && r.name == name->string;
+    });
+    log.verification.push_back(
+        {iter, name->string, number(line, "accuracy"), number(line, "auc"), vals_at_far(line)});
   }
 }
 

@@ -27,12 +27,19 @@ struct TestRecord {
   NamedValues outputs;
 };
 
+// VAL at one requested FAR; the log names it by the FAR ("0.001"), read back as a number.
+struct ValAtRequestedFar {
+  double far = 0.0;
+  double val = 0.0;
+  bool operator==(const ValAtRequestedFar&) const = default;
+};
+
 struct VerificationRecord {
   int64_t iter = 0;
   std::string name;
   double accuracy = 0.0;
   double auc = 0.0;
-  NamedValues val;  // VAL at each requested FAR, named as the log names it ("0.001")
+  std::vector<ValAtRequestedFar> val;  // in the order the log wrote them
 };
 
 struct TrainingLog {
@@ -44,7 +51,7 @@ struct TrainingLog {
 
 // Throws naming the file when it cannot be read or has no train line, and file:line with what is
 // wrong for a line that is not the log's JSON. A resumed run appends to its log from the
-// snapshot's iteration: its records replace the ones the first run wrote after it.
+// snapshot's iteration: its records replace the ones the first run wrote from that iteration on.
 TrainingLog read_training_log(const std::filesystem::path& path);
 
 }  // namespace visage

@@ -100,6 +100,22 @@ TEST_F(PlotCommand, ComparesRunsAndWritesPng) {
   EXPECT_NE(svg.find(">again/tiny_log.jsonl</text>"), std::string::npos);
 }
 
+// File names are bytes: one in Latin-1 is not UTF-8, and its label must not make the SVG
+// ill-formed XML, which rsvg-convert would refuse.
+TEST_F(PlotCommand, LabelsFromFileNamesThatAreNotUtf8StayWellFormed) {
+  const std::string latin1 = *folder_ / "caf\xE9_log.jsonl";
+  fs::copy_file(log_, latin1, fs::copy_options::overwrite_existing);
+  const std::string svg_out = *folder_ / "latin1.svg";
+  const auto svg = run_visage("plot " + log_ + " " + latin1 + " --out " + svg_out);
+  ASSERT_EQ(svg.exit_code, 0) << svg.output;
+  EXPECT_EQ(testing::xml_problems(svg_out), "");
+  EXPECT_NE(read_text(svg_out).find(">caf\uFFFD_log.jsonl</text>"), std::string::npos);
+  const std::string png_out = *folder_ / "latin1.png";
+  const auto png = run_visage("plot " + latin1 + " --out " + png_out);
+  ASSERT_EQ(png.exit_code, 0) << png.output;
+  EXPECT_GT(testing::png_size(png_out).width, 0u);
+}
+
 TEST_F(PlotCommand, LogsItCannotUseAreErrorsThatSayWhy) {
   const std::string out = *folder_ / "bad.svg";
   const auto missing = run_visage("plot " + (*folder_ / "nope.jsonl") + " --out " + out);
@@ -137,6 +153,7 @@ TEST_F(PlotCommand, LogsItCannotUseAreErrorsThatSayWhy) {
   EXPECT_EQ(no_converter.exit_code, 1);
   EXPECT_NE(no_converter.output.find("apt-get install librsvg2-bin"), std::string::npos)
       << no_converter.output;
+  EXPECT_FALSE(fs::exists(*folder_ / "c.png"));
 
   const auto help = run_visage("plot --help");
   EXPECT_EQ(help.exit_code, 0);
