@@ -84,7 +84,7 @@ class Parser {
       if (peek() != '"') error("expected a member name in quotes");
       std::string key = parse_string();
       expect(':');
-      value.object.emplace_back(std::move(key), parse_value());
+      value.object.push_back({std::move(key), parse_value()});
       if (peek() == '}') return ++at_, value;
       expect(',');
     }

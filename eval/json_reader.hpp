@@ -4,10 +4,11 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace visage::eval {
+
+struct JsonMember;
 
 struct JsonValue {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
@@ -16,10 +17,17 @@ struct JsonValue {
   double number = 0.0;
   std::string string;
   std::vector<JsonValue> array;
-  std::vector<std::pair<std::string, JsonValue>> object;  // in the order written
+  // (JsonMember is completed below: a std::pair<std::string, JsonValue> here would need
+  // JsonValue complete, and clang, which builds the fuzz targets, rejects that.)
+  std::vector<JsonMember> object;  // in the order written
 
   // The member named `key` of an object; nullptr when absent or when this is not an object.
   const JsonValue* find(std::string_view key) const;
+};
+
+struct JsonMember {
+  std::string name;
+  JsonValue value;
 };
 
 // One JSON document (whitespace around it allowed). Throws visage::Error, "at character N: ...",
