@@ -225,12 +225,13 @@ eval::Figure training_curves(const std::vector<TrainingLog>& logs, const CurveOp
       rate.y.push_back(r.lr);
       throughput.x.push_back(iter);
       throughput.y.push_back(r.images_per_s);
-      for (const auto& [name, value] : r.outputs) {
+      for (const auto& output : r.outputs) {
+        const std::string& name = output.first;
         auto trace = std::ranges::find_if(
             outputs, [&](const Trace& t) { return t.quantity == name && t.run == run; });
         if (trace == outputs.end()) trace = outputs.insert(outputs.end(), Trace{name, {}, {}, run});
         trace->x.push_back(iter);
-        trace->y.push_back(value);
+        trace->y.push_back(output.second);
       }
     }
     const int window = options.smooth > 0
