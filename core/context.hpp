@@ -48,6 +48,10 @@ class Context {
   // Data-parallel position of this process: 0 of 1 unless the context joined a communicator.
   int rank() const { return communicator_ ? communicator_->rank() : 0; }
   int world_size() const { return communicator_ ? communicator_->size() : 1; }
+  // Whether this process is a rank of a data-parallel run, even the only one: its collectives
+  // then run (identities for one rank), so that `mpirun -np 1` takes the data-parallel path and
+  // can be checked against a plain run.
+  bool data_parallel() const { return communicator_ != nullptr; }
   // The ranks' collectives (nullptr in a single-process run). Join before building nets: data
   // layers take their slice of each global batch from rank() and world_size() when set up.
   Communicator* communicator() const { return communicator_.get(); }

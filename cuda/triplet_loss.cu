@@ -237,7 +237,7 @@ void TripletLossLayer::gather_global_batch_on_device(Context& ctx, Tensors botto
 }
 
 void TripletLossLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors top) {
-  const bool global = ctx.world_size() > 1;
+  const bool global = ctx.data_parallel();
   if (global && !ctx.communicator()->reduces_on_device()) return forward_cpu(ctx, bottom, top);
   if (global) gather_global_batch_on_device(ctx, bottom);
   const int64_t rows = global ? global_num_ : num_;
@@ -282,7 +282,7 @@ void TripletLossLayer::backward_gpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
   VISAGE_LAYER_CHECK(!propagate_down[1], "cannot back-propagate to the labels");
   if (!propagate_down[0]) return;
-  const bool global = ctx.world_size() > 1;
+  const bool global = ctx.data_parallel();
   if (global && !ctx.communicator()->reduces_on_device()) {
     return backward_cpu(ctx, top, propagate_down, bottom);
   }

@@ -63,7 +63,7 @@ void TripletLossLayer::reshape_for_global_batch(int ranks) {
 }
 
 void TripletLossLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  const bool global = ctx.world_size() > 1;
+  const bool global = ctx.data_parallel();
   if (global) gather_global_batch(ctx, bottom);
   const std::span<const float> embeddings = global ? global_embeddings_.data() : bottom[0]->data();
   const std::span<const float> labels = global ? global_labels_.data() : bottom[1]->data();
@@ -85,7 +85,7 @@ void TripletLossLayer::backward_cpu(Context& ctx, Tensors top,
   VISAGE_LAYER_CHECK(!propagate_down[1], "cannot back-propagate to the labels");
   if (!propagate_down[0]) return;
   const float scale = top[0]->diff()[0] / normalizer_;
-  if (ctx.world_size() == 1) {
+  if (!ctx.data_parallel()) {
     triplet::embedding_gradient(bottom[0]->data(), num_, dim_, distance_, dist_.data(),
                                 squared_norms_.data(), coefficients_.data(), scale,
                                 weights_.mutable_data(), bottom[0]->mutable_diff());

@@ -224,7 +224,7 @@ void Solver::prune_old_snapshots() {
 
 bool Solver::is_lead_rank() const { return ctx_.rank() == 0; }
 
-bool Solver::distributed() const { return ctx_.world_size() > 1; }
+bool Solver::distributed() const { return ctx_.data_parallel(); }
 
 template <typename T>
 void Solver::broadcast_value(T& value) {
@@ -515,7 +515,7 @@ TestResult average_outputs(Net& net, Context& ctx, int iterations) {
       for (size_t j = 0; j < values.size(); ++j) sums[o][j] += values[j];
     }
   }
-  if (ctx.world_size() > 1) {
+  if (ctx.data_parallel()) {
     // Each rank tested its own slice of every batch: the mean of the ranks' means.
     std::vector<double> flat;
     for (const auto& s : sums) flat.insert(flat.end(), s.begin(), s.end());

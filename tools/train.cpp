@@ -183,7 +183,7 @@ int run_train(Args args) {
     device = concat("gpu:", local_rank_from_environment() % std::max(device::count(), 1));
   }
   Context ctx = make_context(device, 1);
-  if (communicator && communicator->size() > 1 && ctx.is_gpu()) {
+  if (communicator && ctx.is_gpu()) {
     communicator = device::with_nccl(std::move(communicator), ctx.device_id());
   }
   if (communicator) ctx.join(communicator);

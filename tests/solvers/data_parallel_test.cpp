@@ -115,6 +115,23 @@ TEST_P(DataParallel, TwoRanksMatchOneProcessWithTheGlobalBatch) {
   EXPECT_GT(std::abs(parameters(folder / "snap_two/tiny_iter_8.h5")[0]), 0.0f);
 }
 
+// One rank under mpirun takes the whole data-parallel path (bucketed all-reduce, the triplet
+// loss's gathered batch, the averaged outputs), each collective an identity: the plain run's
+// digits, bit for bit.
+TEST_P(DataParallel, OneRankUnderMpirunIsThePlainRunBitForBit) {
+  TempFolder folder;
+  const std::string extra =
+      "max_iter: 6\ndisplay: 3\nallreduce_bucket_mb: 0.00003\n" + GetParam().solver;
+  const std::string ranked = write_solver(folder, "ranked", 8, extra, GetParam().loss);
+  const std::string plain = write_solver(folder, "plain", 8, extra, GetParam().loss);
+  const auto one_rank = train(1, "--solver " + ranked);
+  ASSERT_EQ(one_rank.exit_code, 0) << one_rank.output;
+  const auto single = train(0, "--solver " + plain);
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  EXPECT_EQ(parameters(folder / "snap_ranked/tiny_iter_6.h5"),
+            parameters(folder / "snap_plain/tiny_iter_6.h5"));
+}
+
 const std::string kTriplet = "\"TripletLoss\" triplet_loss_param { margin: 0.5 mining: SEMI_HARD }";
 
 INSTANTIATE_TEST_SUITE_P(
