@@ -76,37 +76,39 @@ JsonWriter& JsonWriter::key(std::string_view name) {
   return *this;
 }
 
-void JsonWriter::append_string(std::string_view text) {
-  out_ += '"';
+std::string json_quote(std::string_view text) {
+  std::string out = "\"";
   for (const char c : text) {
     switch (c) {
       case '"':
-        out_ += "\\\"";
+        out += "\\\"";
         break;
       case '\\':
-        out_ += "\\\\";
+        out += "\\\\";
         break;
       case '\n':
-        out_ += "\\n";
+        out += "\\n";
         break;
       case '\r':
-        out_ += "\\r";
+        out += "\\r";
         break;
       case '\t':
-        out_ += "\\t";
+        out += "\\t";
         break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char escaped[8];
           std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-          out_ += escaped;
+          out += escaped;
         } else {
-          out_ += c;  // UTF-8 passes through unchanged
+          out += c;  // UTF-8 passes through unchanged
         }
     }
   }
-  out_ += '"';
+  return out + '"';
 }
+
+void JsonWriter::append_string(std::string_view text) { out_ += json_quote(text); }
 
 JsonWriter& JsonWriter::value(std::string_view text) {
   before_value();

@@ -10,6 +10,9 @@
 
 namespace visage::eval {
 
+// `text` as a JSON string literal, quotes included.
+std::string json_quote(std::string_view text);
+
 class JsonWriter {
  public:
   JsonWriter& begin_object();

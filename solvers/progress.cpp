@@ -9,36 +9,11 @@
 #include <iostream>
 
 #include "core/error.hpp"
+#include "eval/json_writer.hpp"
 #include "eval/number_format.hpp"
 
 namespace visage {
 namespace {
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", c);
-          out += escaped;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
 
 // JSON has no NaN or infinity.
 std::string json_number(double x) {
@@ -200,7 +175,7 @@ void ProgressLog::test(int64_t iter, const TestResult& result) {
   for (size_t i = 0; i < result.outputs.size(); ++i) {
     const auto& [name, value] = result.outputs[i];
     readable += concat("  ", name, " = ", value);
-    json += concat(i == 0 ? "" : ",", json_string(name), ":", json_number(value));
+    json += concat(i == 0 ? "" : ",", eval::json_quote(name), ":", json_number(value));
   }
   say(readable);
   TaggedScalars values;
@@ -230,9 +205,9 @@ void ProgressLog::verification(int64_t iter, const VerificationProgress& p) {
     readable +=
         concat("  VAL@FAR=", eval::significant(v.requested_far, 6), " ", eval::fixed(v.val, 4),
                v.resolved ? "" : " (read at FAR " + eval::significant(v.far, 3) + ")");
-    val_json += concat(val_json.empty() ? "" : ",", json_string(far), ":", json_exact(v.val));
+    val_json += concat(val_json.empty() ? "" : ",", eval::json_quote(far), ":", json_exact(v.val));
     val_far_json +=
-        concat(val_far_json.empty() ? "" : ",", json_string(far), ":", json_exact(v.far));
+        concat(val_far_json.empty() ? "" : ",", eval::json_quote(far), ":", json_exact(v.far));
   }
   readable += concat("  AUC ", eval::fixed(r.auc, 4), "  EER ", eval::fixed(r.eer.rate, 4), "  (",
                      r.same_pairs + r.different_pairs, " pairs",
@@ -251,12 +226,12 @@ void ProgressLog::verification(int64_t iter, const VerificationProgress& p) {
   const std::string threshold =
       cross_validated ? std::string("null") : json_exact(r.folds.front().threshold);
   json_line(concat(
-      "{\"type\":\"verification\",\"iter\":", iter, ",\"name\":", json_string(p.name),
-      ",\"pairs_file\":", json_string(r.pairs_source),
+      "{\"type\":\"verification\",\"iter\":", iter, ",\"name\":", eval::json_quote(p.name),
+      ",\"pairs_file\":", eval::json_quote(r.pairs_source),
       ",\"pairs\":", r.same_pairs + r.different_pairs, ",\"folds\":", r.folds.size(),
-      ",\"distance\":", json_string(eval::distance_name(r.metric)),
-      ",\"threshold_rule\":", json_string(rule_name(p)), ",\"threshold\":", threshold,
-      ",\"threshold_pairs\":", p.threshold_pairs.empty() ? "null" : json_string(p.threshold_pairs),
+      ",\"distance\":", eval::json_quote(eval::distance_name(r.metric)),
+      ",\"threshold_rule\":", eval::json_quote(rule_name(p)), ",\"threshold\":", threshold,
+      ",\"threshold_pairs\":", p.threshold_pairs.empty() ? "null" : eval::json_quote(p.threshold_pairs),
       ",\"accuracy\":", json_exact(r.accuracy), ",\"accuracy_standard_error\":",
       cross_validated ? json_exact(r.fold_statistics->standard_error) : "null",
       ",\"accuracy_std\":",
@@ -267,8 +242,8 @@ void ProgressLog::verification(int64_t iter, const VerificationProgress& p) {
 
 void ProgressLog::event(const std::string& type, int64_t iter, const std::string& key,
                         const std::string& value) {
-  json_line(concat("{\"type\":", json_string(type), ",\"iter\":", iter, ",", json_string(key), ":",
-                   json_string(value), "}"));
+  json_line(concat("{\"type\":", eval::json_quote(type), ",\"iter\":", iter, ",", eval::json_quote(key), ":",
+                   eval::json_quote(value), "}"));
 }
 
 }  // namespace visage
