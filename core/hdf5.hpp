@@ -107,7 +107,8 @@ class Group {
   template <typename T>
   std::vector<T> read_raw(const std::string& name, hid_t mem_type, Shape* shape) const;
   // Fails unless the file stores enough bytes for what the dataspace `dims` claims.
-  void check_claimed_size(hid_t dataset, hid_t type, const Shape& dims, const std::string& at) const;
+  void check_claimed_size(hid_t dataset, hid_t type, const Shape& dims,
+                          const std::string& at) const;
 };
 
 class File : public Group {

@@ -293,8 +293,8 @@ void TripletLossLayer::backward_gpu(Context& ctx, Tensors top,
   float* diagonal = diagonal_.mutable_gpu_data(ctx);
   gradient_weights<<<n, gpu::kThreadsPerBlock, 0, stream>>>(
       n, distance_, dist_.gpu_data(ctx), squared_norms_.gpu_data(ctx), coefficients_.gpu_data(ctx),
-      top[0]->gpu_diff(ctx), gpu_normalizer_.gpu_data(ctx),
-      static_cast<float>(ctx.world_size()), weights, diagonal);
+      top[0]->gpu_diff(ctx), gpu_normalizer_.gpu_data(ctx), static_cast<float>(ctx.world_size()),
+      weights, diagonal);
   VISAGE_CUDA_CHECK_LAUNCH();
   const float* x = global ? global_embeddings_.gpu_data(ctx) : bottom[0]->gpu_data(ctx);
   if (global) global_diff_.reshape({global_num_, dim_});

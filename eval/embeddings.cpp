@@ -24,7 +24,8 @@ void EmbeddingTable::add(const std::string& image_path, std::span<const float> v
                ", expected ", dim_);
   const auto [it, inserted] = row_of_.emplace(image_path, paths_.size());
   VISAGE_CHECK(inserted, "image ", image_path, " has two embeddings");
-  const auto [stem, first_of_stem] = row_of_stem_.emplace(without_extension(image_path), it->second);
+  const auto [stem, first_of_stem] =
+      row_of_stem_.emplace(without_extension(image_path), it->second);
   if (!first_of_stem) stem->second = kAmbiguous;
   paths_.push_back(image_path);
   values_.insert(values_.end(), vector.begin(), vector.end());

@@ -23,10 +23,11 @@ std::string find_vectors(const hdf5::File& file, const std::string& path) {
     datasets += (datasets.empty() ? "" : ", ") + name;
     if (!file.holds_strings(name) && file.shape_of(name).size() == 2) candidates.push_back(name);
   }
-  VISAGE_CHECK(candidates.size() == 1, path,
-               ": not an embeddings file: expected an N x D dataset (named 'embeddings', or the file's only "
-               "2-D numeric dataset) and a 'paths' dataset of N image paths; the file has ",
-               datasets.empty() ? std::string("no datasets") : "datasets " + datasets);
+  VISAGE_CHECK(
+      candidates.size() == 1, path,
+      ": not an embeddings file: expected an N x D dataset (named 'embeddings', or the file's only "
+      "2-D numeric dataset) and a 'paths' dataset of N image paths; the file has ",
+      datasets.empty() ? std::string("no datasets") : "datasets " + datasets);
   return candidates.front();
 }
 

@@ -23,7 +23,9 @@ void put_varint(std::string& out, uint64_t value) {
   out.push_back(static_cast<char>(value));
 }
 
-void put_key(std::string& out, uint32_t field, WireType type) { put_varint(out, field << 3 | type); }
+void put_key(std::string& out, uint32_t field, WireType type) {
+  put_varint(out, field << 3 | type);
+}
 
 template <typename T>
 void put_little_endian(std::string& out, T value) {
@@ -103,12 +105,12 @@ EventFile::EventFile(const std::filesystem::path& folder) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-  path_ = (folder / concat("events.out.tfevents.", seconds, ".", host_name(), ".", getpid(),
-                           ".visage"))
-              .string();
+  path_ =
+      (folder / concat("events.out.tfevents.", seconds, ".", host_name(), ".", getpid(), ".visage"))
+          .string();
   out_.open(path_, std::ios::binary | std::ios::trunc);
-  VISAGE_CHECK(out_.good(), path_, ": cannot create the TensorBoard event file: ",
-               std::strerror(errno));
+  VISAGE_CHECK(out_.good(), path_,
+               ": cannot create the TensorBoard event file: ", std::strerror(errno));
   std::string version = event_header(0);
   put_bytes(version, 3, "brain.Event:2");
   VISAGE_CHECK(write_record(version), path_, ": cannot write: ", std::strerror(errno));

@@ -215,9 +215,8 @@ void ProgressLog::verification(int64_t iter, const VerificationProgress& p) {
                      format_duration(p.seconds), ")");
   say(readable);
   const std::string group = scalar_tag("verification", p.name);
-  TaggedScalars values = {{group + "/accuracy", r.accuracy},
-                          {group + "/auc", r.auc},
-                          {group + "/eer", r.eer.rate}};
+  TaggedScalars values = {
+      {group + "/accuracy", r.accuracy}, {group + "/auc", r.auc}, {group + "/eer", r.eer.rate}};
   for (const eval::ValAtFar& v : r.val) {
     values.emplace_back(concat(group, "/val@far=", eval::significant(v.requested_far, 6)), v.val);
   }
@@ -229,9 +228,9 @@ void ProgressLog::verification(int64_t iter, const VerificationProgress& p) {
       "{\"type\":\"verification\",\"iter\":", iter, ",\"name\":", eval::json_quote(p.name),
       ",\"pairs_file\":", eval::json_quote(r.pairs_source),
       ",\"pairs\":", r.same_pairs + r.different_pairs, ",\"folds\":", r.folds.size(),
-      ",\"distance\":", eval::json_quote(eval::distance_name(r.metric)),
-      ",\"threshold_rule\":", eval::json_quote(rule_name(p)), ",\"threshold\":", threshold,
-      ",\"threshold_pairs\":", p.threshold_pairs.empty() ? "null" : eval::json_quote(p.threshold_pairs),
+      ",\"distance\":", eval::json_quote(eval::distance_name(r.metric)), ",\"threshold_rule\":",
+      eval::json_quote(rule_name(p)), ",\"threshold\":", threshold, ",\"threshold_pairs\":",
+      p.threshold_pairs.empty() ? "null" : eval::json_quote(p.threshold_pairs),
       ",\"accuracy\":", json_exact(r.accuracy), ",\"accuracy_standard_error\":",
       cross_validated ? json_exact(r.fold_statistics->standard_error) : "null",
       ",\"accuracy_std\":",
@@ -242,8 +241,8 @@ void ProgressLog::verification(int64_t iter, const VerificationProgress& p) {
 
 void ProgressLog::event(const std::string& type, int64_t iter, const std::string& key,
                         const std::string& value) {
-  json_line(concat("{\"type\":", eval::json_quote(type), ",\"iter\":", iter, ",", eval::json_quote(key), ":",
-                   eval::json_quote(value), "}"));
+  json_line(concat("{\"type\":", eval::json_quote(type), ",\"iter\":", iter, ",",
+                   eval::json_quote(key), ":", eval::json_quote(value), "}"));
 }
 
 }  // namespace visage

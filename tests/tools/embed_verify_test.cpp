@@ -163,7 +163,6 @@ TEST_F(EmbedVerify, PairNamingAnImageWithoutEmbeddingIsAnError) {
   EXPECT_NE(verify.output.find("nobody/nobody_0001.jpg"), std::string::npos) << verify.output;
 }
 
-
 // `visage synth` writes .png images while pairs files name `.jpg` ones (LFW's convention): a table
 // embedded from the folder alone serves the pairs whatever the extension.
 TEST_F(EmbedVerify, PairsFindEmbeddingsOfImagesWithAnotherExtension) {
