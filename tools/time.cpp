@@ -7,6 +7,7 @@
 #include "core/error.hpp"
 #include "core/net.hpp"
 #include "solvers/builtin_layers.hpp"
+#include "solvers/update_rule.hpp"
 #include "tools/options.hpp"
 
 namespace visage::tools {
@@ -60,7 +61,11 @@ int run_time(Args args) {
              "config says)",
              "0")
       .value("device", "DEV", kDeviceHelp, "auto")
-      .flag("forward-only", "time the forward pass only");
+      .flag("forward-only", "time the forward pass only")
+      .value("update", "RULE",
+             "also apply this update rule to every parameter in each iteration, as a training "
+             "step does: SGD (momentum 0.9, like PyTorch's yardstick bench.py), Nesterov, "
+             "AdaGrad, RMSProp or Adam; its time is the row 'update'");
   if (!options.parse(args)) return 0;
   const int iterations = options.get_int("iterations");
   const int warmup = options.get_int("warmup");
@@ -68,6 +73,8 @@ int run_time(Args args) {
   const std::string phase = options.get("phase");
   VISAGE_CHECK(phase == "train" || phase == "test", "--phase ", phase, ": expected train or test");
   const bool backward = !options.get_flag("forward-only");
+  VISAGE_CHECK(backward || !options.has("update"),
+               "--update needs the backward pass: drop --forward-only");
   const int requested_batch = options.get_int("batch");
   VISAGE_CHECK(requested_batch >= 0, "--batch must be a positive number of images, got ",
                requested_batch);
@@ -82,6 +89,15 @@ int run_time(Args args) {
   net_options.phase = phase == "train" ? proto::TRAIN : proto::TEST;
   Net net(config, net_options, ctx, builtin_layers());
   fill_inputs(net, ctx);
+  std::unique_ptr<UpdateRule> rule;
+  if (options.has("update")) {
+    proto::SolverParameter solver;
+    solver.set_type(options.get("update"));
+    solver.set_momentum(0.9f);
+    rule = make_update_rule(solver, net.learnable_params(), net.num_param_elements());
+  }
+  // A small fixed rate: the parameters stay finite over any number of timed iterations.
+  const UpdateStep step_rule{.rate = 1e-3f};
 
   const int n = net.num_layers();
   int64_t batch = 1;
@@ -93,12 +109,14 @@ int run_time(Args args) {
   // include: the iterations are timed in runs of their own there. On the CPU the waits are free.
   const bool separate_iteration_runs = ctx.is_gpu();
   std::vector<std::vector<double>> forward_ms(n), backward_ms(n);
+  std::vector<double> update_ms;
   std::vector<double> iteration_ms;
   if (separate_iteration_runs) {
     for (int it = 0; it < warmup + iterations; ++it) {
       const auto start = Clock::now();
       if (backward) {
         net.forward_backward(ctx);
+        if (rule) rule->apply(ctx, net.all_params(), step_rule);
         net.zero_param_diffs(ctx);
       } else {
         net.forward(ctx);
@@ -133,6 +151,13 @@ int run_time(Args args) {
           backward_ms[i].push_back(
               std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
+      if (rule) {
+        const auto t0 = Clock::now();
+        rule->apply(ctx, net.all_params(), step_rule);
+        ctx.synchronize();
+        if (timed)
+          update_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
       net.zero_param_diffs(ctx);
     }
     ctx.synchronize();
@@ -155,12 +180,21 @@ int run_time(Args args) {
               << net.layer(i).type() << std::right << std::fixed << std::setprecision(3)
               << std::setw(14) << f << std::setw(14) << b << "\n";
   }
+  if (rule) {
+    std::cout << std::left << std::setw(24) << "update" << std::setw(18) << rule->type()
+              << std::right << std::fixed << std::setprecision(3) << std::setw(14) << ""
+              << std::setw(14) << median(update_ms) << "\n";
+  }
   const double step = median(iteration_ms);
   std::cout << std::fixed << std::setprecision(3) << "forward: " << total_forward
-            << " ms, backward: " << total_backward << " ms (sums of per-layer medians)\n"
-            << (backward ? "forward-backward" : "forward") << " iteration: " << step
-            << " ms median, " << step / static_cast<double>(batch) << " ms per image, "
-            << std::setprecision(1) << 1000.0 * static_cast<double>(batch) / step << " images/s\n";
+            << " ms, backward: " << total_backward << " ms";
+  if (rule) std::cout << ", update: " << median(update_ms) << " ms";
+  std::cout << " (medians, summed over layers)\n"
+            << (backward ? (rule ? "training step (forward, backward, update)" : "forward-backward")
+                         : "forward")
+            << " iteration: " << step << " ms median, " << step / static_cast<double>(batch)
+            << " ms per image, " << std::setprecision(1)
+            << 1000.0 * static_cast<double>(batch) / step << " images/s\n";
   return 0;
 }
 

@@ -53,6 +53,27 @@ TEST(Cli, TimeReportsEveryLayerAndThroughput) {
   }
 }
 
+// --update adds the solver's step (what PyTorch's yardstick times) to every iteration.
+TEST(Cli, TimeWithUpdateTimesTheWholeTrainingStep) {
+  const Result r = run_visage("time " + config("configs/examples/face_mlp.prototxt") +
+                              " --iterations 2 --device cpu --update Adam");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("update                  Adam"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("training step (forward, backward, update) iteration:"),
+            std::string::npos)
+      << r.output;
+  const Result unknown = run_visage("time " + config("configs/examples/face_mlp.prototxt") +
+                                    " --device cpu --update Sgd");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.output.find("unknown type 'Sgd' (known: SGD,"), std::string::npos)
+      << unknown.output;
+  const Result forward_only = run_visage("time " + config("configs/examples/face_mlp.prototxt") +
+                                         " --device cpu --update SGD --forward-only");
+  EXPECT_EQ(forward_only.exit_code, 1);
+  EXPECT_NE(forward_only.output.find("--update needs the backward pass"), std::string::npos)
+      << forward_only.output;
+}
+
 TEST(Cli, MalformedConfigGivesPositionNotCrash) {
   const visage::testing::TempFolder folder;
   const std::string path = folder / "bad.prototxt";
