@@ -147,19 +147,14 @@ void MarginSoftmaxLossLayer::backward_cpu(Context&, Tensors top,
       gradient[e] = cosine_gradient(prob[e], cosines[e], j == label, margin_, scale_, weight);
     }
   }
+  // sum_j G_ij cos_ij per row and sum_i G_ij cos_ij per class.
   float* row_dots = embedding_inverse_norms_.mutable_diff().data();
   for (int64_t i = 0; i < rows_; ++i) {
-    float dot = 0.0f;
-    for (int64_t j = 0; j < classes_; ++j)
-      dot += gradient[i * classes_ + j] * cosines[i * classes_ + j];
-    row_dots[i] = dot;
+    row_dots[i] = strided_dot(gradient + i * classes_, cosines + i * classes_, classes_, 1);
   }
   float* class_dots = weight_inverse_norms_.mutable_diff().data();
   for (int64_t j = 0; j < classes_; ++j) {
-    float dot = 0.0f;
-    for (int64_t i = 0; i < rows_; ++i)
-      dot += gradient[i * classes_ + j] * cosines[i * classes_ + j];
-    class_dots[j] = dot;
+    class_dots[j] = strided_dot(gradient + j, cosines + j, rows_, classes_);
   }
 
   const float* u = unit_embeddings_.data().data();

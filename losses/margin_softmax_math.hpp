@@ -117,6 +117,15 @@ VISAGE_HOST_DEVICE inline float cosine_gradient(float prob, float cosine, bool i
   return weight * scale * (prob - 1.0f) * margin.slope(cosine);
 }
 
+// sum_k a[k stride] b[k stride] over length terms: a row's (stride 1) or a column's (stride = row
+// length) dot product of two matrices of the same shape.
+VISAGE_HOST_DEVICE inline float strided_dot(const float* a, const float* b, int64_t length,
+                                            int64_t stride) {
+  float sum = 0.0f;
+  for (int64_t k = 0; k < length; ++k) sum += a[k * stride] * b[k * stride];
+  return sum;
+}
+
 // The gradient through a row normalisation u = v / |v|: with G the gradient at u and
 // cos = u . w for the other side's unit rows w, d cos / d v = (w - cos u) / |v|, so
 //   d loss / d v = (sum_j G_j w_j - (sum_j G_j cos_j) u) / |v|
