@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "core/config.hpp"
+#include "tests/support/error_of.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -231,6 +233,24 @@ TEST(MarginSoftmaxLoss, BadParametersAndShapesNameTheLayer) {
         layer->forward(ctx, bottom, top);
       },
       "label 3 at row 1 is out of range for 3 classes");
+}
+
+// The proto's ranges refuse a negative margin and a scale of 0 where the config is read.
+TEST(MarginSoftmaxLoss, ConfigRangesAreCheckedWhereTheConfigIsRead) {
+  const auto net_error = [](const std::string& settings) {
+    return error_of([&] {
+      parse_net_config(
+          "layer { name: 'msl' type: 'MarginSoftmaxLoss' bottom: 'x' bottom: 'y'\n"
+          "  margin_softmax_loss_param { num_output: 3 " +
+              settings + " } }\n",
+          "net.prototxt");
+    });
+  };
+  EXPECT_TRUE(says(net_error("margin: -0.1"),
+                   "layer[0].margin_softmax_loss_param.margin must be >= 0, got -0.1"));
+  EXPECT_TRUE(
+      says(net_error("scale: 0"), "layer[0].margin_softmax_loss_param.scale must be > 0, got 0"));
+  EXPECT_EQ(net_error("type: ARC margin: 0.5 scale: 16"), "(no error)");
 }
 
 }  // namespace
