@@ -11,10 +11,11 @@
 // probability responds most to angles around pi/4: about 10.3 for 1,450 classes, where the usual
 // s = 64 saturates the softmax and fails to train.
 //
-// Backward, with G_ij = d loss / d cos_ij = (s / N) (p_ij - [j = y_i]) (times psi'(cos_iy) for
-// j = y_i), and the chain rule through both normalisations:
-//   d loss / d x_i  = (sum_j G_ij w_j - (sum_j G_ij cos_ij) u_i) / |x_i|
-//   d loss / d W_j += (sum_i G_ij u_i - (sum_i G_ij cos_ij) w_j) / |W_j|
+// Backward, with g the top's gradient (the loss_weight), p_i = softmax(z_i) and
+// G_ij = g d loss / d cos_ij = (g s / N) (p_ij - [j = y_i]) (times psi'(cos_iy) for j = y_i), and
+// the chain rule through both normalisations:
+//   d / d x_i  = (sum_j G_ij w_j - (sum_j G_ij cos_ij) u_i) / |x_i|
+//   d / d W_j += (sum_i G_ij u_i - (sum_i G_ij cos_ij) w_j) / |W_j|
 // (parameter gradients accumulate, as every layer's do, over iter_size).
 //
 // Optional top 1: [accuracy, mean target cosine], the fraction of rows whose largest cosine is
