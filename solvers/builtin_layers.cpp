@@ -27,6 +27,7 @@
 #include "layers/synthetic_face_data.hpp"
 #include "losses/center_loss.hpp"
 #include "losses/contrastive_loss.hpp"
+#include "losses/margin_softmax_loss.hpp"
 #include "losses/softmax_with_loss.hpp"
 #include "losses/triplet_loss.hpp"
 
@@ -53,6 +54,7 @@ LayerRegistry make_builtin_layers() {
   r.add<L2NormalizeLayer>("L2Normalize");
   r.add<LRNLayer>("LRN");
   r.add<LocallyConnectedLayer>("LocallyConnected");
+  r.add<MarginSoftmaxLossLayer>("MarginSoftmaxLoss");
   r.add<MaxoutLayer>("Maxout");
   r.add<PReLULayer>("PReLU");
   r.add<PoolingLayer>("Pooling");
