@@ -11,12 +11,13 @@
 # data/lfw, where configs/lfw/*/train_val.prototxt look. VISAGE names the binary
 # (default build/bin/visage, which scripts/build.sh makes). LFW_METRIC=1 also fits a learned metric
 # per fold (PCA whitening + LDA, `visage fit-metric`) on the embeddings of that fold's training
-# people only, and writes a second report scored with it (report_metric*).
+# people only, and writes a second report scored with it (report_metric*); LFW_METRIC_OPTIONS
+# passes options to fit-metric (e.g. "--pca 64 --lda 32"; delete fold*/metric.h5 to refit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit "$1"
 }
 [[ $# -ge 1 ]] || usage 2
@@ -104,7 +105,7 @@ for fold in $(seq 1 10); do
   $visage embed --model "$config/deploy.prototxt" --weights "${final//\{fold\}/$fold}" \
     --images "$dir/metric_images.txt" --flip --out "$dir/metric_embeddings.h5"
   $visage fit-metric --embeddings "$dir/metric_embeddings.h5" --pairs "$pairs" \
-    --held-out-fold "$fold" --out "$dir/metric.h5"
+    --held-out-fold "$fold" ${LFW_METRIC_OPTIONS:-} --out "$dir/metric.h5"
 done
 echo "== 10-fold report with the learned metrics: fold k mapped by metric k, cosine distance"
 $visage verify --pairs "$pairs" --model "$config/deploy.prototxt" --images data/lfw/images \
