@@ -9,12 +9,15 @@
 # snapshot exists is not trained again, so an interrupted run continues where it stopped.
 # LFW_ROOT names LFW's folder (images/ and protocol/; default ../shared/data/lfw); it is linked as
 # data/lfw, where configs/lfw/*/train_val.prototxt look. VISAGE names the binary
-# (default build/bin/visage, which scripts/build.sh makes).
+# (default build/bin/visage, which scripts/build.sh makes). LFW_METRIC=1 also fits a learned metric
+# per fold (PCA whitening + LDA, `visage fit-metric`) on the embeddings of that fold's training
+# people only, and writes a second report scored with it (report_metric*); LFW_METRIC_OPTIONS
+# passes options to fit-metric (e.g. "--pca 64 --lda 32"; delete fold*/metric.h5 to refit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit "$1"
 }
 [[ $# -ge 1 ]] || usage 2
@@ -83,3 +86,29 @@ echo "== 10-fold report: each fold scored with its own model"
 $visage verify --pairs data/lfw/protocol/pairs.txt --model "$config/deploy.prototxt" \
   --images data/lfw/images --fold-weights "$final" --flip --out "$runs/report"
 echo "ROC curve: $runs/report_roc.svg and .png (CSV: $runs/report_roc.csv, JSON: $runs/report.json)"
+[[ ${LFW_METRIC:-0} == 1 ]] || exit 0
+
+# Fold k's metric sees only fold k's training people: those named by the pairs of the other nine
+# folds (as exclude_folds and pairs_identities_only select them for training). Only their images
+# are embedded, and fit-metric is told the held-out fold too, so it would refuse any of its people.
+pairs=data/lfw/protocol/pairs.txt
+images=$(realpath data/lfw/images)
+for fold in $(seq 1 10); do
+  dir=$runs/fold$fold
+  [[ -f $dir/metric.h5 ]] && continue
+  echo "== fold $fold: learned metric on the other nine folds' people ($dir/metric.h5)"
+  awk -v held_out="$fold" 'NR == 1 { per_fold = 2 * $2; next }
+    int((NR - 2) / per_fold) + 1 != held_out { print $1; if (NF == 4) print $3 }' "$pairs" |
+    sort -u | while read -r name; do
+      for image in "$images/$name"/*.jpg; do echo "$image"; done
+    done >"$dir/metric_images.txt"
+  $visage embed --model "$config/deploy.prototxt" --weights "${final//\{fold\}/$fold}" \
+    --images "$dir/metric_images.txt" --flip --out "$dir/metric_embeddings.h5"
+  $visage fit-metric --embeddings "$dir/metric_embeddings.h5" --pairs "$pairs" \
+    --held-out-fold "$fold" ${LFW_METRIC_OPTIONS:-} --out "$dir/metric.h5"
+done
+echo "== 10-fold report with the learned metrics: fold k mapped by metric k, cosine distance"
+$visage verify --pairs "$pairs" --model "$config/deploy.prototxt" --images data/lfw/images \
+  --fold-weights "$final" --fold-metric "$runs/fold{fold}/metric.h5" --flip \
+  --out "$runs/report_metric"
+echo "ROC curve: $runs/report_metric_roc.svg and .png (JSON: $runs/report_metric.json)"

@@ -16,6 +16,7 @@ int run_summary(Args args);
 int run_device_query(Args args);
 int run_embed(Args args);
 int run_verify(Args args);
+int run_fit_metric(Args args);
 int run_synth(Args args);
 int run_draw(Args args);
 int run_plot(Args args);

@@ -26,6 +26,8 @@ constexpr Command kCommands[] = {
     {"embed", visage::tools::run_embed, "embeddings of images with a trained network"},
     {"verify", visage::tools::run_verify,
      "LFW-protocol verification: 10-fold accuracy, ROC, VAL@FAR"},
+    {"fit-metric", visage::tools::run_fit_metric,
+     "fit PCA-whitening + LDA on labelled embeddings, for verify --metric"},
     {"plot", visage::tools::run_plot, "training curves from `visage train` logs, as SVG or PNG"},
     {"device-query", visage::tools::run_device_query, "GPU, driver, CUDA, cuDNN and NCCL versions"},
     {"synth", visage::tools::run_synth, "write synthetic faces: identity folders and a pairs file"},

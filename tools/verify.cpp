@@ -7,6 +7,8 @@
 #include "core/error.hpp"
 #include "datasets/pairs.hpp"
 #include "eval/embeddings_file.hpp"
+#include "eval/learned_metric.hpp"
+#include "eval/learned_metric_file.hpp"
 #include "eval/report.hpp"
 #include "eval/roc_plot.hpp"
 #include "eval/verification.hpp"
@@ -35,21 +37,25 @@ std::vector<double> parse_fars(const std::string& text) {
   return fars;
 }
 
-// The weights file of each fold: `pattern` with {fold} replaced by 1 .. num_folds.
-std::vector<std::string> fold_weight_files(const std::string& pattern, int num_folds) {
+// The file of each fold that `flag` names: its pattern with {fold} replaced by 1 .. num_folds.
+// `what` names one fold's file in messages ("weights", "metric"), `absent` says it is missing.
+std::vector<std::string> fold_files(const Options& options, const std::string& flag,
+                                    const std::string& what, const std::string& absent,
+                                    int num_folds) {
+  const std::string pattern = options.get(flag);
   const std::string marker = "{fold}";
-  VISAGE_CHECK(pattern.find(marker) != std::string::npos, "--fold-weights ", pattern,
-               ": the pattern must contain {fold}, e.g. runs/fold{fold}/weights.h5");
-  VISAGE_CHECK(num_folds >= 2,
-               "--fold-weights needs a pairs file with folds (View 2), not one with ", num_folds);
+  VISAGE_CHECK(pattern.find(marker) != std::string::npos, "--", flag, " ", pattern,
+               ": the pattern must contain {fold}, e.g. runs/fold{fold}/", what, ".h5");
+  VISAGE_CHECK(num_folds >= 2, "--", flag, " needs a pairs file with folds (View 2), not one with ",
+               num_folds);
   std::vector<std::string> files;
   for (int fold = 1; fold <= num_folds; ++fold) {
     std::string file = pattern;
     for (size_t at = file.find(marker); at != std::string::npos; at = file.find(marker, at)) {
       file.replace(at, marker.size(), std::to_string(fold));
     }
-    VISAGE_CHECK(std::filesystem::exists(file), "--fold-weights: fold ", fold, "'s weights ", file,
-                 " do not exist");
+    VISAGE_CHECK(std::filesystem::exists(file), "--", flag, ": fold ", fold, "'s ", what, " ", file,
+                 " ", absent);
     files.push_back(std::move(file));
   }
   return files;
@@ -59,7 +65,7 @@ std::vector<std::string> fold_weight_files(const std::string& pattern, int num_f
 std::vector<eval::EmbeddingTable> embed_per_fold(const Options& options,
                                                  const data::PairsProtocol& protocol) {
   const std::vector<std::string> weights =
-      fold_weight_files(options.get("fold-weights"), protocol.num_folds);
+      fold_files(options, "fold-weights", "weights", "do not exist", protocol.num_folds);
   std::vector<eval::EmbeddingTable> tables;
   for (int fold = 0; fold < protocol.num_folds; ++fold) {
     data::PairsProtocol fold_pairs;
@@ -71,6 +77,19 @@ std::vector<eval::EmbeddingTable> embed_per_fold(const Options& options,
     tables.push_back(compute_embeddings(options, data::images_of(fold_pairs), weights[fold]));
   }
   return tables;
+}
+
+// `table` mapped by the learned metric in `path`; says which metric on stderr.
+eval::EmbeddingTable apply_metric(const std::string& path, const eval::EmbeddingTable& table) {
+  const eval::LearnedMetric metric = eval::read_learned_metric(path);
+  std::cerr << "learned metric " << path << ": " << metric.input_dim << " -> " << metric.output_dim
+            << " dimensions, fitted on " << metric.images << " images of " << metric.identities
+            << " identities\n";
+  try {
+    return eval::apply_learned_metric(metric, table);
+  } catch (const Error& e) {
+    fail(path, ": ", e.what());
+  }
 }
 
 }  // namespace
@@ -85,12 +104,16 @@ int run_verify(Args args) {
       "from --embeddings (written by `visage embed`), or are computed first from --model, "
       "--weights and --images. With --fold-weights instead of --weights, each fold is scored "
       "with its own model (LFW's unrestricted protocol: fold k's model is trained without fold "
-      "k's identities), and the thresholds are cross-validated on these held-out distances. A "
+      "k's identities), and the thresholds are cross-validated on these held-out distances. With "
+      "--metric (or --fold-metric, one per fold), a learned metric written by `visage "
+      "fit-metric` maps the embeddings first, and pairs are compared by cosine distance. A "
       "pair naming an image without an embedding is an error.");
   options
       .value("pairs", "FILE", "pairs file (LFW pairs.txt, pairsDevTest.txt, or `visage synth`'s)")
       .value("embeddings", "E.h5", "embeddings written by `visage embed`")
-      .value("distance", "NAME", "squared_l2, l2 or cosine", "squared_l2")
+      .value("distance", "NAME",
+             "squared_l2, l2 or cosine (default squared_l2; cosine, the only choice, with a "
+             "learned metric)")
       .value("far", "LIST", "false accept rates for VAL@FAR, comma-separated", "1e-3")
       .value("threshold", "T", "use this fixed threshold instead of choosing one")
       .value("out", "PREFIX",
@@ -99,6 +122,10 @@ int run_verify(Args args) {
   add_embedding_options(options);
   options.value("fold-weights", "PATTERN",
                 "one model per fold: weights files named by PATTERN with {fold} = 1, 2, ...");
+  options.value("metric", "M.h5", "apply this learned metric (`visage fit-metric`) first")
+      .value("fold-metric", "PATTERN",
+             "one learned metric per fold, named as --fold-weights: fold k's pairs are mapped "
+             "by metric k, fitted without fold k's people");
   if (!options.parse(args)) return 0;
   VISAGE_CHECK(options.has("pairs"), "--pairs is required\n\n", options.usage());
 
@@ -115,12 +142,23 @@ int run_verify(Args args) {
   }
 
   const data::PairsProtocol protocol = data::read_pairs_file(options.get("pairs"));
-  const auto metric = eval::parse_distance(options.get("distance"));
-  std::vector<eval::ScoredPair> scored;
+  const bool learned = options.has("metric") || options.has("fold-metric");
+  VISAGE_CHECK(!(options.has("metric") && options.has("fold-metric")),
+               "give --metric or --fold-metric, not both");
+  VISAGE_CHECK(!(options.has("metric") && options.has("fold-weights")),
+               "--fold-weights needs --fold-metric, not --metric: each fold's model has its own "
+               "embedding space, and so its own metric");
+  VISAGE_CHECK(!learned || !options.has("distance") || options.get("distance") == "cosine",
+               "a learned metric's outputs are compared by cosine distance; drop --distance ",
+               options.get("distance"));
+  const auto metric = eval::parse_distance(
+      learned ? "cosine" : (options.has("distance") ? options.get("distance") : "squared_l2"));
+
+  // One table for every fold, or one per fold (a model per fold).
+  std::vector<eval::EmbeddingTable> tables;
   if (options.has("embeddings")) {
     VISAGE_CHECK(!options.has("model"), "give --embeddings or --model, not both");
-    const eval::EmbeddingTable table = eval::read_embeddings(options.get("embeddings"));
-    scored = eval::score_pairs(protocol, table.lookup(), metric);
+    tables.push_back(eval::read_embeddings(options.get("embeddings")));
   } else {
     VISAGE_CHECK(options.has("model") && options.has("images") &&
                      (options.has("weights") != options.has("fold-weights")),
@@ -128,15 +166,36 @@ int run_verify(Args args) {
                  "--weights or --fold-weights to compute them\n\n",
                  options.usage());
     if (options.has("fold-weights")) {
-      const std::vector<eval::EmbeddingTable> tables = embed_per_fold(options, protocol);
-      std::vector<eval::EmbeddingLookup> lookups;
-      for (const eval::EmbeddingTable& table : tables) lookups.push_back(table.lookup());
-      scored = eval::score_pairs_by_fold(protocol, lookups, metric);
+      tables = embed_per_fold(options, protocol);
     } else {
-      const eval::EmbeddingTable table =
-          compute_embeddings(options, data::images_of(protocol), options.get("weights"));
-      scored = eval::score_pairs(protocol, table.lookup(), metric);
+      tables.push_back(
+          compute_embeddings(options, data::images_of(protocol), options.get("weights")));
     }
+  }
+  if (options.has("metric")) {
+    tables.front() = apply_metric(options.get("metric"), tables.front());
+  } else if (options.has("fold-metric")) {
+    const std::vector<std::string> metrics =
+        fold_files(options, "fold-metric", "metric",
+                   "does not exist (`visage fit-metric` writes it)", protocol.num_folds);
+    if (tables.size() == 1) {
+      // One model's embeddings, mapped by each fold's metric.
+      const eval::EmbeddingTable shared = std::move(tables.front());
+      tables.clear();
+      for (const std::string& file : metrics) tables.push_back(apply_metric(file, shared));
+    } else {
+      for (size_t fold = 0; fold < metrics.size(); ++fold) {
+        tables[fold] = apply_metric(metrics[fold], tables[fold]);
+      }
+    }
+  }
+  std::vector<eval::ScoredPair> scored;
+  if (tables.size() == 1) {
+    scored = eval::score_pairs(protocol, tables.front().lookup(), metric);
+  } else {
+    std::vector<eval::EmbeddingLookup> lookups;
+    for (const eval::EmbeddingTable& table : tables) lookups.push_back(table.lookup());
+    scored = eval::score_pairs_by_fold(protocol, lookups, metric);
   }
 
   eval::VerificationOptions verification;

@@ -15,8 +15,8 @@ using Result = visage::testing::CommandResult;
 std::string config(const std::string& relative) { return visage::testing::source_path(relative); }
 
 TEST(Cli, EveryCommandAnswersHelp) {
-  for (const char* command :
-       {"train", "test", "time", "summary", "embed", "verify", "device-query", "export"}) {
+  for (const char* command : {"train", "test", "time", "summary", "embed", "verify", "fit-metric",
+                              "device-query", "export"}) {
     const Result r = run_visage(std::string(command) + " --help");
     EXPECT_EQ(r.exit_code, 0) << command << ": " << r.output;
     EXPECT_NE(r.output.find("usage: visage " + std::string(command)), std::string::npos)
