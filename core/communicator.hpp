@@ -55,8 +55,9 @@ class Communicator {
   }
   // The overlapped form: starts summing `count` floats of device memory once the work queued on
   // `stream` so far (the backward pass that writes them) is done, on a stream of the
-  // communicator's own, and returns at once; finish_sums_on_device() waits for every sum started
-  // and orders `stream` after them. By default the sum is done at once on `stream`.
+  // communicator's own, and returns at once; finish_sums_on_device() returns once every sum
+  // started is complete, so that work queued on `stream` afterwards reads the reduced values. By
+  // default the sum is done at once on `stream`.
   virtual void start_sum_on_device(float* values, std::size_t count, void* stream) {
     all_reduce_sum_on_device(values, count, stream);
   }

@@ -1,8 +1,9 @@
 // GPU half of losses/triplet_loss.cpp, with the definitions of losses/triplet_mining.hpp. The
 // distance matrix is one cuBLAS GEMM; mining runs in device kernels (one block per anchor, each
 // writing its row of the coefficient matrix and a partial tally), and one single-block kernel
-// reduces the tallies in a fixed order into the loss, the statistics and the normaliser. Nothing
-// waits for the host, and backward reads the loss weight and the normaliser on the device.
+// reduces the tallies in a fixed order into the loss, the statistics and the normaliser. In a
+// single-process run nothing waits for the host (a data-parallel forward waits for its two
+// all-gathers), and backward reads the loss weight and the normaliser on the device.
 #include <cfloat>
 
 #include "core/communicator.hpp"

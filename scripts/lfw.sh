@@ -90,12 +90,14 @@ echo "ROC curve: $runs/report_roc.svg and .png (CSV: $runs/report_roc.csv, JSON:
 
 # Fold k's metric sees only fold k's training people: those named by the pairs of the other nine
 # folds (as exclude_folds and pairs_identities_only select them for training). Only their images
-# are embedded, and fit-metric is told the held-out fold too, so it would refuse any of its people.
+# are embedded, and fit-metric is told the held-out fold too, so it drops any of its people.
 pairs=data/lfw/protocol/pairs.txt
 images=$(realpath data/lfw/images)
 for fold in $(seq 1 10); do
   dir=$runs/fold$fold
-  [[ -f $dir/metric.h5 ]] && continue
+  # A metric older than its fold's weights belongs to another embedding space: fitted again.
+  weights=${final//\{fold\}/$fold}
+  [[ $dir/metric.h5 -nt $weights ]] && continue
   echo "== fold $fold: learned metric on the other nine folds' people ($dir/metric.h5)"
   awk -v held_out="$fold" 'NR == 1 { per_fold = 2 * $2; next }
     int((NR - 2) / per_fold) + 1 != held_out { print $1; if (NF == 4) print $3 }' "$pairs" |

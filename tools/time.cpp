@@ -93,7 +93,8 @@ int run_time(Args args) {
   if (options.has("update")) {
     proto::SolverParameter solver;
     solver.set_type(options.get("update"));
-    solver.set_momentum(0.9f);
+    // Momentum as bench.py's SGD; AdaGrad and RMSProp have none (the solver refuses it).
+    if (solver.type() != "AdaGrad" && solver.type() != "RMSProp") solver.set_momentum(0.9f);
     rule = make_update_rule(solver, net.learnable_params(), net.num_param_elements());
   }
   // A small fixed rate: the parameters stay finite over any number of timed iterations.

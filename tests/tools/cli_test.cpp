@@ -59,6 +59,11 @@ TEST(Cli, TimeWithUpdateTimesTheWholeTrainingStep) {
                               " --iterations 2 --device cpu --update Adam");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("update                  Adam"), std::string::npos) << r.output;
+  for (const char* rule : {"SGD", "Nesterov", "AdaGrad", "RMSProp"}) {
+    const Result other = run_visage("time " + config("configs/examples/face_mlp.prototxt") +
+                                    " --iterations 1 --device cpu --update " + rule);
+    EXPECT_EQ(other.exit_code, 0) << rule << ": " << other.output;
+  }
   EXPECT_NE(r.output.find("training step (forward, backward, update) iteration:"),
             std::string::npos)
       << r.output;
