@@ -4,6 +4,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "datasets/file_dataset.hpp"
 
 namespace visage::eval {
 
@@ -15,28 +16,20 @@ std::string identity_of_path(const std::string& image_path) {
   return folder;
 }
 
-std::set<std::string> identities_of_fold(const data::PairsProtocol& protocol, int fold) {
-  VISAGE_CHECK(fold >= 0 && fold < protocol.num_folds, protocol.source, ": no fold ", fold + 1,
-               " (the pairs file has ", protocol.num_folds, ")");
-  std::set<std::string> identities;
-  for (const data::ImagePair& pair : protocol.pairs) {
-    if (pair.fold != fold) continue;
-    identities.insert(identity_of_path(pair.first));
-    identities.insert(identity_of_path(pair.second));
-  }
-  return identities;
-}
-
 std::set<std::string> training_identities(const data::PairsProtocol& protocol, int held_out) {
-  const std::set<std::string> excluded = identities_of_fold(protocol, held_out);
-  std::set<std::string> identities;
+  VISAGE_CHECK(held_out >= 0 && held_out < protocol.num_folds, protocol.source, ": no fold ",
+               held_out + 1, " (the pairs file has ", protocol.num_folds, ")");
+  // The same selection as the training data's (datasets/file_dataset.hpp), so that the metric's
+  // people are exactly fold k's model's. LFW's folds are identity-disjoint; a pairs file whose
+  // are not still keeps the held-out fold's people out.
+  std::vector<int> other_folds;
   for (int fold = 0; fold < protocol.num_folds; ++fold) {
-    if (fold == held_out) continue;
-    for (const std::string& name : identities_of_fold(protocol, fold)) {
-      // LFW's folds are identity-disjoint; a pairs file whose are not still keeps the held-out
-      // fold's people out.
-      if (!excluded.contains(name)) identities.insert(name);
-    }
+    if (fold != held_out) other_folds.push_back(fold);
+  }
+  std::set<std::string> identities = data::identities_in_folds(protocol, other_folds);
+  const int held_out_fold[] = {held_out};
+  for (const std::string& name : data::identities_in_folds(protocol, held_out_fold)) {
+    identities.erase(name);
   }
   return identities;
 }

@@ -27,8 +27,6 @@ struct LabelledEmbeddings {
 // for a path with no folder (its identity would be a guess).
 std::string identity_of_path(const std::string& image_path);
 
-// The identities whose images the pairs of `fold` (0-based) name.
-std::set<std::string> identities_of_fold(const data::PairsProtocol& protocol, int fold);
 // The identities named by the pairs of every fold except `held_out` (0-based).
 std::set<std::string> training_identities(const data::PairsProtocol& protocol, int held_out);
 
