@@ -136,11 +136,15 @@ NetConfig load_net_config(const std::string& path) {
   return parse_net_config(content, path);
 }
 
+void parse_text_config(const std::string& text, const std::string& source, pb::Message& message) {
+  pb::TextFormat::ParseInfoTree locations;
+  parse_text(text, source, message, &locations);
+  check_config_numbers(message, &locations, source);
+}
+
 proto::SolverParameter parse_solver_config(const std::string& text, const std::string& source) {
   proto::SolverParameter solver;
-  pb::TextFormat::ParseInfoTree locations;
-  parse_text(text, source, solver, &locations);
-  check_config_numbers(solver, &locations, source);
+  parse_text_config(text, source, solver);
   return solver;
 }
 

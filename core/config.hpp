@@ -29,6 +29,11 @@ NetConfig parse_net_config(const std::string& text, const std::string& source = 
 NetConfig load_net_config(const std::string& path);
 NetConfig net_config_from(const proto::NetParameter& param, const std::string& source = "<memory>");
 
+// Any message from protobuf text, with the same errors ("source:line:col: ...") and number checks
+// as the net and solver readers (experiment specs, override fragments).
+void parse_text_config(const std::string& text, const std::string& source,
+                       google::protobuf::Message& message);
+
 proto::SolverParameter parse_solver_config(const std::string& text,
                                            const std::string& source = "<string>");
 proto::SolverParameter load_solver_config(const std::string& path);

@@ -23,7 +23,7 @@ void SyntheticFaceDataLayer::configure(Context& ctx, Tensors bottom, Tensors top
   cache_.reset();
   source_.emplace(with_context(describe(), [&] {
     return synthetic::SyntheticFaceSource(face, p.first_identity(),
-                                          static_cast<int>(p.identities()), pool);
+                                          static_cast<int>(p.identities()), pool, p.first_image());
   }));
   if (!source_->unbounded()) cache_ = std::make_unique<synthetic::SyntheticFaceCache>(*source_);
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the seed networks' configs: configs/<net>/{deploy,train_val,solver}.prototxt.
+"""Writes the seed networks' configs: configs/<net>/{deploy,train_val,solver}.prototxt, and the
+experiments' networks: experiments/nets/<net>/{deploy,train_val,solver}.prototxt.
 
 One layer list per network feeds both its deploy.prototxt (Input-fed, for summary, time and embed)
 and its train_val.prototxt (data layers per phase and the loss), so the two never drift apart. The
@@ -705,6 +706,124 @@ NNS2_HEADER = """\
 # 9x8 map, then a fully connected layer over the whole map, then the 128-d embedding.
 """ + L2_POOL
 
+# ---- Experiments: DeepFace at the scale of synthetic faces on two CPU cores ----------------------
+
+SMALL_DEEPFACE_CLASSES = 500  # the base table's training identities
+
+
+def small_deepface_body(net, c3=True, l4_l5=True, classify=True):
+    """DeepFace's full sequence (C1-M2-C3-L4-L5-L6-F7-F8) shrunk to a 64x64 input, with the
+    layers the depth ablation removes left out. Batch normalisation on C1 and C3 (not in DeepFace)
+    lets a short run converge; F7, L2-normalised, is the descriptor."""
+    top = net.conv_bn("C1", "data", 32, 5)
+    top = net.pool("M2", top, "MAX", 3, 2, 0, note="Caffe's ceil rounding: 60 -> 30")
+    if c3:
+        top = net.conv_bn("C3", top, 16, 3)
+    if l4_l5:
+        top = net.local("L4", top, 16, 5)
+        top = net.local("L5", top, 16, 3, 2)
+    top = net.local("L6", top, 16, 3)
+    net.fc("F7", top, 512, MSRA, relu=True)
+    if not classify:
+        net.comment("The descriptor: F7 on the unit sphere.")
+        net.raw('layer { name: "embedding" type: "L2Normalize" bottom: "F7" top: "embedding" }\n')
+        return "embedding"
+    net.raw('layer { name: "F7_dropout" type: "Dropout" bottom: "F7" top: "F7" '
+            "dropout_param { dropout_ratio: 0.5 } }\n")
+    net.comment("F8: one output per training identity.")
+    net.fc("F8", "F7", SMALL_DEEPFACE_CLASSES, 'weight_filler { type: "gaussian" std: 0.01 } '
+           'bias_filler { type: "constant" value: 0 }')
+    return "F8"
+
+
+SMALL_DEEPFACE_HEADER = """\
+# DeepFace (Taigman et al., CVPR 2014) shrunk for experiments/: the paper's layer sequence
+# C1 conv -> M2 max-pool -> C3 conv -> L4, L5, L6 locally connected -> F7 -> F8 softmax, at a
+# 64x64 input with kernels scaled down (C1 5x5, C3 3x3, L4 5x5, L5 3x3/2, L6 3x3; F7 512 wide)
+# and batch normalisation on C1 and C3 (not in DeepFace) so that a 2,000-iteration run converges.
+# Trained as a classifier of 500 synthetic identities (40 images each); the TEST phase measures
+# classification error on 10 other images of the same identities (DeepFace's SFC test).
+"""
+
+SMALL_DEEPFACE_DATA = """\
+# Training images: generator images 0-39 of identities 0-499; held out: images 40-49 of the same
+# identities. experiments/*.prototxt change identities and images_per_identity_pool per variant.
+layer {
+  name: "faces" type: "SyntheticFaceData" top: "data" top: "label"
+  include { phase: TRAIN }
+  synthetic_face_data_param { seed: 1 size: 64 identities: 500 batch_size: 64
+    images_per_identity_pool: 40 }
+}
+layer {
+  name: "faces_heldout" type: "SyntheticFaceData" top: "data" top: "label"
+  include { phase: TEST }
+  synthetic_face_data_param { seed: 1 size: 64 identities: 500 batch_size: 100
+    images_per_identity_pool: 10 first_image: 40 }
+}
+"""
+
+SMALL_DEEPFACE_SOLVER = """\
+# Adam with a linear fall to 0 (the quickstart's recipe): 2,000 batches of 64 are 6.4 passes
+# over the 20,000 training images.
+net: "train_val.prototxt"  # relative to this file's folder
+type: "Adam"
+base_lr: 0.001
+momentum: 0.9
+momentum2: 0.999
+lr_policy: "poly"
+power: 1
+weight_decay: 0.0005
+max_iter: 2000
+display: 50
+random_seed: 1
+snapshot: 500
+snapshot_prefix: "snapshots/{name}"  # relative to this file's folder
+"""
+
+
+class ExperimentNetwork(Network):
+    """A network for the ablation tables (experiments/nets/<name>/): synthetic training and
+    held-out images of the same identities, a 64x64 deploy net that ends in the descriptor."""
+
+    def __init__(self, name, title, header, body):
+        super().__init__(name, name, title, header, body, (64, 64), "deepface")
+
+    def deploy(self):
+        net = Layers()
+        self.body(net, classify=False)
+        return (self.header + GENERATED + f'name: "{self.name}"\n'
+                "# Input-fed, for `visage embed` and the experiments' verification: 8-bit images "
+                "are\n# normalised as SyntheticFaceData normalises its faces: (pixel - 127.5) / "
+                "63.75.\n"
+                'layer {\n  name: "data" type: "Input" top: "data"\n'
+                "  input_param { shape { dim: 64 dim: 3 dim: 64 dim: 64 } }\n"
+                "  face_transform_param { mean_value: 127.5 scale: 0.015686275 }\n}\n" + str(net))
+
+    def train_val(self):
+        loss = ('layer { name: "loss" type: "SoftmaxWithLoss" bottom: "F8" bottom: "label" '
+                'top: "loss" }\n'
+                'layer {\n  name: "accuracy" type: "Accuracy" bottom: "F8" bottom: "label" '
+                'top: "accuracy"\n  include { phase: TEST }\n}\n')
+        return (self.header + GENERATED + f'name: "{self.name}"\n' + SMALL_DEEPFACE_DATA +
+                self.layers() + loss)
+
+    def solver(self):
+        header = (f"# Trains {self.title} (experiments/deepface_*.prototxt train it per "
+                  "variant):\n"
+                  f"#   visage train --solver experiments/nets/{self.folder}/solver.prototxt\n")
+        return header + GENERATED + SMALL_DEEPFACE_SOLVER.format(name=self.name)
+
+    def files(self):
+        folder = ROOT / "experiments" / "nets" / self.folder
+        return {folder / "deploy.prototxt": self.deploy(),
+                folder / "train_val.prototxt": self.train_val(),
+                folder / "solver.prototxt": self.solver()}
+
+
+def small_deepface_variant(removed):
+    return SMALL_DEEPFACE_HEADER + f"# Depth ablation (DeepFace's DF-sub1..3): without {removed}.\n"
+
+
 NETWORKS = [
     Network("deepface", "deepface", "DeepFace", DEEPFACE_HEADER, deepface_body, (152, 152),
             "deepface"),
@@ -738,6 +857,22 @@ NETWORKS += [
     LfwNetwork("lfw/deepface", "lfw_deepface", "the DeepFace-style LFW network",
                LFW_DEEPFACE_HEADER, lfw_deepface_body, "deepface", LFW_DEEPFACE_SAMPLING,
                LFW_DEEPFACE_SOLVER),
+]
+
+NETWORKS += [
+    ExperimentNetwork("deepface_small", "the small DeepFace", SMALL_DEEPFACE_HEADER,
+                      small_deepface_body),
+    ExperimentNetwork("deepface_small_sub1", "the small DeepFace without C3 (sub1)",
+                      small_deepface_variant("C3"),
+                      lambda n, classify=True: small_deepface_body(n, c3=False, classify=classify)),
+    ExperimentNetwork("deepface_small_sub2", "the small DeepFace without L4 and L5 (sub2)",
+                      small_deepface_variant("L4 and L5"),
+                      lambda n, classify=True: small_deepface_body(n, l4_l5=False,
+                                                                   classify=classify)),
+    ExperimentNetwork("deepface_small_sub3", "the small DeepFace without C3, L4 and L5 (sub3)",
+                      small_deepface_variant("C3, L4 and L5"),
+                      lambda n, classify=True: small_deepface_body(n, c3=False, l4_l5=False,
+                                                                   classify=classify)),
 ]
 
 

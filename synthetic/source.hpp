@@ -1,6 +1,7 @@
 // The synthetic face generator seen as a labelled dataset, for samplers and data layers: label l
 // is generator identity first_identity + l, and each identity has either a fixed pool of images
-// (indices 0 .. pool - 1) or unboundedly many.
+// (indices 0 .. pool - 1, generator images first_image .. first_image + pool - 1) or unboundedly
+// many.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,7 @@ class SyntheticFaceSource {
 
   // Throws visage::Error for an invalid config, range or pool.
   SyntheticFaceSource(SyntheticFaceConfig config, int64_t first_identity, int identities,
-                      int64_t images_per_identity = kUnbounded);
+                      int64_t images_per_identity = kUnbounded, int64_t first_image = 0);
 
   int num_identities() const { return identities_; }
   // kUnbounded, or the size of each identity's pool.
@@ -33,6 +34,7 @@ class SyntheticFaceSource {
   int64_t first_identity_;
   int identities_;
   int64_t images_per_identity_;
+  int64_t first_image_;
 };
 
 }  // namespace visage::synthetic

@@ -21,5 +21,6 @@ int run_synth(Args args);
 int run_draw(Args args);
 int run_plot(Args args);
 int run_export(Args args);
+int run_experiment(Args args);
 
 }  // namespace visage::tools

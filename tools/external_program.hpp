@@ -18,6 +18,31 @@ std::optional<std::filesystem::path> find_on_path(std::string_view program);
 // start, fails or is killed.
 void run_program(const std::vector<std::string>& argv, const std::string& what);
 
+// A program started with posix_spawn and not yet waited for. Output goes to the terminal, or to
+// `output` (stdout and stderr, appended) when it is given; `environment` entries
+// ("NAME=value") are added to this process's environment, replacing variables of the same name.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& output = {},
+               const std::vector<std::string>& environment = {});
+  ~ChildProcess();  // a child still running is killed (SIGKILL) and reaped: never left behind
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // The exit status when the child has ended (waitpid's status), without blocking otherwise.
+  std::optional<int> poll();
+  void signal(int number);
+  const std::string& program() const { return program_; }
+
+ private:
+  std::string program_;
+  int pid_ = 0;
+  bool reaped_ = false;
+};
+
+// "exit code 3", "killed by SIGKILL": a waitpid status in words.
+std::string describe_exit(int status);
+
 // A file that is removed when it goes out of scope.
 class TemporaryFile {
  public:

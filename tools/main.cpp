@@ -32,6 +32,8 @@ constexpr Command kCommands[] = {
     {"device-query", visage::tools::run_device_query, "GPU, driver, CUDA, cuDNN and NCCL versions"},
     {"synth", visage::tools::run_synth, "write synthetic faces: identity folders and a pairs file"},
     {"export", visage::tools::run_export, "a trained network as an ONNX model (--onnx)"},
+    {"experiment", visage::tools::run_experiment,
+     "reproduce a paper's ablation table from experiments/<name>.prototxt"},
 };
 
 void print_usage(std::ostream& out) {

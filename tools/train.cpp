@@ -21,44 +21,10 @@
 #include "solvers/solver.hpp"
 #include "tools/command.hpp"
 #include "tools/options.hpp"
+#include "tools/stop_signals.hpp"
 
 namespace visage::tools {
 namespace {
-
-// The number of the stop signal received, 0 while none. A signal handler may only store to a
-// volatile sig_atomic_t object with static storage duration (C++ [support.signal]), so this is the
-// one global the design allows; StopSignals scopes its use to one training run.
-volatile std::sig_atomic_t g_stop_signal = 0;
-
-extern "C" void record_stop_signal(int signal) { g_stop_signal = signal; }
-
-// Installs the handler for SIGINT and SIGTERM and restores the previous ones on destruction. The
-// handler resets itself after one delivery (SA_RESETHAND), so a second Ctrl-C kills at once.
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop_signal = 0;
-    struct sigaction action {};
-    action.sa_handler = record_stop_signal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &action, &previous_int_);
-    sigaction(SIGTERM, &action, &previous_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &previous_int_, nullptr);
-    sigaction(SIGTERM, &previous_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-
-  static bool received() { return g_stop_signal != 0; }
-  static int signal() { return g_stop_signal; }
-
- private:
-  struct sigaction previous_int_ {};
-  struct sigaction previous_term_ {};
-};
 
 // --device auto follows solver_mode: CPU when it says so; GPU when it says so, which must then
 // exist; unset, the configured GPU when present, else the CPU.
@@ -73,10 +39,6 @@ std::string device_for(const std::string& flag, const proto::SolverParameter& pa
                "`visage device-query` says why). Train on the CPU with --device cpu, or remove "
                "solver_mode from the solver to use a GPU only where there is one.");
   return device::count() > 0 ? concat("gpu:", param.device_id()) : "cpu";
-}
-
-const char* signal_name(int signal) {
-  return signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "a signal";
 }
 
 // The run itself, on a context that has joined the run's communicator (if any).
@@ -107,7 +69,7 @@ int train(const Options& options, const proto::SolverParameter& param, Context& 
   if (solver.solve() == SolveOutcome::stopped) {
     const int signal = StopSignals::signal();
     if (ctx.rank() == 0)
-      std::cerr << "visage train: stopped by " << signal_name(signal) << " at iteration "
+      std::cerr << "visage train: stopped by " << StopSignals::signal_name() << " at iteration "
                 << solver.iter() << "; snapshot: " << solver.last_snapshot()
                 << " (continue with --snapshot " << solver.last_snapshot() << ")" << std::endl;
     status = 128 + signal;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -130,6 +131,39 @@ TEST(SyntheticFaceData, PooledImagesAreTheEightBitFacesOfVisageSynthAndRepeatExa
   fresh.forward();
   fresh.forward();
   EXPECT_EQ(fresh.pixels(), faces.pixels());
+}
+
+// DeepFace's classification error needs unseen images of the training identities: a layer with
+// first_image = the training pool's size draws generator images from there on, and only those.
+TEST(SyntheticFaceData, FirstImageHoldsOutTheImagesAfterTheTrainingPool) {
+  DataLayer heldout(std::string(kTriplets) + " images_per_identity_pool: 4 first_image: 5");
+  const auto& layer = dynamic_cast<const SyntheticFaceDataLayer&>(*heldout.layer);
+  heldout.forward();
+  const std::vector<float> data = heldout.pixels();
+  const std::vector<SyntheticDraw> plan = layer.plan_batch(0);
+  for (size_t n = 0; n < plan.size(); ++n) {
+    ASSERT_LT(plan[n].index, 4);
+    for (const int64_t generator_image : {plan[n].index, plan[n].index + 5}) {
+      const synthetic::FaceImage image =
+          synthetic::render_face(face_config(4, 16), 1000 + plan[n].label, generator_image);
+      double difference = 0.0;
+      for (int c = 0; c < 3; ++c) {
+        for (int y = 0; y < 16; ++y) {
+          for (int x = 0; x < 16; ++x) {
+            const float byte = synthetic::face_pixel_byte(image.at(y, x, c));
+            difference += std::abs(data[n * 768 + static_cast<size_t>((c * 16 + y) * 16 + x)] -
+                                   (byte / 255.0f - 0.5f) / 0.25f);
+          }
+        }
+      }
+      // Image index + 5 is the one shown; index itself (a training image) is not.
+      if (generator_image == plan[n].index + 5) {
+        EXPECT_LT(difference, 1e-3) << "image " << n;
+      } else {
+        EXPECT_GT(difference, 1.0) << "image " << n;
+      }
+    }
+  }
 }
 
 TEST(SyntheticFaceData, UniformBatchesStayInTheRange) {

@@ -1,0 +1,141 @@
+// `visage experiment`: reproduces a paper's ablation table from a spec in experiments/. Every
+// variant is trained (unless its final weights exist; interrupted runs resume), evaluated, and
+// the table is written beside the paper's numbers (tools/experiment_*.cpp, docs/experiments.md).
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "core/error.hpp"
+#include "tools/command.hpp"
+#include "tools/experiment_evaluation.hpp"
+#include "tools/experiment_report.hpp"
+#include "tools/experiment_spec.hpp"
+#include "tools/experiment_training.hpp"
+#include "tools/options.hpp"
+
+namespace visage::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct PlannedExperiment {
+  ExperimentSpec spec;
+  std::vector<VariantPlan> plans;
+};
+
+std::vector<TrainingRun> training_runs(const PlannedExperiment& experiment) {
+  std::vector<TrainingRun> runs;
+  for (const auto& plan : experiment.plans) {
+    runs.push_back(
+        {concat(experiment.spec.param.name(), "/", plan.variant.name()), plan.run_id, plan.solver});
+  }
+  return runs;
+}
+
+void print_plan(const PlannedExperiment& experiment, const fs::path& runs) {
+  const auto& spec = experiment.spec;
+  std::cout << spec.param.name() << " (" << spec.file.string() << ", scale " << spec.scale.name()
+            << "): " << spec.param.title() << "\n";
+  for (const auto& plan : experiment.plans) {
+    const TrainingRun run{plan.variant.name(), plan.run_id, plan.solver};
+    std::error_code ec;
+    const bool trained = fs::exists(final_weights(runs, run), ec);
+    std::cout << "  " << plan.variant.name() << ": run " << plan.run_id << ", "
+              << describe_budget(plan.solver) << ", " << (trained ? "trained" : "to train") << "\n";
+  }
+}
+
+}  // namespace
+
+int run_experiment(Args args) {
+  Options options(
+      "experiment",
+      "Reproduces a paper's ablation table from a spec (experiments/<name>.prototxt, format in "
+      "docs/experiments.md): trains every variant whose final weights do not exist yet (an "
+      "interrupted training resumes from its latest snapshot; variants that train the same "
+      "solver, in any table, share one run), evaluates each, and writes <results>/<name>.md and "
+      ".csv with the paper's numbers beside ours, and .svg/.png when the spec asks for a plot. "
+      "Several specs share one pool of trainings.");
+  options.positionals("SPEC.prototxt", "experiment specs")
+      .value("scale", "NAME", "which of the specs' scales to run: full, or smoke (seconds, for CI)",
+             "full")
+      .value("jobs", "N",
+             "trainings at once, each its own process with cores/N BLAS threads and its output "
+             "in its run folder's train.out",
+             "1")
+      .value("runs", "DIR",
+             "run folders (snapshots, logs) and held-out images (default: runs/ beside the spec)")
+      .value("results", "DIR",
+             "where the tables go (default: results/ beside the spec, results/<scale>/ for a "
+             "scale other than full)")
+      .value("device", "WHERE", "where to train and evaluate: auto, cpu, gpu or gpu:N", "auto")
+      .flag("plan", "print the variants, their run ids and whether each is trained; do nothing");
+  if (!options.parse(args)) return 0;
+  const int jobs = options.get_int("jobs");
+  VISAGE_CHECK(jobs >= 1, "--jobs must be >= 1, not ", jobs);
+  const std::string scale = options.get("scale");
+
+  std::vector<PlannedExperiment> experiments;
+  for (const std::string& file : options.positional_values()) {
+    PlannedExperiment experiment{load_experiment(file, scale), {}};
+    experiment.plans = plan_variants(experiment.spec);
+    experiments.push_back(std::move(experiment));
+  }
+  const auto runs_of = [&](const ExperimentSpec& spec) {
+    return options.has("runs") ? fs::path(options.get("runs")) : spec.file.parent_path() / "runs";
+  };
+  const auto results_of = [&](const ExperimentSpec& spec) {
+    if (options.has("results")) return fs::path(options.get("results"));
+    const fs::path results = spec.file.parent_path() / "results";
+    return scale == "full" ? results : results / scale;
+  };
+  if (options.get_flag("plan")) {
+    for (const auto& experiment : experiments) print_plan(experiment, runs_of(experiment.spec));
+    return 0;
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  // Trainings of all specs at once, grouped by runs folder (one, unless specs live apart).
+  std::map<fs::path, std::vector<TrainingRun>> by_folder;
+  for (const auto& experiment : experiments) {
+    for (auto& run : training_runs(experiment)) {
+      by_folder[runs_of(experiment.spec)].push_back(std::move(run));
+    }
+  }
+  for (const auto& [folder, runs] : by_folder) {
+    TrainingOptions training;
+    training.runs = folder;
+    // This very executable (not the file it was started from, which a rebuild may replace).
+    training.visage = "/proc/self/exe";
+    training.device = options.get("device");
+    training.jobs = jobs;
+    if (const int signal = train_runs(runs, training); signal != 0) return 128 + signal;
+  }
+
+  for (const auto& experiment : experiments) {
+    const ExperimentSpec& spec = experiment.spec;
+    const fs::path runs = runs_of(spec);
+    const fs::path heldout = spec.needs_heldout ? prepare_heldout(spec.heldout, runs) : fs::path();
+    ExperimentResults results;
+    results.command = concat("visage experiment ", spec.file.string(),
+                             scale == "full" ? std::string() : concat(" --scale ", scale));
+    for (const auto& plan : experiment.plans) {
+      std::cout << "experiment: evaluating " << spec.param.name() << "/" << plan.variant.name()
+                << std::endl;
+      const TrainingRun run{plan.variant.name(), plan.run_id, plan.solver};
+      results.variants.push_back(
+          {plan,
+           evaluate_variant(spec, plan, final_weights(runs, run), heldout, options.get("device")),
+           training_seconds(runs, plan.run_id)});
+    }
+    results.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (const auto& file : write_experiment_results(spec, results, results_of(spec))) {
+      std::cout << "experiment: wrote " << file.string() << "\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace visage::tools

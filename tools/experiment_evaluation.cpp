@@ -1,0 +1,200 @@
+#include "tools/experiment_evaluation.hpp"
+
+#include <google/protobuf/text_format.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "core/config.hpp"
+#include "core/device_choice.hpp"
+#include "core/error.hpp"
+#include "core/net.hpp"
+#include "datasets/image_io.hpp"
+#include "datasets/pairs.hpp"
+#include "datasets/synthetic_face_files.hpp"
+#include "eval/embedding_extractor.hpp"
+#include "eval/image_files.hpp"
+#include "eval/number_format.hpp"
+#include "eval/verification.hpp"
+#include "solvers/builtin_layers.hpp"
+#include "solvers/snapshot.hpp"
+#include "solvers/solver.hpp"
+
+namespace visage::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string heldout_id(const proto::ExperimentHeldout& heldout) {
+  // Only what changes the images and pairs names the folder; how they are scored does not.
+  proto::ExperimentHeldout images;
+  images.set_identities(heldout.identities());
+  images.set_per_identity(heldout.per_identity());
+  images.set_first_identity(heldout.first_identity());
+  images.set_pairs(heldout.pairs());
+  images.set_folds(heldout.folds());
+  images.set_size(heldout.size());
+  images.set_seed(heldout.seed());
+  std::string text;
+  google::protobuf::TextFormat::PrintToString(images, &text);
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (const unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+eval::Distance distance_of(proto::VerificationTest::Distance distance) {
+  switch (distance) {
+    case proto::VerificationTest::L2:
+      return eval::Distance::kL2;
+    case proto::VerificationTest::COSINE:
+      return eval::Distance::kCosine;
+    default:
+      return eval::Distance::kSquaredL2;
+  }
+}
+
+void measure_verification(const ExperimentSpec& spec, const VariantPlan& plan,
+                          const fs::path& weights, const fs::path& heldout_folder, Context& ctx,
+                          Measurements& out) {
+  const proto::ExperimentHeldout& h = spec.heldout;
+  const std::string source = concat("the deploy net of variant '", plan.variant.name(), "'");
+  NetOptions net_options;
+  net_options.phase = proto::TEST;
+  Net net(net_config_from(plan.deploy, source), net_options, ctx, builtin_layers());
+  load_weights(net, weights.string());
+  const std::string output =
+      eval::sole_output(net, source, "give the deploy net one output, the embedding");
+  eval::EmbeddingExtractor extractor(net, output, 0, h.flip(), source);
+
+  const data::PairsProtocol protocol = data::read_pairs_file(heldout_folder / "pairs.txt");
+  const eval::ImageList images =
+      eval::list_images(heldout_folder.string(), data::images_of(protocol));
+  const auto prepare = [&](size_t i) {
+    const data::Image image =
+        data::read_image(eval::resolve_image(images.root, images.names[i]), extractor.channels());
+    return eval::prepare_for_input(image, extractor.input_param(), extractor.height(),
+                                   extractor.width());
+  };
+  const eval::EmbeddingTable table = extractor.embed(images.names, prepare, ctx);
+  const std::vector<eval::ScoredPair> scored =
+      eval::score_pairs(protocol, table.lookup(), distance_of(h.distance()));
+
+  eval::VerificationOptions options;
+  options.target_fars = {h.far()};
+  const eval::VerificationResult result =
+      eval::evaluate_verification(scored, protocol.num_folds, options);
+  Measurement accuracy{100.0 * result.accuracy, std::nullopt, {}};
+  if (result.fold_statistics)
+    accuracy.standard_error = 100.0 * result.fold_statistics->standard_error;
+  out[proto::VERIFICATION_ACCURACY] = accuracy;
+  out[proto::AUC] = {100.0 * result.auc, std::nullopt, {}};
+
+  // FaceNet's VAL +- standard error: the ROC of each split (a block of consecutive folds).
+  const int folds_per_split = protocol.num_folds / static_cast<int>(h.splits());
+  std::vector<double> vals;
+  bool unresolved = false;
+  double read_at = h.far();
+  for (int split = 0; split < static_cast<int>(h.splits()); ++split) {
+    std::vector<eval::ScoredPair> part;
+    for (const auto& pair : scored) {
+      if (pair.fold / folds_per_split == split) part.push_back(pair);
+    }
+    const eval::ValAtFar val = eval::val_at_far(eval::roc_curve(part), h.far());
+    vals.push_back(100.0 * val.val);
+    if (!val.resolved) {
+      unresolved = true;
+      read_at = std::max(read_at, val.far);
+    }
+  }
+  const eval::FoldStatistics stats = eval::fold_statistics(vals);
+  Measurement val{stats.mean, stats.standard_error, {}};
+  if (unresolved) {
+    val.note =
+        concat("a split has too few mismatched pairs for FAR ", eval::significant(h.far(), 3),
+               ": read at FAR ", eval::significant(read_at, 3));
+  }
+  out[proto::VAL_AT_FAR] = val;
+}
+
+void measure_classification(const ExperimentSpec& spec, const VariantPlan& plan,
+                            const fs::path& weights, Context& ctx, Measurements& out) {
+  const std::string source = concat("the train net of variant '", plan.variant.name(), "'");
+  NetOptions net_options;
+  net_options.phase = proto::TEST;
+  Net net(net_config_from(plan.solver.net_param(), source), net_options, ctx, builtin_layers());
+  load_weights(net, weights.string());
+  const TestResult result = average_outputs(net, ctx, static_cast<int>(spec.scale.test_batches()));
+  for (const auto& [name, value] : result.outputs) {
+    if (name == "accuracy") {
+      out[proto::CLASSIFICATION_ERROR] = {100.0 * (1.0 - value), std::nullopt, {}};
+      return;
+    }
+  }
+  fail(source, ": CLASSIFICATION_ERROR needs an output named `accuracy` in the TEST phase (an ",
+       "Accuracy layer on held-out images of the training identities)");
+}
+
+}  // namespace
+
+fs::path prepare_heldout(const proto::ExperimentHeldout& heldout, const fs::path& runs) {
+  const fs::path folder = runs / concat("heldout-", heldout_id(heldout));
+  std::error_code ec;
+  if (fs::exists(folder / "pairs.txt", ec)) return folder;
+
+  synthetic::SyntheticDatasetSpec spec;
+  spec.face.seed = heldout.seed();
+  spec.face.size = static_cast<int>(heldout.size());
+  spec.first_identity = heldout.first_identity();
+  spec.identities = static_cast<int>(heldout.identities());
+  spec.images_per_identity = static_cast<int>(heldout.per_identity());
+  spec.folds = static_cast<int>(heldout.folds());
+  spec.pairs_per_fold = static_cast<int>(heldout.pairs());
+  synthetic::check_synthetic_dataset_spec(spec);
+
+  const fs::path partial = runs / concat("heldout-", heldout_id(heldout), ".partial");
+  fs::remove_all(partial);
+  fs::create_directories(partial);
+  std::cout << "experiment: writing " << spec.identities << " held-out identities x "
+            << spec.images_per_identity << " images and " << spec.folds << " folds x ("
+            << spec.pairs_per_fold << " + " << spec.pairs_per_fold << ") pairs to "
+            << folder.string() << std::endl;
+  data::write_synthetic_dataset(spec, partial);
+  fs::rename(partial, folder);
+  return folder;
+}
+
+Measurements evaluate_variant(const ExperimentSpec& spec, const VariantPlan& plan,
+                              const fs::path& weights, const fs::path& heldout_folder,
+                              const std::string& device) {
+  Context ctx = make_context(device, 1);
+  Measurements out;
+  if (spec.needs_heldout) measure_verification(spec, plan, weights, heldout_folder, ctx, out);
+  if (spec.needs_classification) measure_classification(spec, plan, weights, ctx, out);
+  return out;
+}
+
+std::string metric_heading(proto::ExperimentMetric metric,
+                           const proto::ExperimentHeldout& heldout) {
+  switch (metric) {
+    case proto::VERIFICATION_ACCURACY:
+      return "verification accuracy (%)";
+    case proto::VAL_AT_FAR:
+      return concat("VAL at FAR ", eval::significant(heldout.far(), 3), " (%)");
+    case proto::CLASSIFICATION_ERROR:
+      return "classification error (%)";
+    case proto::AUC:
+      return "AUC (%)";
+  }
+  return proto::ExperimentMetric_Name(metric);
+}
+
+bool higher_is_better(proto::ExperimentMetric metric) {
+  return metric != proto::CLASSIFICATION_ERROR;
+}
+
+}  // namespace visage::tools

@@ -1,0 +1,291 @@
+#include "tools/experiment_report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <sstream>
+#include <thread>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "eval/number_format.hpp"
+#include "eval/svg_chart.hpp"
+#include "tools/svg_to_png.hpp"
+
+namespace visage::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string duration_text(double seconds) {
+  const auto total = static_cast<int64_t>(seconds + 0.5);
+  if (total >= 3600) return concat(total / 3600, "h", (total % 3600) / 60, "m");
+  if (total >= 60) return concat(total / 60, "m", total % 60, "s");
+  return concat(total, "s");
+}
+
+std::string cell(const Measurement& m) {
+  std::string text = eval::fixed(m.value, 2);
+  if (m.standard_error) text += " ± " + eval::fixed(*m.standard_error, 2);
+  return text;
+}
+
+// A CSV field: quoted when it holds a separator, a quote or a line break.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// Markdown table cells may not hold a bar or a line break.
+std::string md_cell(const std::string& text) {
+  std::string out;
+  for (const char c : text)
+    out += c == '|' ? std::string("\\|") : c == '\n' ? " " : std::string(1, c);
+  return out;
+}
+
+std::vector<proto::ExperimentMetric> metrics_of(const ExperimentSpec& spec) {
+  std::vector<proto::ExperimentMetric> metrics;
+  for (const int number : spec.param.metric()) {
+    metrics.push_back(static_cast<proto::ExperimentMetric>(number));
+  }
+  return metrics;
+}
+
+proto::ExperimentMetric compared_metric(const ExperimentSpec& spec) {
+  return spec.param.has_paper_metric() ? spec.param.paper_metric()
+                                       : static_cast<proto::ExperimentMetric>(spec.param.metric(0));
+}
+
+std::string heldout_text(const proto::ExperimentHeldout& h) {
+  return concat(h.identities(), " synthetic identities x ", h.per_identity(), " images of ",
+                h.size(), "x", h.size(), " pixels (identities ", h.first_identity(), " on, seed ",
+                h.seed(), "), never trained on; ", h.folds(), " identity-disjoint folds of ",
+                h.pairs(), " matched + ", h.pairs(),
+                " mismatched pairs; accuracy is the mean ± SE ",
+                "over the folds with cross-validated thresholds, VAL the mean ± SE over ",
+                h.splits(), " splits of ", h.folds() / h.splits(), " folds",
+                h.flip() ? "; embeddings averaged with the mirror image's" : "");
+}
+
+std::string trend_paragraph(const ExperimentSpec& spec, const ExperimentResults& results) {
+  const proto::ExperimentMetric metric = compared_metric(spec);
+  std::vector<double> ours, paper;
+  std::vector<std::string> names, paper_names;
+  for (const auto& v : results.variants) {
+    const auto found = v.measured.find(metric);
+    if (found == v.measured.end()) continue;
+    ours.push_back(found->second.value);
+    names.push_back(v.plan.variant.name());
+    const double p = paper_value(v.plan.variant.paper());
+    if (std::isfinite(p)) {
+      paper.push_back(p);
+      paper_names.push_back(v.plan.variant.name());
+    }
+  }
+  if (ours.size() < 2) return {};
+  // The paper's column and ours measure the same direction of good only for matching metrics;
+  // the spec says which of ours the paper's column corresponds to.
+  const bool higher = higher_is_better(metric);
+  std::string text = concat("**Trend.** Ours (", metric_heading(metric, spec.heldout),
+                            "): ", describe_trend(ours, names, higher), ".");
+  if (paper.size() >= 2) {
+    const std::string theirs = describe_trend(paper, paper_names, higher);
+    text += concat(" The paper's: ", theirs, ".");
+    const bool same = paper_names == names && describe_trend(ours, names, higher) == theirs;
+    text += same ? " The shapes agree."
+                 : " The shapes differ; docs/experiments.md says why we think they do.";
+  }
+  return text;
+}
+
+eval::Figure make_figure(const ExperimentSpec& spec, const ExperimentResults& results) {
+  const proto::ExperimentMetric metric = compared_metric(spec);
+  eval::Panel panel;
+  panel.title = spec.param.title();
+  panel.x.title =
+      spec.param.plot_x_title().empty() ? spec.param.variable() : spec.param.plot_x_title();
+  panel.x.scale = spec.param.plot_x_log() ? eval::Scale::kLog : eval::Scale::kLinear;
+  panel.y.title = metric_heading(metric, spec.heldout);
+  eval::Series ours, paper;
+  ours.name = "ours";
+  ours.label = "Visage (this table)";
+  ours.color = eval::series_color(0);
+  paper.name = "paper";
+  paper.label = concat("paper: ", spec.param.paper_column());
+  paper.color = eval::series_color(1);
+  ours.dots = paper.dots = true;
+  paper.dasharray = "6 4";
+  for (const auto& v : results.variants) {
+    const auto found = v.measured.find(metric);
+    if (found != v.measured.end()) {
+      ours.x.push_back(v.plan.variant.x());
+      ours.y.push_back(found->second.value);
+    }
+    const double p = paper_value(v.plan.variant.paper());
+    if (std::isfinite(p)) {
+      paper.x.push_back(v.plan.variant.x());
+      paper.y.push_back(p);
+    }
+  }
+  panel.series = {ours, paper};
+  eval::Figure figure;
+  figure.title = spec.param.title();
+  figure.panels = {panel};
+  figure.panel_width = 560;
+  figure.panel_height = 360;
+  return figure;
+}
+
+}  // namespace
+
+std::string describe_machine() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, model = "unknown CPU";
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) != 0) continue;
+    const size_t colon = line.find(':');
+    if (colon != std::string::npos) model = line.substr(line.find_first_not_of(' ', colon + 1));
+    break;
+  }
+  return concat(model, ", ", std::max(1u, std::thread::hardware_concurrency()), " cores");
+}
+
+double paper_value(const std::string& entry) {
+  const char* begin = entry.c_str();
+  char* end = nullptr;
+  const double value = std::strtod(begin, &end);
+  return end == begin ? std::numeric_limits<double>::quiet_NaN() : value;
+}
+
+std::string describe_trend(const std::vector<double>& values, const std::vector<std::string>& names,
+                           bool higher_is_better) {
+  VISAGE_CHECK(values.size() == names.size() && !values.empty(), "describe_trend: bad input");
+  bool rises = true, falls = true;
+  for (size_t i = 1; i < values.size(); ++i) {
+    rises = rises && values[i] > values[i - 1];
+    falls = falls && values[i] < values[i - 1];
+  }
+  if (values.size() > 1 && rises) return "rises at every step";
+  if (values.size() > 1 && falls) return "falls at every step";
+  const auto best = higher_is_better ? std::max_element(values.begin(), values.end())
+                                     : std::min_element(values.begin(), values.end());
+  return concat("best at ", names[static_cast<size_t>(best - values.begin())]);
+}
+
+std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,
+                                               const ExperimentResults& results,
+                                               const fs::path& folder) {
+  fs::create_directories(folder);
+  const proto::Experiment& p = spec.param;
+  const std::vector<proto::ExperimentMetric> metrics = metrics_of(spec);
+  std::vector<fs::path> written;
+
+  double training_total = 0.0;
+  for (const auto& v : results.variants) training_total += v.training_seconds;
+  std::vector<std::string> budgets;
+  for (const auto& v : results.variants) {
+    const std::string budget = describe_budget(v.plan.solver);
+    if (std::find(budgets.begin(), budgets.end(), budget) == budgets.end())
+      budgets.push_back(budget);
+  }
+
+  std::ostringstream md;
+  md << "# " << p.title() << "\n\n";
+  md << "Generated by `" << results.command
+     << "`; do not edit (docs/experiments.md discusses it).\n\n";
+  if (!p.source().empty()) md << p.source() << "\n\n";
+  if (!p.description().empty()) md << p.description() << "\n\n";
+  md << "- **Scale:** " << spec.scale.name();
+  if (!spec.scale.description().empty()) md << ": " << spec.scale.description();
+  md << ". Each variant trained for ";
+  for (size_t i = 0; i < budgets.size(); ++i) md << (i > 0 ? " or " : "") << budgets[i];
+  md << ".\n";
+  if (spec.needs_heldout)
+    md << "- **Held-out identities:** " << heldout_text(spec.heldout) << ".\n";
+  if (spec.needs_classification) {
+    md << "- **Classification error:** the train net's TEST phase (held-out images of the "
+          "training identities), "
+       << spec.scale.test_batches() << " batches.\n";
+  }
+  md << "- **Machine:** " << describe_machine() << "; training " << duration_text(training_total)
+     << " in all (" << results.variants.size() << " variants), this command "
+     << duration_text(results.wall_seconds) << ".\n\n";
+
+  md << "| " << md_cell(p.variable().empty() ? "variant" : p.variable())
+     << " | paper: " << md_cell(p.paper_column()) << " |";
+  for (const auto metric : metrics) md << " " << metric_heading(metric, spec.heldout) << " |";
+  md << " training | run |\n|---|---|";
+  for (size_t i = 0; i < metrics.size(); ++i) md << "---|";
+  md << "---|---|\n";
+  std::vector<std::string> notes;
+  for (const auto& v : results.variants) {
+    md << "| " << md_cell(v.plan.variant.name()) << " | "
+       << md_cell(v.plan.variant.paper().empty() ? "-" : v.plan.variant.paper()) << " |";
+    for (const auto metric : metrics) {
+      const auto found = v.measured.find(metric);
+      md << " " << (found == v.measured.end() ? std::string("-") : cell(found->second)) << " |";
+      if (found != v.measured.end() && !found->second.note.empty()) {
+        notes.push_back(concat(v.plan.variant.name(), ": ", found->second.note));
+      }
+    }
+    md << " " << duration_text(v.training_seconds) << " | `" << v.plan.run_id << "` |\n";
+  }
+  md << "\n";
+  const std::string trend = trend_paragraph(spec, results);
+  if (!trend.empty()) md << trend << "\n\n";
+  for (const auto& note : notes) md << "- Note, " << note << ".\n";
+  if (!notes.empty()) md << "\n";
+  if (p.plot()) md << "![" << p.title() << "](" << p.name() << ".svg)\n";
+
+  const fs::path md_file = folder / (p.name() + ".md");
+  write_file(md_file.string(), md.str());
+  written.push_back(md_file);
+
+  std::ostringstream csv;
+  csv << "variant,x,paper";
+  for (const auto metric : metrics) {
+    const std::string name = proto::ExperimentMetric_Name(metric);
+    csv << "," << name << "," << name << "_se";
+  }
+  csv << ",training_s,run\n";
+  for (const auto& v : results.variants) {
+    csv << csv_field(v.plan.variant.name()) << ","
+        << (v.plan.variant.has_x() ? eval::round_trip(v.plan.variant.x()) : "") << ","
+        << csv_field(v.plan.variant.paper());
+    for (const auto metric : metrics) {
+      const auto found = v.measured.find(metric);
+      if (found == v.measured.end()) {
+        csv << ",,";
+        continue;
+      }
+      csv << "," << eval::round_trip(found->second.value) << ","
+          << (found->second.standard_error ? eval::round_trip(*found->second.standard_error) : "");
+    }
+    csv << "," << eval::fixed(v.training_seconds, 1) << "," << v.plan.run_id << "\n";
+  }
+  const fs::path csv_file = folder / (p.name() + ".csv");
+  write_file(csv_file.string(), csv.str());
+  written.push_back(csv_file);
+
+  if (p.plot()) {
+    const fs::path svg = folder / (p.name() + ".svg");
+    write_file(svg.string(), eval::render_svg(make_figure(spec, results)));
+    written.push_back(svg);
+    const fs::path png = folder / (p.name() + ".png");
+    try {
+      convert_svg_to_png(find_svg_converter(png), svg, png);
+      written.push_back(png);
+    } catch (const Error& e) {
+      std::cerr << "experiment: warning: " << e.what() << "\n";
+    }
+  }
+  return written;
+}
+
+}  // namespace visage::tools

@@ -1,0 +1,234 @@
+#include "tools/experiment_spec.hpp"
+
+#include <google/protobuf/text_format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+
+namespace visage::tools {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path beside(const fs::path& file, const std::string& relative) {
+  const fs::path p(relative);
+  return p.is_absolute() ? p : file.parent_path() / p;
+}
+
+// The base solver's net, found as `visage train` finds it: beside the solver file first, then in
+// the current folder.
+fs::path solver_net_path(const fs::path& solver_file, const std::string& net) {
+  const fs::path next_to_solver = beside(solver_file, net);
+  std::error_code ec;
+  if (!fs::exists(next_to_solver, ec) && fs::exists(net, ec)) return net;
+  return next_to_solver;
+}
+
+bool is_verification_metric(proto::ExperimentMetric metric) {
+  return metric != proto::CLASSIFICATION_ERROR;
+}
+
+// Merges `override.fields` (LayerParameter text) into every layer named `override.layer`. Returns
+// whether one was found.
+bool merge_layer(proto::NetParameter& net, const proto::LayerOverride& override,
+                 const std::string& where) {
+  VISAGE_CHECK(!override.layer().empty(), where, ": a layer override needs `layer`");
+  proto::LayerParameter fields;
+  parse_text_config(override.fields(), concat(where, " (fields of layer '", override.layer(), "')"),
+                    fields);
+  bool found = false;
+  for (auto& layer : *net.mutable_layer()) {
+    if (layer.name() != override.layer()) continue;
+    layer.MergeFrom(fields);
+    found = true;
+  }
+  return found;
+}
+
+void merge_solver(proto::SolverParameter& solver, const std::string& text,
+                  const std::string& where) {
+  if (text.empty()) return;
+  proto::SolverParameter fields;
+  parse_text_config(text, where, fields);
+  VISAGE_CHECK(!fields.has_net() && !fields.has_net_param() && !fields.has_train_net() &&
+                   !fields.has_train_net_param(),
+               where, ": give another net as the variant's `net`, not inside its solver text");
+  solver.MergeFrom(fields);
+}
+
+std::string hex16(uint64_t value) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+  return text;
+}
+
+uint64_t fnv1a(const std::string& bytes) {
+  uint64_t h = 1469598103934665603ull;
+  for (const unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+}  // namespace
+
+ExperimentSpec load_experiment(const fs::path& file, const std::string& scale) {
+  ExperimentSpec spec;
+  spec.file = file;
+  parse_text_config(read_file(file.string()), file.string(), spec.param);
+  const proto::Experiment& p = spec.param;
+  const std::string where = file.string();
+  VISAGE_CHECK(!p.name().empty(), where,
+               ": the experiment needs a `name` (its results' file name)");
+  VISAGE_CHECK(
+      p.name().find_first_of("/\\ ") == std::string::npos && p.name() != "." && p.name() != "..",
+      where, ": name '", p.name(), "' must be a plain file name");
+  VISAGE_CHECK(!p.solver().empty(), where, ": the experiment needs a base `solver`");
+  VISAGE_CHECK(p.variant_size() > 0, where, ": the experiment has no `variant`");
+  VISAGE_CHECK(p.metric_size() > 0, where, ": the experiment measures nothing: add a `metric`");
+
+  std::set<std::string> names;
+  for (const auto& variant : p.variant()) {
+    VISAGE_CHECK(!variant.name().empty(), where, ": every variant needs a `name`");
+    VISAGE_CHECK(names.insert(variant.name()).second, where, ": two variants are named '",
+                 variant.name(), "'");
+    VISAGE_CHECK(!p.plot() || variant.has_x(), where, ": variant '", variant.name(),
+                 "' needs an `x` for the plot");
+    VISAGE_CHECK(!p.plot() || !p.plot_x_log() || variant.x() > 0, where, ": variant '",
+                 variant.name(), "' has x = ", variant.x(), " on a log axis");
+  }
+  for (const int number : p.metric()) {
+    const auto metric = static_cast<proto::ExperimentMetric>(number);
+    spec.needs_heldout = spec.needs_heldout || is_verification_metric(metric);
+    spec.needs_classification = spec.needs_classification || metric == proto::CLASSIFICATION_ERROR;
+  }
+  VISAGE_CHECK(
+      !p.has_paper_metric() || std::find(p.metric().begin(), p.metric().end(),
+                                         static_cast<int>(p.paper_metric())) != p.metric().end(),
+      where, ": paper_metric ", proto::ExperimentMetric_Name(p.paper_metric()),
+      " is not one of the experiment's metrics");
+  VISAGE_CHECK(!spec.needs_heldout || !p.deploy().empty(), where,
+               ": verification metrics need a `deploy` net (Input -> embedding)");
+
+  std::vector<std::string> scales;
+  for (const auto& s : p.scale()) {
+    scales.push_back(s.name());
+    if (s.name() == scale) spec.scale = s;
+  }
+  const bool found = std::find(scales.begin(), scales.end(), scale) != scales.end();
+  // The default scale needs no block: it is the spec as written.
+  VISAGE_CHECK(found || scale == "full", where, ": no scale named '", scale,
+               "' (it has: ", scales.empty() ? std::string("full") : joined(scales), ")");
+  if (!found) spec.scale.set_name("full");
+  spec.heldout = spec.scale.has_heldout() ? spec.scale.heldout() : p.heldout();
+  const auto& h = spec.heldout;
+  VISAGE_CHECK(h.folds() % h.splits() == 0, where, ": heldout splits (", h.splits(),
+               ") must divide its folds (", h.folds(), ")");
+  VISAGE_CHECK(h.identities() >= 2 * h.folds(), where, ": heldout needs at least two identities ",
+               "per fold (", h.identities(), " identities, ", h.folds(), " folds)");
+  return spec;
+}
+
+std::vector<VariantPlan> plan_variants(const ExperimentSpec& spec) {
+  const std::string where = spec.file.string();
+  const fs::path base_solver_file = beside(spec.file, spec.param.solver());
+  const proto::SolverParameter base = load_solver_config(base_solver_file.string());
+  VISAGE_CHECK(base.has_net(), base_solver_file.string(),
+               ": an experiment's base solver names its net with `net: \"...\"`");
+
+  std::vector<VariantPlan> plans;
+  for (const auto& variant : spec.param.variant()) {
+    const std::string context = concat(where, ": variant '", variant.name(), "'");
+    VariantPlan plan;
+    plan.variant = variant;
+
+    const fs::path net_file = variant.has_net() ? beside(spec.file, variant.net())
+                                                : solver_net_path(base_solver_file, base.net());
+    proto::NetParameter net = load_net_config(net_file.string()).param;
+    for (const auto& override : variant.layer()) {
+      VISAGE_CHECK(merge_layer(net, override, context), context, ": its train net ",
+                   net_file.string(), " has no layer '", override.layer(), "'");
+    }
+    for (const auto& override : spec.scale.layer()) {
+      VISAGE_CHECK(merge_layer(net, override, concat(where, ": scale '", spec.scale.name(), "'")),
+                   where, ": scale '", spec.scale.name(), "': the train net of variant '",
+                   variant.name(), "' (", net_file.string(), ") has no layer '", override.layer(),
+                   "'");
+    }
+
+    plan.solver = base;
+    plan.solver.clear_net();
+    *plan.solver.mutable_net_param() = std::move(net);
+    merge_solver(plan.solver, variant.solver(), concat(context, " (solver)"));
+    merge_solver(plan.solver, spec.scale.solver(),
+                 concat(where, ": scale '", spec.scale.name(), "' (solver)"));
+    // The runner evaluates every variant the same way after training; the base solver's own
+    // tests would only cost time, and its data paths belong to another run.
+    plan.solver.clear_test_net();
+    plan.solver.clear_test_iter();
+    plan.solver.clear_test_state();
+    plan.solver.clear_test_net_param();
+    plan.solver.clear_verification_test();
+    plan.solver.set_test_interval(0);
+    plan.solver.clear_snapshot_prefix();
+    plan.solver.clear_progress_log();
+    VISAGE_CHECK(plan.solver.max_iter() > 0, context, ": max_iter must be > 0");
+
+    std::string canonical;
+    google::protobuf::TextFormat::PrintToString(plan.solver, &canonical);
+    plan.run_id = hex16(fnv1a(canonical));
+
+    if (spec.needs_heldout) {
+      const fs::path deploy_file =
+          beside(spec.file, variant.has_deploy() ? variant.deploy() : spec.param.deploy());
+      plan.deploy = load_net_config(deploy_file.string()).param;
+      // A train-net override reaches the deploy net's layer of the same name when it has one
+      // (the embedding's width); data layers exist only in the train net.
+      for (const auto& override : variant.layer()) merge_layer(plan.deploy, override, context);
+      for (const auto& override : variant.deploy_layer()) {
+        VISAGE_CHECK(merge_layer(plan.deploy, override, context), context, ": its deploy net ",
+                     deploy_file.string(), " has no layer '", override.layer(), "'");
+      }
+    }
+    plans.push_back(std::move(plan));
+  }
+  return plans;
+}
+
+std::string describe_budget(const proto::SolverParameter& solver) {
+  int64_t batch = 0;
+  for (const auto& layer : solver.net_param().layer()) {
+    const bool test_only =
+        std::any_of(layer.include().begin(), layer.include().end(),
+                    [](const auto& rule) { return rule.phase() == proto::TEST; });
+    if (test_only) continue;
+    if (layer.has_synthetic_face_data_param()) {
+      const auto& d = layer.synthetic_face_data_param();
+      batch = d.identities_per_batch() > 0
+                  ? static_cast<int64_t>(d.identities_per_batch()) * d.images_per_identity()
+                  : d.batch_size();
+      break;
+    }
+    if (layer.has_face_data_param()) {
+      batch = layer.face_data_param().batch_size();
+      break;
+    }
+  }
+  std::string text = concat(solver.max_iter(), " iterations");
+  if (batch > 0) text += concat(" of ", batch, " images");
+  if (solver.iter_size() > 1) text += concat(" (x ", solver.iter_size(), " accumulated)");
+  return text;
+}
+
+}  // namespace visage::tools
