@@ -71,6 +71,22 @@ std::vector<ScoredPair> score_pairs_by_fold(const data::PairsProtocol& protocol,
                          });
 }
 
+std::vector<ScoredPair> sum_distances(std::span<const std::vector<ScoredPair>> members) {
+  VISAGE_CHECK(!members.empty(), "an ensemble needs at least one member");
+  std::vector<ScoredPair> sum = members.front();
+  for (size_t m = 1; m < members.size(); ++m) {
+    VISAGE_CHECK(members[m].size() == sum.size(), "ensemble member ", m + 1, " scored ",
+                 members[m].size(), " pairs, member 1 ", sum.size());
+    for (size_t i = 0; i < sum.size(); ++i) {
+      const ScoredPair& pair = members[m][i];
+      VISAGE_CHECK(pair.same == sum[i].same && pair.fold == sum[i].fold, "ensemble member ", m + 1,
+                   " scored other pairs than member 1 (pair ", i + 1, " differs)");
+      sum[i].distance += pair.distance;
+    }
+  }
+  return sum;
+}
+
 std::vector<OperatingPoint> operating_points(std::span<const ScoredPair> pairs) {
   VISAGE_CHECK(!pairs.empty(), "no pairs to threshold");
   std::vector<ScoredPair> sorted(pairs.begin(), pairs.end());

@@ -27,6 +27,11 @@ std::vector<ScoredPair> score_pairs_by_fold(const data::PairsProtocol& protocol,
                                             std::span<const EmbeddingLookup> lookup_by_fold,
                                             Distance metric);
 
+// An ensemble's scores: each pair's distances under several embeddings (the same pairs, in the
+// same order) summed, as DeepFace combines its networks (K = sum of K_i with K(x, y) = -||x - y||,
+// so the summed distances rank pairs as the summed kernels do). Throws when the lists disagree.
+std::vector<ScoredPair> sum_distances(std::span<const std::vector<ScoredPair>> members);
+
 struct OperatingPoint {
   double threshold = 0.0;
   size_t true_accepts = 0;   // matched pairs with distance <= threshold

@@ -1,10 +1,12 @@
 // `visage experiment`: reproduces a paper's ablation table from a spec in experiments/. Every
 // variant is trained (unless its final weights exist; interrupted runs resume), evaluated, and
 // the table is written beside the paper's numbers (tools/experiment_*.cpp, docs/experiments.md).
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "core/error.hpp"
 #include "tools/command.hpp"
@@ -27,10 +29,17 @@ struct PlannedExperiment {
 std::vector<TrainingRun> training_runs(const PlannedExperiment& experiment) {
   std::vector<TrainingRun> runs;
   for (const auto& plan : experiment.plans) {
+    if (plan.is_ensemble()) continue;
     runs.push_back(
         {concat(experiment.spec.param.name(), "/", plan.variant.name()), plan.run_id, plan.solver});
   }
   return runs;
+}
+
+std::string members_text(const VariantPlan& plan) {
+  std::string text;
+  for (const auto& member : plan.variant.ensemble()) text += (text.empty() ? "" : ", ") + member;
+  return text;
 }
 
 void print_plan(const PlannedExperiment& experiment, const fs::path& runs) {
@@ -38,6 +47,10 @@ void print_plan(const PlannedExperiment& experiment, const fs::path& runs) {
   std::cout << spec.param.name() << " (" << spec.file.string() << ", scale " << spec.scale.name()
             << "): " << spec.param.title() << "\n";
   for (const auto& plan : experiment.plans) {
+    if (plan.is_ensemble()) {
+      std::cout << "  " << plan.variant.name() << ": ensemble of " << members_text(plan) << "\n";
+      continue;
+    }
     const TrainingRun run{plan.variant.name(), plan.run_id, plan.solver};
     std::error_code ec;
     const bool trained = fs::exists(final_weights(runs, run), ec);
@@ -120,14 +133,32 @@ int run_experiment(Args args) {
     ExperimentResults results;
     results.command = concat("visage experiment ", spec.file.string(),
                              scale == "full" ? std::string() : concat(" --scale ", scale));
+    std::map<std::string, VariantEvaluation> evaluated;
     for (const auto& plan : experiment.plans) {
       std::cout << "experiment: evaluating " << spec.param.name() << "/" << plan.variant.name()
                 << std::endl;
+      if (plan.is_ensemble()) {
+        std::vector<std::vector<eval::ScoredPair>> members;
+        std::set<std::string> member_runs;
+        double seconds = 0.0;
+        for (const auto& member : plan.variant.ensemble()) {
+          members.push_back(evaluated.at(member).scored);
+          const auto& member_plan =
+              *std::find_if(experiment.plans.begin(), experiment.plans.end(),
+                            [&](const VariantPlan& p) { return p.variant.name() == member; });
+          if (member_runs.insert(member_plan.run_id).second) {
+            seconds += training_seconds(runs, member_plan.run_id);
+          }
+        }
+        results.variants.push_back(
+            {plan, measure_verification(spec.heldout, eval::sum_distances(members)), seconds});
+        continue;
+      }
       const TrainingRun run{plan.variant.name(), plan.run_id, plan.solver};
-      results.variants.push_back(
-          {plan,
-           evaluate_variant(spec, plan, final_weights(runs, run), heldout, options.get("device")),
-           training_seconds(runs, plan.run_id)});
+      VariantEvaluation evaluation =
+          evaluate_variant(spec, plan, final_weights(runs, run), heldout, options.get("device"));
+      results.variants.push_back({plan, evaluation.measured, training_seconds(runs, plan.run_id)});
+      evaluated[plan.variant.name()] = std::move(evaluation);
     }
     results.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -58,9 +58,10 @@ eval::Distance distance_of(proto::VerificationTest::Distance distance) {
   }
 }
 
-void measure_verification(const ExperimentSpec& spec, const VariantPlan& plan,
-                          const fs::path& weights, const fs::path& heldout_folder, Context& ctx,
-                          Measurements& out) {
+// Each held-out pair's distance under the variant's deploy net.
+std::vector<eval::ScoredPair> score_heldout(const ExperimentSpec& spec, const VariantPlan& plan,
+                                            const fs::path& weights, const fs::path& heldout_folder,
+                                            Context& ctx) {
   const proto::ExperimentHeldout& h = spec.heldout;
   const std::string source = concat("the deploy net of variant '", plan.variant.name(), "'");
   NetOptions net_options;
@@ -81,21 +82,45 @@ void measure_verification(const ExperimentSpec& spec, const VariantPlan& plan,
                                    extractor.width());
   };
   const eval::EmbeddingTable table = extractor.embed(images.names, prepare, ctx);
-  const std::vector<eval::ScoredPair> scored =
-      eval::score_pairs(protocol, table.lookup(), distance_of(h.distance()));
+  return eval::score_pairs(protocol, table.lookup(), distance_of(h.distance()));
+}
 
+void measure_classification(const ExperimentSpec& spec, const VariantPlan& plan,
+                            const fs::path& weights, Context& ctx, Measurements& out) {
+  const std::string source = concat("the train net of variant '", plan.variant.name(), "'");
+  NetOptions net_options;
+  net_options.phase = proto::TEST;
+  Net net(net_config_from(plan.solver.net_param(), source), net_options, ctx, builtin_layers());
+  load_weights(net, weights.string());
+  const TestResult result = average_outputs(net, ctx, static_cast<int>(spec.scale.test_batches()));
+  for (const auto& [name, value] : result.outputs) {
+    if (name == "accuracy") {
+      out[proto::CLASSIFICATION_ERROR] = {100.0 * (1.0 - value), std::nullopt, {}};
+      return;
+    }
+  }
+  fail(source, ": CLASSIFICATION_ERROR needs an output named `accuracy` in the TEST phase (an ",
+       "Accuracy layer on held-out images of the training identities)");
+}
+
+}  // namespace
+
+Measurements measure_verification(const proto::ExperimentHeldout& h,
+                                  std::span<const eval::ScoredPair> scored) {
   eval::VerificationOptions options;
   options.target_fars = {h.far()};
   const eval::VerificationResult result =
-      eval::evaluate_verification(scored, protocol.num_folds, options);
+      eval::evaluate_verification(scored, static_cast<int>(h.folds()), options);
+  Measurements out;
   Measurement accuracy{100.0 * result.accuracy, std::nullopt, {}};
-  if (result.fold_statistics)
+  if (result.fold_statistics) {
     accuracy.standard_error = 100.0 * result.fold_statistics->standard_error;
+  }
   out[proto::VERIFICATION_ACCURACY] = accuracy;
   out[proto::AUC] = {100.0 * result.auc, std::nullopt, {}};
 
   // FaceNet's VAL +- standard error: the ROC of each split (a block of consecutive folds).
-  const int folds_per_split = protocol.num_folds / static_cast<int>(h.splits());
+  const int folds_per_split = static_cast<int>(h.folds() / h.splits());
   std::vector<double> vals;
   bool unresolved = false;
   double read_at = h.far();
@@ -119,27 +144,8 @@ void measure_verification(const ExperimentSpec& spec, const VariantPlan& plan,
                ": read at FAR ", eval::significant(read_at, 3));
   }
   out[proto::VAL_AT_FAR] = val;
+  return out;
 }
-
-void measure_classification(const ExperimentSpec& spec, const VariantPlan& plan,
-                            const fs::path& weights, Context& ctx, Measurements& out) {
-  const std::string source = concat("the train net of variant '", plan.variant.name(), "'");
-  NetOptions net_options;
-  net_options.phase = proto::TEST;
-  Net net(net_config_from(plan.solver.net_param(), source), net_options, ctx, builtin_layers());
-  load_weights(net, weights.string());
-  const TestResult result = average_outputs(net, ctx, static_cast<int>(spec.scale.test_batches()));
-  for (const auto& [name, value] : result.outputs) {
-    if (name == "accuracy") {
-      out[proto::CLASSIFICATION_ERROR] = {100.0 * (1.0 - value), std::nullopt, {}};
-      return;
-    }
-  }
-  fail(source, ": CLASSIFICATION_ERROR needs an output named `accuracy` in the TEST phase (an ",
-       "Accuracy layer on held-out images of the training identities)");
-}
-
-}  // namespace
 
 fs::path prepare_heldout(const proto::ExperimentHeldout& heldout, const fs::path& runs) {
   const fs::path folder = runs / concat("heldout-", heldout_id(heldout));
@@ -168,13 +174,16 @@ fs::path prepare_heldout(const proto::ExperimentHeldout& heldout, const fs::path
   return folder;
 }
 
-Measurements evaluate_variant(const ExperimentSpec& spec, const VariantPlan& plan,
-                              const fs::path& weights, const fs::path& heldout_folder,
-                              const std::string& device) {
+VariantEvaluation evaluate_variant(const ExperimentSpec& spec, const VariantPlan& plan,
+                                   const fs::path& weights, const fs::path& heldout_folder,
+                                   const std::string& device) {
   Context ctx = make_context(device, 1);
-  Measurements out;
-  if (spec.needs_heldout) measure_verification(spec, plan, weights, heldout_folder, ctx, out);
-  if (spec.needs_classification) measure_classification(spec, plan, weights, ctx, out);
+  VariantEvaluation out;
+  if (spec.needs_heldout) {
+    out.scored = score_heldout(spec, plan, weights, heldout_folder, ctx);
+    out.measured = measure_verification(spec.heldout, out.scored);
+  }
+  if (spec.needs_classification) measure_classification(spec, plan, weights, ctx, out.measured);
   return out;
 }
 

@@ -6,8 +6,11 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
+#include "eval/scoring.hpp"
 #include "proto/visage.pb.h"
 #include "tools/experiment_spec.hpp"
 
@@ -27,11 +30,20 @@ using Measurements = std::map<proto::ExperimentMetric, Measurement>;
 std::filesystem::path prepare_heldout(const proto::ExperimentHeldout& heldout,
                                       const std::filesystem::path& runs);
 
+struct VariantEvaluation {
+  Measurements measured;
+  std::vector<eval::ScoredPair> scored;  // the held-out pairs' distances, for ensembles
+};
+
 // Every metric of the spec for one variant's weights.
-Measurements evaluate_variant(const ExperimentSpec& spec, const VariantPlan& plan,
-                              const std::filesystem::path& weights,
-                              const std::filesystem::path& heldout_folder,
-                              const std::string& device);
+VariantEvaluation evaluate_variant(const ExperimentSpec& spec, const VariantPlan& plan,
+                                   const std::filesystem::path& weights,
+                                   const std::filesystem::path& heldout_folder,
+                                   const std::string& device);
+
+// The verification metrics of held-out pairs already scored (an ensemble's summed distances).
+Measurements measure_verification(const proto::ExperimentHeldout& heldout,
+                                  std::span<const eval::ScoredPair> scored);
 
 std::string metric_heading(proto::ExperimentMetric metric, const proto::ExperimentHeldout& heldout);
 bool higher_is_better(proto::ExperimentMetric metric);

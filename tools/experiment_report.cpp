@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "core/error.hpp"
 #include "eval/number_format.hpp"
 #include "eval/svg_chart.hpp"
+#include "tools/net_table.hpp"
 #include "tools/svg_to_png.hpp"
 
 namespace visage::tools {
@@ -75,7 +77,7 @@ std::string heldout_text(const proto::ExperimentHeldout& h) {
 
 std::string trend_paragraph(const ExperimentSpec& spec, const ExperimentResults& results) {
   const proto::ExperimentMetric metric = compared_metric(spec);
-  std::vector<double> ours, paper;
+  std::vector<double> ours, ours_on_paper_rows, paper;
   std::vector<std::string> names, paper_names;
   for (const auto& v : results.variants) {
     const auto found = v.measured.find(metric);
@@ -85,21 +87,25 @@ std::string trend_paragraph(const ExperimentSpec& spec, const ExperimentResults&
     const double p = paper_value(v.plan.variant.paper());
     if (std::isfinite(p)) {
       paper.push_back(p);
+      ours_on_paper_rows.push_back(found->second.value);
       paper_names.push_back(v.plan.variant.name());
     }
   }
   if (ours.size() < 2) return {};
-  // The paper's column and ours measure the same direction of good only for matching metrics;
-  // the spec says which of ours the paper's column corresponds to.
+  // The spec names which of our metrics the paper's column measures, so "better" points the
+  // same way in both.
   const bool higher = higher_is_better(metric);
   std::string text = concat("**Trend.** Ours (", metric_heading(metric, spec.heldout),
                             "): ", describe_trend(ours, names, higher), ".");
   if (paper.size() >= 2) {
     const std::string theirs = describe_trend(paper, paper_names, higher);
-    text += concat(" The paper's: ", theirs, ".");
-    const bool same = paper_names == names && describe_trend(ours, names, higher) == theirs;
-    text += same ? " The shapes agree."
-                 : " The shapes differ; docs/experiments.md says why we think they do.";
+    const std::string ours_there = describe_trend(ours_on_paper_rows, paper_names, higher);
+    text += paper.size() == ours.size() ? concat(" The paper's: ", theirs, ".")
+                                        : concat(" On the rows the paper has, the paper's ", theirs,
+                                                 " and ours ", ours_there, ".");
+    text += theirs == ours_there
+                ? " The shapes agree."
+                : " The shapes differ; docs/experiments.md says why we think they do.";
   }
   return text;
 }
@@ -107,7 +113,6 @@ std::string trend_paragraph(const ExperimentSpec& spec, const ExperimentResults&
 eval::Figure make_figure(const ExperimentSpec& spec, const ExperimentResults& results) {
   const proto::ExperimentMetric metric = compared_metric(spec);
   eval::Panel panel;
-  panel.title = spec.param.title();
   panel.x.title =
       spec.param.plot_x_title().empty() ? spec.param.variable() : spec.param.plot_x_title();
   panel.x.scale = spec.param.plot_x_log() ? eval::Scale::kLog : eval::Scale::kLinear;
@@ -131,6 +136,29 @@ eval::Figure make_figure(const ExperimentSpec& spec, const ExperimentResults& re
     if (std::isfinite(p)) {
       paper.x.push_back(v.plan.variant.x());
       paper.y.push_back(p);
+    }
+  }
+  // Lines run from left to right whatever the variants' order; Figure 4's points are networks,
+  // so each of ours is labelled.
+  for (eval::Series* series : {&ours, &paper}) {
+    std::vector<size_t> order(series->x.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return series->x[a] < series->x[b]; });
+    eval::Series sorted = *series;
+    for (size_t i = 0; i < order.size(); ++i) {
+      sorted.x[i] = series->x[order[i]];
+      sorted.y[i] = series->y[order[i]];
+    }
+    *series = std::move(sorted);
+  }
+  if (spec.param.x_is_multiply_adds()) {
+    for (const auto& v : results.variants) {
+      const auto found = v.measured.find(metric);
+      if (found == v.measured.end()) continue;
+      const std::string& name = v.plan.variant.name();
+      panel.markers.push_back({v.plan.variant.x(), found->second.value,
+                               name.substr(0, name.find(' ')), eval::series_color(0)});
     }
   }
   panel.series = {ours, paper};
@@ -186,10 +214,17 @@ std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,
   const std::vector<proto::ExperimentMetric> metrics = metrics_of(spec);
   std::vector<fs::path> written;
 
+  // Each run once: variants sharing a run, and ensembles, add no training time of their own.
   double training_total = 0.0;
-  for (const auto& v : results.variants) training_total += v.training_seconds;
+  std::set<std::string> runs;
+  for (const auto& v : results.variants) {
+    if (!v.plan.is_ensemble() && runs.insert(v.plan.run_id).second) {
+      training_total += v.training_seconds;
+    }
+  }
   std::vector<std::string> budgets;
   for (const auto& v : results.variants) {
+    if (v.plan.is_ensemble()) continue;
     const std::string budget = describe_budget(v.plan.solver);
     if (std::find(budgets.begin(), budgets.end(), budget) == budgets.end())
       budgets.push_back(budget);
@@ -214,18 +249,21 @@ std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,
        << spec.scale.test_batches() << " batches.\n";
   }
   md << "- **Machine:** " << describe_machine() << "; training " << duration_text(training_total)
-     << " in all (" << results.variants.size() << " variants), this command "
+     << " in all (" << runs.size() << (runs.size() == 1 ? " run" : " runs") << " for "
+     << results.variants.size() << " variants), this command "
      << duration_text(results.wall_seconds) << ".\n\n";
 
-  md << "| " << md_cell(p.variable().empty() ? "variant" : p.variable())
-     << " | paper: " << md_cell(p.paper_column()) << " |";
+  const bool macs = p.x_is_multiply_adds();
+  md << "| " << md_cell(p.variable().empty() ? "variant" : p.variable()) << " |"
+     << (macs ? " multiply-adds |" : "") << " paper: " << md_cell(p.paper_column()) << " |";
   for (const auto metric : metrics) md << " " << metric_heading(metric, spec.heldout) << " |";
-  md << " training | run |\n|---|---|";
+  md << " training | run |\n|---|---|" << (macs ? "---|" : "");
   for (size_t i = 0; i < metrics.size(); ++i) md << "---|";
   md << "---|---|\n";
   std::vector<std::string> notes;
   for (const auto& v : results.variants) {
     md << "| " << md_cell(v.plan.variant.name()) << " | "
+       << (macs ? format_count(static_cast<int64_t>(v.plan.variant.x())) + " | " : "")
        << md_cell(v.plan.variant.paper().empty() ? "-" : v.plan.variant.paper()) << " |";
     for (const auto metric : metrics) {
       const auto found = v.measured.find(metric);
@@ -234,7 +272,9 @@ std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,
         notes.push_back(concat(v.plan.variant.name(), ": ", found->second.note));
       }
     }
-    md << " " << duration_text(v.training_seconds) << " | `" << v.plan.run_id << "` |\n";
+    md << " " << duration_text(v.training_seconds) << " | "
+       << (v.plan.is_ensemble() ? std::string("its members'") : concat("`", v.plan.run_id, "`"))
+       << " |\n";
   }
   md << "\n";
   const std::string trend = trend_paragraph(spec, results);
@@ -267,7 +307,8 @@ std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,
       csv << "," << eval::round_trip(found->second.value) << ","
           << (found->second.standard_error ? eval::round_trip(*found->second.standard_error) : "");
     }
-    csv << "," << eval::fixed(v.training_seconds, 1) << "," << v.plan.run_id << "\n";
+    csv << "," << eval::fixed(v.training_seconds, 1) << ","
+        << (v.plan.is_ensemble() ? std::string("ensemble") : v.plan.run_id) << "\n";
   }
   const fs::path csv_file = folder / (p.name() + ".csv");
   write_file(csv_file.string(), csv.str());

@@ -4,10 +4,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <set>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "core/net.hpp"
+#include "solvers/builtin_layers.hpp"
+#include "tools/net_table.hpp"
 
 namespace visage::tools {
 namespace {
@@ -32,6 +36,28 @@ bool is_verification_metric(proto::ExperimentMetric metric) {
   return metric != proto::CLASSIFICATION_ERROR;
 }
 
+// The fields set in `fields` replace those of `target`: singular messages are merged the same way,
+// field by field, while a repeated field given replaces the whole list (protobuf's MergeFrom would
+// append to it: a second input shape, a second mean value).
+void merge_replacing(google::protobuf::Message& target, const google::protobuf::Message& fields) {
+  const google::protobuf::Reflection& from = *fields.GetReflection();
+  const google::protobuf::Reflection& to = *target.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  from.ListFields(fields, &set);
+  std::unique_ptr<google::protobuf::Message> rest(fields.New());
+  rest->CopyFrom(fields);
+  for (const auto* field : set) {
+    if (!field->is_repeated() &&
+        field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      merge_replacing(*to.MutableMessage(&target, field), from.GetMessage(fields, field));
+      rest->GetReflection()->ClearField(rest.get(), field);
+    } else {
+      to.ClearField(&target, field);
+    }
+  }
+  target.MergeFrom(*rest);
+}
+
 // Merges `override.fields` (LayerParameter text) into every layer named `override.layer`. Returns
 // whether one was found.
 bool merge_layer(proto::NetParameter& net, const proto::LayerOverride& override,
@@ -43,7 +69,17 @@ bool merge_layer(proto::NetParameter& net, const proto::LayerOverride& override,
   bool found = false;
   for (auto& layer : *net.mutable_layer()) {
     if (layer.name() != override.layer()) continue;
-    layer.MergeFrom(fields);
+    if (override.replace()) {
+      proto::LayerParameter replacement = fields;
+      replacement.set_name(layer.name());
+      if (replacement.include_size() == 0 && replacement.exclude_size() == 0) {
+        *replacement.mutable_include() = layer.include();
+        *replacement.mutable_exclude() = layer.exclude();
+      }
+      layer = std::move(replacement);
+    } else {
+      merge_replacing(layer, fields);
+    }
     found = true;
   }
   return found;
@@ -57,7 +93,7 @@ void merge_solver(proto::SolverParameter& solver, const std::string& text,
   VISAGE_CHECK(!fields.has_net() && !fields.has_net_param() && !fields.has_train_net() &&
                    !fields.has_train_net_param(),
                where, ": give another net as the variant's `net`, not inside its solver text");
-  solver.MergeFrom(fields);
+  merge_replacing(solver, fields);
 }
 
 std::string hex16(uint64_t value) {
@@ -79,6 +115,18 @@ uint64_t fnv1a(const std::string& bytes) {
     h *= 1099511628211ull;
   }
   return h;
+}
+
+// Multiply-adds per image of a deploy net, as `visage summary` counts them.
+int64_t multiply_adds(const proto::NetParameter& deploy, const std::string& context) {
+  Context ctx = Context::cpu();
+  NetOptions options;
+  options.phase = proto::TEST;
+  Net net(net_config_from(deploy, concat(context, " (deploy net)")), options, ctx,
+          builtin_layers());
+  int64_t total = 0;
+  for (const LayerRow& row : summarize(net)) total += row.macs;
+  return total;
 }
 
 }  // namespace
@@ -103,10 +151,12 @@ ExperimentSpec load_experiment(const fs::path& file, const std::string& scale) {
     VISAGE_CHECK(!variant.name().empty(), where, ": every variant needs a `name`");
     VISAGE_CHECK(names.insert(variant.name()).second, where, ": two variants are named '",
                  variant.name(), "'");
-    VISAGE_CHECK(!p.plot() || variant.has_x(), where, ": variant '", variant.name(),
-                 "' needs an `x` for the plot");
-    VISAGE_CHECK(!p.plot() || !p.plot_x_log() || variant.x() > 0, where, ": variant '",
-                 variant.name(), "' has x = ", variant.x(), " on a log axis");
+    VISAGE_CHECK(!p.plot() || variant.has_x() || p.x_is_multiply_adds(), where, ": variant '",
+                 variant.name(), "' needs an `x` for the plot");
+    VISAGE_CHECK(!p.x_is_multiply_adds() || !variant.has_x(), where, ": variant '", variant.name(),
+                 "' gives an x, but x_is_multiply_adds counts it");
+    VISAGE_CHECK(!p.plot() || !p.plot_x_log() || p.x_is_multiply_adds() || variant.x() > 0, where,
+                 ": variant '", variant.name(), "' has x = ", variant.x(), " on a log axis");
   }
   for (const int number : p.metric()) {
     const auto metric = static_cast<proto::ExperimentMetric>(number);
@@ -152,6 +202,23 @@ std::vector<VariantPlan> plan_variants(const ExperimentSpec& spec) {
     const std::string context = concat(where, ": variant '", variant.name(), "'");
     VariantPlan plan;
     plan.variant = variant;
+    if (plan.is_ensemble()) {
+      VISAGE_CHECK(!variant.has_net() && !variant.has_deploy() && !variant.has_solver() &&
+                       variant.layer_size() == 0 && variant.deploy_layer_size() == 0,
+                   context, ": an ensemble has no network of its own; give it only its members");
+      VISAGE_CHECK(spec.needs_heldout && !spec.needs_classification, context,
+                   ": an ensemble is measured on held-out identities only: its spec's metrics "
+                   "must all be verification metrics");
+      for (const std::string& member : variant.ensemble()) {
+        const bool earlier = std::any_of(plans.begin(), plans.end(), [&](const VariantPlan& p) {
+          return p.variant.name() == member && !p.is_ensemble();
+        });
+        VISAGE_CHECK(earlier, context, ": ensemble member '", member,
+                     "' must be a variant listed before it, with a network of its own");
+      }
+      plans.push_back(std::move(plan));
+      continue;
+    }
 
     const fs::path net_file = variant.has_net() ? beside(spec.file, variant.net())
                                                 : solver_net_path(base_solver_file, base.net());
@@ -194,11 +261,16 @@ std::vector<VariantPlan> plan_variants(const ExperimentSpec& spec) {
           beside(spec.file, variant.has_deploy() ? variant.deploy() : spec.param.deploy());
       plan.deploy = load_net_config(deploy_file.string()).param;
       // A train-net override reaches the deploy net's layer of the same name when it has one
-      // (the embedding's width); data layers exist only in the train net.
-      for (const auto& override : variant.layer()) merge_layer(plan.deploy, override, context);
+      // (the embedding's width); a replaced layer (a data layer) stays the deploy net's own.
+      for (const auto& override : variant.layer()) {
+        if (!override.replace()) merge_layer(plan.deploy, override, context);
+      }
       for (const auto& override : variant.deploy_layer()) {
         VISAGE_CHECK(merge_layer(plan.deploy, override, context), context, ": its deploy net ",
                      deploy_file.string(), " has no layer '", override.layer(), "'");
+      }
+      if (spec.param.x_is_multiply_adds()) {
+        plan.variant.set_x(static_cast<double>(multiply_adds(plan.deploy, context)));
       }
     }
     plans.push_back(std::move(plan));

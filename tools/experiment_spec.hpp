@@ -31,7 +31,10 @@ struct VariantPlan {
   // the scale's overrides applied; snapshot_prefix is left for the runner to place.
   proto::SolverParameter solver;
   proto::NetParameter deploy;  // empty unless the spec measures on held-out identities
-  std::string run_id;          // 16 hex digits of a hash of `solver`
+  std::string run_id;          // 16 hex digits of a hash of `solver`; empty for an ensemble
+
+  // Sums its members' distances instead of training a network (solver and deploy stay empty).
+  bool is_ensemble() const { return variant.ensemble_size() > 0; }
 };
 
 // Every variant, in the spec's order.

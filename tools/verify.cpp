@@ -19,6 +19,20 @@
 namespace visage::tools {
 namespace {
 
+// "a.h5,b.h5" -> {"a.h5", "b.h5"}; an empty item is an error.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    VISAGE_CHECK(!item.empty(), "--embeddings ", text, ": an empty file name in the list");
+    items.push_back(item);
+  }
+  VISAGE_CHECK(!items.empty() && text.back() != ',', "--embeddings ", text,
+               ": an empty file name in the list");
+  return items;
+}
+
 std::vector<double> parse_fars(const std::string& text) {
   std::vector<double> fars;
   std::istringstream in(text);
@@ -106,11 +120,14 @@ int run_verify(Args args) {
       "with its own model (LFW's unrestricted protocol: fold k's model is trained without fold "
       "k's identities), and the thresholds are cross-validated on these held-out distances. With "
       "--metric (or --fold-metric, one per fold), a learned metric written by `visage "
-      "fit-metric` maps the embeddings first, and pairs are compared by cosine distance. A "
-      "pair naming an image without an embedding is an error.");
+      "fit-metric` maps the embeddings first, and pairs are compared by cosine distance. Several "
+      "--embeddings files (comma-separated) are an ensemble, as DeepFace combines its networks: "
+      "a pair's distance is the sum of its distances in each. A pair naming an image without an "
+      "embedding is an error.");
   options
       .value("pairs", "FILE", "pairs file (LFW pairs.txt, pairsDevTest.txt, or `visage synth`'s)")
-      .value("embeddings", "E.h5", "embeddings written by `visage embed`")
+      .value("embeddings", "E.h5[,E2.h5...]",
+             "embeddings written by `visage embed`; several: an ensemble (distances summed)")
       .value("distance", "NAME",
              "squared_l2, l2 or cosine (default squared_l2; cosine, the only choice, with a "
              "learned metric)")
@@ -154,11 +171,16 @@ int run_verify(Args args) {
   const auto metric = eval::parse_distance(
       learned ? "cosine" : (options.has("distance") ? options.get("distance") : "squared_l2"));
 
-  // One table for every fold, or one per fold (a model per fold).
+  // One table for every fold, or one per fold (a model per fold), or an ensemble's members.
   std::vector<eval::EmbeddingTable> tables;
+  bool ensemble = false;
   if (options.has("embeddings")) {
     VISAGE_CHECK(!options.has("model"), "give --embeddings or --model, not both");
-    tables.push_back(eval::read_embeddings(options.get("embeddings")));
+    for (const std::string& file : split_list(options.get("embeddings"))) {
+      tables.push_back(eval::read_embeddings(file));
+    }
+    ensemble = tables.size() > 1;
+    VISAGE_CHECK(!ensemble || !learned, "an ensemble of embeddings files takes no learned metric");
   } else {
     VISAGE_CHECK(options.has("model") && options.has("images") &&
                      (options.has("weights") != options.has("fold-weights")),
@@ -190,7 +212,13 @@ int run_verify(Args args) {
     }
   }
   std::vector<eval::ScoredPair> scored;
-  if (tables.size() == 1) {
+  if (ensemble) {
+    std::vector<std::vector<eval::ScoredPair>> members;
+    for (const eval::EmbeddingTable& table : tables) {
+      members.push_back(eval::score_pairs(protocol, table.lookup(), metric));
+    }
+    scored = eval::sum_distances(members);
+  } else if (tables.size() == 1) {
     scored = eval::score_pairs(protocol, tables.front().lookup(), metric);
   } else {
     std::vector<eval::EmbeddingLookup> lookups;

@@ -62,6 +62,34 @@ TEST(EvalVerification, StandardErrorUsesTheSampleStdOverSqrtN) {
   EXPECT_THROW(fold_statistics(std::vector<double>{1.0}), Error);
 }
 
+// Two members that each misorder a different pair: their summed distances order both correctly,
+// which is why an ensemble of networks on different inputs beats each of them.
+TEST(EvalVerification, AnEnsembleSumsItsMembersDistances) {
+  const std::vector<ScoredPair> a = {
+      {0.2, true, 0}, {0.9, true, 0}, {0.5, false, 1}, {1.0, false, 1}};
+  const std::vector<ScoredPair> b = {
+      {0.9, true, 0}, {0.2, true, 0}, {1.0, false, 1}, {0.5, false, 1}};
+  const std::vector<std::vector<ScoredPair>> members = {a, b};
+  const std::vector<ScoredPair> sum = sum_distances(members);
+  ASSERT_EQ(sum.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_DOUBLE_EQ(sum[i].distance, a[i].distance + b[i].distance);
+    EXPECT_EQ(sum[i].same, a[i].same);
+    EXPECT_EQ(sum[i].fold, a[i].fold);
+  }
+  EXPECT_DOUBLE_EQ(best_threshold(a).accuracy, 0.75);
+  EXPECT_DOUBLE_EQ(best_threshold(b).accuracy, 0.75);
+  EXPECT_DOUBLE_EQ(best_threshold(sum).accuracy, 1.0);
+
+  const std::vector<std::vector<ScoredPair>> other_pairs = {
+      a, {{0.1, false, 0}, {0.2, true, 0}, {0.3, false, 1}, {0.4, false, 1}}};
+  EXPECT_NE(testing::error_of([&] { sum_distances(other_pairs); }).find("pair 1 differs"),
+            std::string::npos);
+  const std::vector<std::vector<ScoredPair>> shorter = {a, {a[0]}};
+  EXPECT_NE(testing::error_of([&] { sum_distances(shorter); }).find("scored 1 pairs"),
+            std::string::npos);
+}
+
 TEST(EvalVerification, BestThresholdTakesTheSmallestOfTiedMidpoints) {
   // Sorted: 0.3 same, 0.4 different, 0.5 same, 0.6 different: 0.35 and 0.55 both give 3/4.
   const std::vector<ScoredPair> pairs = {{0.3, true}, {0.5, true}, {0.4, false}, {0.6, false}};

@@ -114,6 +114,31 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
   EXPECT_FALSE(fs::exists(dir_.path() / "result/lfw_roc.png"));
 }
 
+TEST_F(EmbedVerify, SeveralEmbeddingsFilesAreAnEnsembleThatSumsDistances) {
+  const auto embed = run_visage("embed --device cpu --model " + path("model.prototxt") +
+                                " --weights " + path("weights.h5") + " --images " + path("images") +
+                                " --pairs " + path("pairs.txt") + " --out " + path("emb.h5"));
+  ASSERT_EQ(embed.exit_code, 0) << embed.output;
+  const auto threshold_of = [](const std::string& json) {
+    const size_t at = json.find("\"threshold\":");
+    EXPECT_NE(at, std::string::npos) << json;
+    return std::stod(json.substr(at + 12));
+  };
+  const auto single = run_visage("verify --json --distance l2 --pairs " + path("pairs.txt") +
+                                 " --embeddings " + path("emb.h5"));
+  ASSERT_EQ(single.exit_code, 0) << single.output;
+  const auto pair = run_visage("verify --json --distance l2 --pairs " + path("pairs.txt") +
+                               " --embeddings " + path("emb.h5") + "," + path("emb.h5"));
+  ASSERT_EQ(pair.exit_code, 0) << pair.output;
+  // The same member twice doubles every distance, so the chosen thresholds double too.
+  EXPECT_NEAR(threshold_of(pair.output), 2.0 * threshold_of(single.output), 1e-12);
+
+  const auto empty =
+      run_visage("verify --pairs " + path("pairs.txt") + " --embeddings " + path("emb.h5") + ",");
+  EXPECT_NE(empty.exit_code, 0);
+  EXPECT_NE(empty.output.find("an empty file name in the list"), std::string::npos) << empty.output;
+}
+
 TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {
   fs::copy_file(dir_.path() / "weights.h5", dir_.path() / "fold1.h5");
   fs::copy_file(dir_.path() / "weights.h5", dir_.path() / "fold2.h5");

@@ -85,16 +85,32 @@ TEST_F(EveryExperiment, WritesEachTableWithEveryVariantMeasured) {
     // Every metric's value (its standard error may be empty) is a number, and the run is named.
     const std::regex value(
         "^(?:[^,]*|\"[^\"]*\"),[^,]*,[^,]*(?:,[-0-9.e]+,[-0-9.e]*)+,[0-9.]+,"
-        "[0-9a-f]{16}$");
+        "(?:[0-9a-f]{16}|ensemble)$");
     for (const auto& row : rows) EXPECT_TRUE(std::regex_match(row, value)) << name << ": " << row;
   }
-  EXPECT_GE(tables, 6);
+  EXPECT_GE(tables, 8);
   // FaceNet's Table 4 needs one model: both halves and the embedding table's 128 share its run.
   const std::string shared = run_of(csv_rows(results("facenet_embedding_dim.csv"))[1]);
   for (const char* table : {"facenet_jpeg_quality.csv", "facenet_pixels.csv"}) {
     for (const auto& row : csv_rows(results(table))) EXPECT_EQ(run_of(row), shared) << row;
   }
   EXPECT_TRUE(fs::exists(results("facenet_pixels.svg")));
+  // Figure 4's x is each network's multiply-adds, counted: NN1's 1.61G as `visage summary` says.
+  const std::string figure = read_text(results("facenet_model_size.md"));
+  EXPECT_NE(figure.find("| NN1 (220x220) | 1.61G |"), std::string::npos) << figure;
+  // The ensemble is scored from its members' distances: it has numbers but no run of its own.
+  const std::vector<std::string> ensemble = csv_rows(results("deepface_ensemble.csv"));
+  ASSERT_EQ(ensemble.size(), 4u);
+  EXPECT_EQ(run_of(ensemble.back()), "ensemble");
+  const auto numbers = [](const std::string& row) {  // the fields after variant, x and paper
+    std::vector<std::string> fields;
+    std::istringstream in(measured_part(row));
+    for (std::string field; std::getline(in, field, ',');) fields.push_back(field);
+    return std::vector<std::string>(fields.begin() + 3, fields.end());
+  };
+  for (size_t member = 0; member < 3; ++member) {
+    EXPECT_NE(numbers(ensemble[member]), numbers(ensemble.back())) << ensemble[member];
+  }
 }
 
 TEST_F(EveryExperiment, DegradingTheTestImagesChangesTheirScoresOnly) {
