@@ -96,7 +96,9 @@ int run_experiment(Args args) {
     experiments.push_back(std::move(experiment));
   }
   const auto runs_of = [&](const ExperimentSpec& spec) {
-    return options.has("runs") ? fs::path(options.get("runs")) : spec.file.parent_path() / "runs";
+    // One spelling per folder, so that specs sharing it share one pool of trainings.
+    return fs::weakly_canonical(options.has("runs") ? fs::path(options.get("runs"))
+                                                    : spec.file.parent_path() / "runs");
   };
   const auto results_of = [&](const ExperimentSpec& spec) {
     if (options.has("results")) return fs::path(options.get("results"));

@@ -1,6 +1,7 @@
 #include "tools/experiment_evaluation.hpp"
 
 #include <google/protobuf/text_format.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
@@ -152,17 +153,10 @@ fs::path prepare_heldout(const proto::ExperimentHeldout& heldout, const fs::path
   std::error_code ec;
   if (fs::exists(folder / "pairs.txt", ec)) return folder;
 
-  synthetic::SyntheticDatasetSpec spec;
-  spec.face.seed = heldout.seed();
-  spec.face.size = static_cast<int>(heldout.size());
-  spec.first_identity = heldout.first_identity();
-  spec.identities = static_cast<int>(heldout.identities());
-  spec.images_per_identity = static_cast<int>(heldout.per_identity());
-  spec.folds = static_cast<int>(heldout.folds());
-  spec.pairs_per_fold = static_cast<int>(heldout.pairs());
-  synthetic::check_synthetic_dataset_spec(spec);
-
-  const fs::path partial = runs / concat("heldout-", heldout_id(heldout), ".partial");
+  const synthetic::SyntheticDatasetSpec spec = heldout_dataset(heldout);
+  // Another command sharing the runs folder may be writing the same set: each writes its own
+  // partial folder, and the first to finish provides it.
+  const fs::path partial = runs / concat("heldout-", heldout_id(heldout), ".partial-", ::getpid());
   fs::remove_all(partial);
   fs::create_directories(partial);
   std::cout << "experiment: writing " << spec.identities << " held-out identities x "
@@ -170,7 +164,12 @@ fs::path prepare_heldout(const proto::ExperimentHeldout& heldout, const fs::path
             << spec.pairs_per_fold << " + " << spec.pairs_per_fold << ") pairs to "
             << folder.string() << std::endl;
   data::write_synthetic_dataset(spec, partial);
-  fs::rename(partial, folder);
+  fs::rename(partial, folder, ec);
+  if (ec) {
+    VISAGE_CHECK(fs::exists(folder / "pairs.txt"), folder.string(), ": cannot be written (",
+                 ec.message(), ")");
+    fs::remove_all(partial);
+  }
   return folder;
 }
 

@@ -37,7 +37,7 @@ std::string cell(const Measurement& m) {
 
 // A CSV field: quoted when it holds a separator, a quote or a line break.
 std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
   std::string quoted = "\"";
   for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
@@ -103,9 +103,10 @@ std::string trend_paragraph(const ExperimentSpec& spec, const ExperimentResults&
     text += paper.size() == ours.size() ? concat(" The paper's: ", theirs, ".")
                                         : concat(" On the rows the paper has, the paper's ", theirs,
                                                  " and ours ", ours_there, ".");
-    text += theirs == ours_there
-                ? " The shapes agree."
-                : " The shapes differ; docs/experiments.md says why we think they do.";
+    text +=
+        theirs == ours_there
+            ? " The shapes agree."
+            : " The shapes differ (docs/experiments.md discusses why for the committed tables).";
   }
   return text;
 }
@@ -281,7 +282,7 @@ std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,
   if (!trend.empty()) md << trend << "\n\n";
   for (const auto& note : notes) md << "- Note, " << note << ".\n";
   if (!notes.empty()) md << "\n";
-  if (p.plot()) md << "![" << p.title() << "](" << p.name() << ".svg)\n";
+  if (p.plot()) md << "![the plot](" << p.name() << ".svg)\n";
 
   const fs::path md_file = folder / (p.name() + ".md");
   write_file(md_file.string(), md.str());

@@ -129,6 +129,30 @@ int64_t multiply_adds(const proto::NetParameter& deploy, const std::string& cont
   return total;
 }
 
+// What would otherwise fail only after training: no accuracy output to read the classification
+// error from, or synthetic training identities that reach into the held-out ones.
+void check_train_net(const ExperimentSpec& spec, const proto::NetParameter& net,
+                     const std::string& context) {
+  bool accuracy = false;
+  for (const auto& layer : net.layer()) {
+    const bool train_only =
+        std::any_of(layer.include().begin(), layer.include().end(),
+                    [](const auto& rule) { return rule.phase() == proto::TRAIN; });
+    for (const auto& top : layer.top()) accuracy = accuracy || (top == "accuracy" && !train_only);
+    if (!spec.needs_heldout || !layer.has_synthetic_face_data_param()) continue;
+    const auto& d = layer.synthetic_face_data_param();
+    const uint64_t first = d.first_identity(), end = first + d.identities();
+    const uint64_t heldout_first = spec.heldout.first_identity();
+    const uint64_t heldout_end = heldout_first + spec.heldout.identities();
+    VISAGE_CHECK(end <= heldout_first || first >= heldout_end, context, ": its layer '",
+                 layer.name(), "' trains on synthetic identities ", first, "-", end - 1,
+                 ", which overlap the held-out ones (", heldout_first, "-", heldout_end - 1, ")");
+  }
+  VISAGE_CHECK(!spec.needs_classification || accuracy, context,
+               ": CLASSIFICATION_ERROR needs an output named `accuracy` in the TEST phase (an "
+               "Accuracy layer on held-out images of the training identities)");
+}
+
 }  // namespace
 
 ExperimentSpec load_experiment(const fs::path& file, const std::string& scale) {
@@ -187,6 +211,17 @@ ExperimentSpec load_experiment(const fs::path& file, const std::string& scale) {
                ") must divide its folds (", h.folds(), ")");
   VISAGE_CHECK(h.identities() >= 2 * h.folds(), where, ": heldout needs at least two identities ",
                "per fold (", h.identities(), " identities, ", h.folds(), " folds)");
+  if (spec.needs_heldout) {
+    // Before any training: a set that cannot supply its pairs would fail only afterwards.
+    with_context(concat(where, ": heldout"), [&] {
+      const synthetic::SyntheticDatasetSpec dataset = heldout_dataset(h);
+      synthetic::check_synthetic_dataset_spec(dataset);
+      synthetic::synthetic_pairs(dataset);
+    });
+  }
+  VISAGE_CHECK(!p.x_is_multiply_adds() || spec.needs_heldout, where,
+               ": x_is_multiply_adds counts the deploy nets', so the spec needs a verification "
+               "metric and a deploy net");
   return spec;
 }
 
@@ -209,7 +244,12 @@ std::vector<VariantPlan> plan_variants(const ExperimentSpec& spec) {
       VISAGE_CHECK(spec.needs_heldout && !spec.needs_classification, context,
                    ": an ensemble is measured on held-out identities only: its spec's metrics "
                    "must all be verification metrics");
+      VISAGE_CHECK(!spec.param.x_is_multiply_adds(), context,
+                   ": an ensemble has no multiply-adds of its own to plot");
+      std::set<std::string> members;
       for (const std::string& member : variant.ensemble()) {
+        VISAGE_CHECK(members.insert(member).second, context, ": ensemble member '", member,
+                     "' is listed twice");
         const bool earlier = std::any_of(plans.begin(), plans.end(), [&](const VariantPlan& p) {
           return p.variant.name() == member && !p.is_ensemble();
         });
@@ -234,6 +274,7 @@ std::vector<VariantPlan> plan_variants(const ExperimentSpec& spec) {
                    "'");
     }
 
+    check_train_net(spec, net, context);
     plan.solver = base;
     plan.solver.clear_net();
     *plan.solver.mutable_net_param() = std::move(net);
@@ -276,6 +317,18 @@ std::vector<VariantPlan> plan_variants(const ExperimentSpec& spec) {
     plans.push_back(std::move(plan));
   }
   return plans;
+}
+
+synthetic::SyntheticDatasetSpec heldout_dataset(const proto::ExperimentHeldout& heldout) {
+  synthetic::SyntheticDatasetSpec spec;
+  spec.face.seed = heldout.seed();
+  spec.face.size = static_cast<int>(heldout.size());
+  spec.first_identity = heldout.first_identity();
+  spec.identities = static_cast<int>(heldout.identities());
+  spec.images_per_identity = static_cast<int>(heldout.per_identity());
+  spec.folds = static_cast<int>(heldout.folds());
+  spec.pairs_per_fold = static_cast<int>(heldout.pairs());
+  return spec;
 }
 
 std::string describe_budget(const proto::SolverParameter& solver) {

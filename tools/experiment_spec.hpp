@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "proto/visage.pb.h"
+#include "synthetic/dataset.hpp"
 
 namespace visage::tools {
 
@@ -39,6 +40,9 @@ struct VariantPlan {
 
 // Every variant, in the spec's order.
 std::vector<VariantPlan> plan_variants(const ExperimentSpec& spec);
+
+// The synthetic identities and pairs `heldout` describes, as `visage synth` would write them.
+synthetic::SyntheticDatasetSpec heldout_dataset(const proto::ExperimentHeldout& heldout);
 
 // "trained for 3000 iterations of 64 images": the training budget in words, for the tables.
 std::string describe_budget(const proto::SolverParameter& solver);

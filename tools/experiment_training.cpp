@@ -90,9 +90,17 @@ class Training {
   Training(const TrainingRun& run, const TrainingOptions& options)
       : run_(run), options_(options), folder_(run_folder(options.runs, run.run_id)) {}
 
-  void start() {
+  // Starts `visage train`; false when the run turned out to be trained already.
+  bool start() {
     fs::create_directories(folder_);
     lock_ = std::make_unique<RunLock>(folder_);
+    // Another command may have finished the run while this one waited for its turn.
+    std::error_code ec;
+    if (fs::exists(final_weights(options_.runs, run_), ec)) {
+      std::cout << "experiment: " << run_.label << " is trained (run " << run_.run_id << ")"
+                << std::endl;
+      return false;
+    }
     proto::SolverParameter solver = run_.solver;
     solver.set_snapshot_prefix(snapshot_prefix(options_.runs, run_.run_id).string());
     solver.set_snapshot_after_train(true);
@@ -116,11 +124,17 @@ class Training {
               << (output.empty() ? "" : concat("; output: ", output.string())) << ")" << std::endl;
     started_ = std::chrono::steady_clock::now();
     child_ = std::make_unique<ChildProcess>(argv, output, environment);
+    return true;
   }
 
   // The exit status once the process has ended.
   std::optional<int> poll() { return child_->poll(); }
-  void stop(int signal) { child_->signal(signal); }
+  // Asks the training to snapshot and stop (SIGTERM; the child resets each signal's handler
+  // separately, so this is safe after a Ctrl-C it also received).
+  void stop() {
+    child_->signal(SIGTERM);
+    stopped_ = true;
+  }
 
   // Records the time and says how it ended; returns the error text, empty on success.
   std::string finish(int status) {
@@ -129,16 +143,26 @@ class Training {
     add_training_seconds(options_.runs, run_.run_id, seconds);
     const fs::path weights = final_weights(options_.runs, run_);
     std::error_code ec;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && fs::exists(weights, ec)) {
+    const bool exited_cleanly = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (exited_cleanly && fs::exists(weights, ec)) {
       std::cout << "experiment: trained " << run_.label << " in " << duration_text(seconds)
                 << std::endl;
       return {};
     }
+    if (stopped_ && WIFEXITED(status) && WEXITSTATUS(status) == 128 + SIGTERM) {
+      std::cout << "experiment: stopped " << run_.label << " with a snapshot to resume from"
+                << std::endl;
+      return {};
+    }
+    const std::string output = options_.jobs > 1
+                                   ? concat("; its output is in ", (folder_ / "train.out").string())
+                                   : std::string();
+    if (exited_cleanly) {
+      return concat(run_.label, " (run ", folder_.string(), "): `visage train` ended without ",
+                    "its final weights ", weights.string(), output);
+    }
     return concat(run_.label, " (run ", folder_.string(), "): `visage train` ended with ",
-                  describe_exit(status),
-                  options_.jobs > 1
-                      ? concat("; its output is in ", (folder_ / "train.out").string())
-                      : std::string());
+                  describe_exit(status), output);
   }
 
  private:
@@ -148,6 +172,7 @@ class Training {
   std::unique_ptr<RunLock> lock_;
   std::unique_ptr<ChildProcess> child_;
   std::chrono::steady_clock::time_point started_;
+  bool stopped_ = false;
 };
 
 }  // namespace
@@ -185,23 +210,37 @@ int train_runs(const std::vector<TrainingRun>& runs, const TrainingOptions& opti
   std::vector<std::string> failures;
   bool stopping = false;
   size_t next = 0;
+  // Stops every training at its next iteration, each with a snapshot: on a signal (Ctrl-C
+  // reaches the trainings too, a SIGTERM or a `kill -INT` to this process alone does not) or
+  // when one has failed.
+  const auto stop_all_if_asked = [&] {
+    if (stopping || (!StopSignals::received() && failures.empty())) return;
+    stopping = true;
+    for (auto& training : active) training->stop();
+  };
   while (!active.empty() || (!stopping && next < pending.size())) {
-    while (!stopping && next < pending.size() && static_cast<int>(active.size()) < options.jobs) {
-      active.push_back(std::make_unique<Training>(*pending[next++], options));
-      active.back()->start();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    // Ctrl-C reaches the whole process group, the trainings included; a SIGTERM sent to this
-    // process alone is passed on. Each training then snapshots and exits.
-    if (!stopping && (StopSignals::received() || !failures.empty())) {
-      stopping = true;
-      const bool pass_on = !StopSignals::received() || StopSignals::signal() == SIGTERM;
-      if (pass_on) {
-        for (auto& training : active) training->stop(SIGTERM);
+    while (next < pending.size() && static_cast<int>(active.size()) < options.jobs) {
+      stop_all_if_asked();
+      if (stopping) break;
+      auto training = std::make_unique<Training>(*pending[next++], options);
+      try {
+        if (training->start()) active.push_back(std::move(training));
+      } catch (const Error& e) {
+        // A locked run, a failed spawn: the others still stop with their snapshots.
+        failures.push_back(concat(pending[next - 1]->label, ": ", e.what()));
       }
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    stop_all_if_asked();
     for (auto it = active.begin(); it != active.end();) {
-      const std::optional<int> status = (*it)->poll();
+      std::optional<int> status;
+      try {
+        status = (*it)->poll();
+      } catch (const Error& e) {  // waitpid failed: the process is beyond reach
+        failures.push_back(e.what());
+        it = active.erase(it);
+        continue;
+      }
       if (!status) {
         ++it;
         continue;

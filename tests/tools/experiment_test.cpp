@@ -49,27 +49,20 @@ std::string measured_columns(const fs::path& csv) {
   return text;
 }
 
-class EveryExperiment : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    folder_ = std::make_unique<testing::TempFolder>();
-    for (const auto& entry : fs::directory_iterator(source_path("experiments"))) {
-      if (entry.path().extension() == ".prototxt") specs_ += " " + entry.path().string();
-    }
-    first_ = run_visage("experiment --scale smoke" + specs_ + " --runs " + *folder_ / "runs" +
-                        " --results " + *folder_ / "results");
+// Every spec in experiments/ at its smoke scale, in one process since the run is the costly part
+// (CI's check that the machinery of every table works), then once more.
+TEST(EveryExperiment, RunsAtSmokeScaleAndAgainWithoutTrainingToTheSameNumbers) {
+  const testing::TempFolder folder;
+  std::string specs;
+  for (const auto& entry : fs::directory_iterator(source_path("experiments"))) {
+    if (entry.path().extension() == ".prototxt") specs += " " + entry.path().string();
   }
-  static void TearDownTestSuite() { folder_.reset(); }
+  const auto results = [&](const std::string& file) { return folder.path() / "results" / file; };
+  const testing::CommandResult first =
+      run_visage("experiment --scale smoke" + specs + " --runs " + folder / "runs" + " --results " +
+                 folder / "results");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
 
-  static fs::path results(const std::string& file) { return folder_->path() / "results" / file; }
-
-  static inline std::unique_ptr<testing::TempFolder> folder_;
-  static inline std::string specs_;
-  static inline testing::CommandResult first_;
-};
-
-TEST_F(EveryExperiment, WritesEachTableWithEveryVariantMeasured) {
-  ASSERT_EQ(first_.exit_code, 0) << first_.output;
   int tables = 0;
   for (const auto& entry : fs::directory_iterator(source_path("experiments"))) {
     if (entry.path().extension() != ".prototxt") continue;
@@ -111,30 +104,19 @@ TEST_F(EveryExperiment, WritesEachTableWithEveryVariantMeasured) {
   for (size_t member = 0; member < 3; ++member) {
     EXPECT_NE(numbers(ensemble[member]), numbers(ensemble.back())) << ensemble[member];
   }
-}
+  // Degrading the test images changes their scores only: same weights, different rows (JPEG
+  // quality 10 against lossless).
+  const std::vector<std::string> jpeg = csv_rows(results("facenet_jpeg_quality.csv"));
+  ASSERT_EQ(jpeg.size(), 7u);
+  EXPECT_NE(numbers(jpeg.front()), numbers(jpeg.back()));
 
-TEST_F(EveryExperiment, DegradingTheTestImagesChangesTheirScoresOnly) {
-  ASSERT_EQ(first_.exit_code, 0) << first_.output;
-  // Same weights, different test images: the rows differ (JPEG quality 10 against lossless).
-  const std::vector<std::string> rows = csv_rows(results("facenet_jpeg_quality.csv"));
-  ASSERT_EQ(rows.size(), 7u);
-  // Drop "name,x,paper," to compare the numbers alone.
-  const auto numbers = [](const std::string& row) {
-    const std::string part = measured_part(row);
-    return part.substr(part.find(',', part.find(',', part.find(',') + 1) + 1));
-  };
-  EXPECT_NE(numbers(rows.front()), numbers(rows.back()));
-}
-
-TEST_F(EveryExperiment, RunningAgainTrainsNothingAndGivesTheSameNumbers) {
-  ASSERT_EQ(first_.exit_code, 0) << first_.output;
   std::map<std::string, std::string> before;
-  for (const auto& entry : fs::directory_iterator(folder_->path() / "results")) {
+  for (const auto& entry : fs::directory_iterator(folder.path() / "results")) {
     if (entry.path().extension() == ".csv") before[entry.path().string()] = read_text(entry.path());
   }
   const testing::CommandResult again =
-      run_visage("experiment --scale smoke" + specs_ + " --runs " + *folder_ / "runs" +
-                 " --results " + *folder_ / "results");
+      run_visage("experiment --scale smoke" + specs + " --runs " + folder / "runs" + " --results " +
+                 folder / "results");
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_EQ(again.output.find("experiment: training"), std::string::npos) << again.output;
   EXPECT_NE(again.output.find("is trained"), std::string::npos) << again.output;
@@ -237,6 +219,28 @@ TEST_F(SmallSpec, SpecMistakesAreNamed) {
   write_spec("variant { name: \"a\" solver: \"base_lr: -1\" }\n");
   result = experiment();
   EXPECT_NE(result.output.find("base_lr"), std::string::npos) << result.output;
+
+  // Found before any training: held-out identities inside the training range, a repeated
+  // ensemble member, pairs the held-out set cannot supply.
+  write_spec(
+      "variant { name: \"a\" layer { layer: \"faces\" fields: \"synthetic_face_data_param { "
+      "first_identity: 999990 }\" } }\n");
+  result = experiment();
+  EXPECT_NE(result.output.find("trains on synthetic identities 999990-1009989, which overlap the "
+                               "held-out ones (1000000-1000023)"),
+            std::string::npos)
+      << result.output;
+  write_spec("variant { name: \"a\" } variant { name: \"b\" ensemble: \"a\" ensemble: \"a\" }\n");
+  result = experiment();
+  EXPECT_NE(result.output.find("ensemble member 'a' is listed twice"), std::string::npos)
+      << result.output;
+  write_spec("variant { name: \"a\" }\n",
+             "scale { name: \"tight\" heldout { identities: 8 per_identity: 2 pairs: 9 folds: 4 "
+             "splits: 2 } }\n");
+  result = experiment("--scale tight");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("spec.prototxt: heldout"), std::string::npos) << result.output;
+  EXPECT_FALSE(fs::exists(folder_.path() / "runs")) << result.output;
 
   write_spec("variant { name: \"a\" }\n");
   result = experiment("--scale huge");
