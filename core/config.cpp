@@ -12,6 +12,7 @@
 
 #include "core/config_numbers.hpp"
 #include "core/error.hpp"
+#include "core/text_hash.hpp"
 
 namespace visage {
 namespace {
@@ -95,12 +96,7 @@ std::string NetConfig::where(int layer_index) const {
 uint64_t NetConfig::hash() const {
   std::string canonical;
   pb::TextFormat::PrintToString(param, &canonical);
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (unsigned char c : canonical) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
+  return fnv1a_64(canonical);
 }
 
 NetConfig parse_net_config(const std::string& text, const std::string& source) {

@@ -58,4 +58,16 @@ double distance(std::span<const float> a, std::span<const float> b, Distance met
   fail("invalid Distance value ", static_cast<int>(metric));
 }
 
+Distance distance_from_proto(proto::VerificationTest::Distance distance) {
+  switch (distance) {
+    case proto::VerificationTest::SQUARED_L2:
+      return Distance::kSquaredL2;
+    case proto::VerificationTest::L2:
+      return Distance::kL2;
+    case proto::VerificationTest::COSINE:
+      return Distance::kCosine;
+  }
+  fail("unknown distance ", static_cast<int>(distance));
+}
+
 }  // namespace visage::eval

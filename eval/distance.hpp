@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "proto/visage.pb.h"
+
 namespace visage::eval {
 
 enum class Distance {
@@ -16,6 +18,8 @@ enum class Distance {
 
 // Accepts "squared_l2" (also "sqeuclidean"), "l2" (also "euclidean") and "cosine".
 Distance parse_distance(std::string_view name);
+// A solver's or experiment's `distance` field as the metric it names.
+Distance distance_from_proto(proto::VerificationTest::Distance distance);
 std::string distance_name(Distance metric);
 
 // Throws when the vectors differ in length.

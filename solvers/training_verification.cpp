@@ -19,18 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-eval::Distance distance_of(proto::VerificationTest::Distance distance) {
-  switch (distance) {
-    case proto::VerificationTest::SQUARED_L2:
-      return eval::Distance::kSquaredL2;
-    case proto::VerificationTest::L2:
-      return eval::Distance::kL2;
-    case proto::VerificationTest::COSINE:
-      return eval::Distance::kCosine;
-  }
-  fail("unknown distance ", static_cast<int>(distance));
-}
-
 // `net` takes every parameter from the train net (by layer name); one it had to keep for itself
 // would make the verification measure its initialisation.
 void check_every_parameter_is_trained(const Net& net) {
@@ -54,7 +42,7 @@ TrainingVerification::TrainingVerification(
     VISAGE_CHECK(!param_.pairs().empty(), "set pairs (an LFW-format pairs file)");
     VISAGE_CHECK(!param_.images().empty(),
                  "set images (the folder of identity folders the pairs name)");
-    metric_ = distance_of(param_.distance());
+    metric_ = eval::distance_from_proto(param_.distance());
     options_.target_fars.assign(param_.far().begin(), param_.far().end());
     if (options_.target_fars.empty()) options_.target_fars = {1e-3};
     for (const double far : options_.target_fars) {

@@ -3,13 +3,13 @@
 #include <google/protobuf/text_format.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <iostream>
 
 #include "core/config.hpp"
 #include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "core/text_hash.hpp"
 #include "datasets/image_io.hpp"
 #include "datasets/pairs.hpp"
 #include "datasets/synthetic_face_files.hpp"
@@ -38,25 +38,7 @@ std::string heldout_id(const proto::ExperimentHeldout& heldout) {
   images.set_seed(heldout.seed());
   std::string text;
   google::protobuf::TextFormat::PrintToString(images, &text);
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (const unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
-}
-
-eval::Distance distance_of(proto::VerificationTest::Distance distance) {
-  switch (distance) {
-    case proto::VerificationTest::L2:
-      return eval::Distance::kL2;
-    case proto::VerificationTest::COSINE:
-      return eval::Distance::kCosine;
-    default:
-      return eval::Distance::kSquaredL2;
-  }
+  return hex64(fnv1a_64(text));
 }
 
 // Each held-out pair's distance under the variant's deploy net.
@@ -83,7 +65,7 @@ std::vector<eval::ScoredPair> score_heldout(const ExperimentSpec& spec, const Va
                                    extractor.width());
   };
   const eval::EmbeddingTable table = extractor.embed(images.names, prepare, ctx);
-  return eval::score_pairs(protocol, table.lookup(), distance_of(h.distance()));
+  return eval::score_pairs(protocol, table.lookup(), eval::distance_from_proto(h.distance()));
 }
 
 void measure_classification(const ExperimentSpec& spec, const VariantPlan& plan,

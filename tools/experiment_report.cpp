@@ -75,19 +75,82 @@ std::string heldout_text(const proto::ExperimentHeldout& h) {
                 h.flip() ? "; embeddings averaged with the mirror image's" : "");
 }
 
+// The shape of a column, with its standard errors (0 where it has none): strictly rising or
+// falling, rising or falling but for steps within one standard error, or where it is best, with
+// the rows that are within one standard error of the best.
+struct Trend {
+  enum class Shape { kRises, kFalls, kOther };
+  Shape shape = Shape::kOther;
+  bool up_to_noise = false;
+  size_t best = 0;
+  std::vector<size_t> near_best;  // rows within one standard error of the best, the best included
+  std::string text;
+};
+
+Trend trend_of(const std::vector<double>& values, const std::vector<double>& errors,
+               const std::vector<std::string>& names, bool higher_is_better) {
+  Trend trend;
+  const auto noise = [&](size_t a, size_t b) { return std::max(errors[a], errors[b]); };
+  for (const int direction : {1, -1}) {
+    bool strict = true, loose = true, significant = false;
+    for (size_t i = 1; i < values.size(); ++i) {
+      const double step = direction * (values[i] - values[i - 1]);
+      strict = strict && step > 0;
+      loose = loose && (step > 0 || -step <= noise(i, i - 1));
+      significant = significant || step > noise(i, i - 1);
+    }
+    if (values.size() > 1 && (strict || (loose && significant))) {
+      trend.shape = direction > 0 ? Trend::Shape::kRises : Trend::Shape::kFalls;
+      trend.up_to_noise = !strict;
+      trend.text = concat(direction > 0 ? "rises" : "falls", " at every step",
+                          strict ? "" : " but for steps within one standard error");
+    }
+  }
+  trend.best =
+      static_cast<size_t>((higher_is_better ? std::max_element(values.begin(), values.end())
+                                            : std::min_element(values.begin(), values.end())) -
+                          values.begin());
+  std::string others;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (std::abs(values[i] - values[trend.best]) > noise(i, trend.best)) continue;
+    trend.near_best.push_back(i);
+    if (i != trend.best) others += (others.empty() ? "" : ", ") + names[i];
+  }
+  if (trend.shape == Trend::Shape::kOther && values.size() > 1 &&
+      trend.near_best.size() == values.size()) {
+    trend.text =
+        concat("best at ", names[trend.best], ", but every row is within one standard error of it");
+  } else if (trend.shape == Trend::Shape::kOther) {
+    trend.text = concat(
+        "best at ", names[trend.best],
+        others.empty() ? std::string() : concat(" (", others, " within one standard error of it)"));
+  }
+  return trend;
+}
+
+// Whether our column has the paper's shape: the same direction, or the paper's best among the
+// rows within one standard error of ours.
+bool same_shape(const Trend& paper, const Trend& ours) {
+  if (paper.shape != Trend::Shape::kOther) return ours.shape == paper.shape;
+  return std::find(ours.near_best.begin(), ours.near_best.end(), paper.best) !=
+         ours.near_best.end();
+}
+
 std::string trend_paragraph(const ExperimentSpec& spec, const ExperimentResults& results) {
   const proto::ExperimentMetric metric = compared_metric(spec);
-  std::vector<double> ours, ours_on_paper_rows, paper;
+  std::vector<double> ours, errors, paper, ours_there, errors_there;
   std::vector<std::string> names, paper_names;
   for (const auto& v : results.variants) {
     const auto found = v.measured.find(metric);
     if (found == v.measured.end()) continue;
     ours.push_back(found->second.value);
+    errors.push_back(found->second.standard_error.value_or(0.0));
     names.push_back(v.plan.variant.name());
     const double p = paper_value(v.plan.variant.paper());
     if (std::isfinite(p)) {
       paper.push_back(p);
-      ours_on_paper_rows.push_back(found->second.value);
+      ours_there.push_back(ours.back());
+      errors_there.push_back(errors.back());
       paper_names.push_back(v.plan.variant.name());
     }
   }
@@ -96,17 +159,24 @@ std::string trend_paragraph(const ExperimentSpec& spec, const ExperimentResults&
   // same way in both.
   const bool higher = higher_is_better(metric);
   std::string text = concat("**Trend.** Ours (", metric_heading(metric, spec.heldout),
-                            "): ", describe_trend(ours, names, higher), ".");
+                            "): ", trend_of(ours, errors, names, higher).text, ".");
   if (paper.size() >= 2) {
-    const std::string theirs = describe_trend(paper, paper_names, higher);
-    const std::string ours_there = describe_trend(ours_on_paper_rows, paper_names, higher);
-    text += paper.size() == ours.size() ? concat(" The paper's: ", theirs, ".")
-                                        : concat(" On the rows the paper has, the paper's ", theirs,
-                                                 " and ours ", ours_there, ".");
-    text +=
-        theirs == ours_there
-            ? " The shapes agree."
-            : " The shapes differ (docs/experiments.md discusses why for the committed tables).";
+    // The paper's standard errors are not compared: its column is the reference shape.
+    const Trend theirs =
+        trend_of(paper, std::vector<double>(paper.size(), 0.0), paper_names, higher);
+    const Trend ours_on_their_rows = trend_of(ours_there, errors_there, paper_names, higher);
+    text += paper.size() == ours.size()
+                ? concat(" The paper's: ", theirs.text, ".")
+                : concat(" On the rows the paper has, the paper's ", theirs.text, ", and ours ",
+                         ours_on_their_rows.text, ".");
+    const bool flat = ours_on_their_rows.shape == Trend::Shape::kOther &&
+                      ours_on_their_rows.near_best.size() == ours_there.size();
+    text += flat ? " Within our standard errors the table neither confirms nor contradicts the "
+                   "paper's shape."
+            : same_shape(theirs, ours_on_their_rows)
+                ? " The shapes agree."
+                : " The shapes differ (docs/experiments.md discusses why for the committed "
+                  "tables).";
   }
   return text;
 }
@@ -190,21 +260,6 @@ double paper_value(const std::string& entry) {
   char* end = nullptr;
   const double value = std::strtod(begin, &end);
   return end == begin ? std::numeric_limits<double>::quiet_NaN() : value;
-}
-
-std::string describe_trend(const std::vector<double>& values, const std::vector<std::string>& names,
-                           bool higher_is_better) {
-  VISAGE_CHECK(values.size() == names.size() && !values.empty(), "describe_trend: bad input");
-  bool rises = true, falls = true;
-  for (size_t i = 1; i < values.size(); ++i) {
-    rises = rises && values[i] > values[i - 1];
-    falls = falls && values[i] < values[i - 1];
-  }
-  if (values.size() > 1 && rises) return "rises at every step";
-  if (values.size() > 1 && falls) return "falls at every step";
-  const auto best = higher_is_better ? std::max_element(values.begin(), values.end())
-                                     : std::min_element(values.begin(), values.end());
-  return concat("best at ", names[static_cast<size_t>(best - values.begin())]);
 }
 
 std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,

@@ -30,10 +30,6 @@ std::string describe_machine();
 // The leading number of a paper's entry ("86.8 +- 1.7" -> 86.8), NaN when there is none.
 double paper_value(const std::string& entry);
 
-// "rises at every step", "falls at every step", or where it is best: the shape of a column.
-std::string describe_trend(const std::vector<double>& values, const std::vector<std::string>& names,
-                           bool higher_is_better);
-
 // Writes <results>/<name>.md and .csv, and .svg and .png when the spec asks for a plot; returns the
 // files written.
 std::vector<std::filesystem::path> write_experiment_results(const ExperimentSpec& spec,

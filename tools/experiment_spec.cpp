@@ -3,13 +3,13 @@
 #include <google/protobuf/text_format.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <memory>
 #include <set>
 
 #include "core/config.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "core/text_hash.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "tools/net_table.hpp"
 
@@ -96,25 +96,10 @@ void merge_solver(proto::SolverParameter& solver, const std::string& text,
   merge_replacing(solver, fields);
 }
 
-std::string hex16(uint64_t value) {
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
-  return text;
-}
-
 std::string joined(const std::vector<std::string>& items) {
   std::string text;
   for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
   return text;
-}
-
-uint64_t fnv1a(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (const unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 // Multiply-adds per image of a deploy net, as `visage summary` counts them.
@@ -295,7 +280,7 @@ std::vector<VariantPlan> plan_variants(const ExperimentSpec& spec) {
 
     std::string canonical;
     google::protobuf::TextFormat::PrintToString(plan.solver, &canonical);
-    plan.run_id = hex16(fnv1a(canonical));
+    plan.run_id = hex64(fnv1a_64(canonical));
 
     if (spec.needs_heldout) {
       const fs::path deploy_file =
