@@ -165,6 +165,30 @@ TEST_F(SmallSpec, AnInterruptedTrainingResumesAndEndsWhereAnUninterruptedOneEnds
   EXPECT_EQ(measured_columns(folder_.path() / "results" / "small.csv"), uninterrupted);
 }
 
+TEST_F(SmallSpec, TrainingsInParallelGiveTheNumbersOfTrainingsInTurn) {
+  write_spec(
+      "variant { name: \"64\" layer { layer: \"fc\" fields: \"inner_product_param { "
+      "num_output: 64 }\" } }\nvariant { name: \"32\" layer { layer: \"fc\" fields: "
+      "\"inner_product_param { num_output: 32 }\" } }\n");
+  const auto parallel = experiment("--jobs 2");
+  ASSERT_EQ(parallel.exit_code, 0) << parallel.output;
+  const std::string in_parallel = measured_columns(folder_.path() / "results" / "small.csv");
+  // Each training's output went to its run folder, not interleaved on the terminal.
+  int outputs = 0;
+  for (const auto& run : fs::directory_iterator(folder_.path() / "runs")) {
+    if (!fs::exists(run.path() / "train.out")) continue;
+    ++outputs;
+    EXPECT_NE(read_text(run.path() / "train.out").find("optimization done"), std::string::npos);
+  }
+  EXPECT_EQ(outputs, 2);
+  EXPECT_EQ(parallel.output.find("iter 1/4"), std::string::npos) << parallel.output;
+
+  fs::remove_all(folder_.path() / "runs");
+  const auto in_turn = experiment();
+  ASSERT_EQ(in_turn.exit_code, 0) << in_turn.output;
+  EXPECT_EQ(measured_columns(folder_.path() / "results" / "small.csv"), in_parallel);
+}
+
 TEST_F(SmallSpec, SigtermStopsEveryTrainingWithASnapshotAndTheNextRunResumes) {
   write_spec(
       "variant { name: \"64\" layer { layer: \"fc\" fields: \"inner_product_param { "
