@@ -51,9 +51,8 @@ void print_plan(const PlannedExperiment& experiment, const fs::path& runs) {
       std::cout << "  " << plan.variant.name() << ": ensemble of " << members_text(plan) << "\n";
       continue;
     }
-    const TrainingRun run{plan.variant.name(), plan.run_id, plan.solver};
     std::error_code ec;
-    const bool trained = fs::exists(final_weights(runs, run), ec);
+    const bool trained = fs::exists(final_weights(runs, plan.run_id, plan.solver.max_iter()), ec);
     std::cout << "  " << plan.variant.name() << ": run " << plan.run_id << ", "
               << describe_budget(plan.solver) << ", " << (trained ? "trained" : "to train") << "\n";
   }
@@ -156,9 +155,9 @@ int run_experiment(Args args) {
             {plan, measure_verification(spec.heldout, eval::sum_distances(members)), seconds});
         continue;
       }
-      const TrainingRun run{plan.variant.name(), plan.run_id, plan.solver};
       VariantEvaluation evaluation =
-          evaluate_variant(spec, plan, final_weights(runs, run), heldout, options.get("device"));
+          evaluate_variant(spec, plan, final_weights(runs, plan.run_id, plan.solver.max_iter()),
+                           heldout, options.get("device"));
       results.variants.push_back({plan, evaluation.measured, training_seconds(runs, plan.run_id)});
       evaluated[plan.variant.name()] = std::move(evaluation);
     }

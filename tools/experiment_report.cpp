@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "eval/number_format.hpp"
 #include "eval/svg_chart.hpp"
+#include "solvers/progress.hpp"
 #include "tools/net_table.hpp"
 #include "tools/svg_to_png.hpp"
 
@@ -21,13 +22,6 @@ namespace visage::tools {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string duration_text(double seconds) {
-  const auto total = static_cast<int64_t>(seconds + 0.5);
-  if (total >= 3600) return concat(total / 3600, "h", (total % 3600) / 60, "m");
-  if (total >= 60) return concat(total / 60, "m", total % 60, "s");
-  return concat(total, "s");
-}
 
 std::string cell(const Measurement& m) {
   std::string text = eval::fixed(m.value, 2);
@@ -304,10 +298,10 @@ std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,
           "training identities), "
        << spec.scale.test_batches() << " batches.\n";
   }
-  md << "- **Machine:** " << describe_machine() << "; training " << duration_text(training_total)
+  md << "- **Machine:** " << describe_machine() << "; training " << format_duration(training_total)
      << " in all (" << runs.size() << (runs.size() == 1 ? " run" : " runs") << " for "
      << results.variants.size() << " variants), this command "
-     << duration_text(results.wall_seconds) << ".\n\n";
+     << format_duration(results.wall_seconds) << ".\n\n";
 
   const bool macs = p.x_is_multiply_adds();
   md << "| " << md_cell(p.variable().empty() ? "variant" : p.variable()) << " |"
@@ -328,7 +322,7 @@ std::vector<fs::path> write_experiment_results(const ExperimentSpec& spec,
         notes.push_back(concat(v.plan.variant.name(), ": ", found->second.note));
       }
     }
-    md << " " << duration_text(v.training_seconds) << " | "
+    md << " " << format_duration(v.training_seconds) << " | "
        << (v.plan.is_ensemble() ? std::string("its members'") : concat("`", v.plan.run_id, "`"))
        << " |\n";
   }

@@ -19,6 +19,7 @@
 
 #include "core/config.hpp"
 #include "core/error.hpp"
+#include "solvers/progress.hpp"
 #include "solvers/snapshot.hpp"
 #include "tools/external_program.hpp"
 #include "tools/stop_signals.hpp"
@@ -49,11 +50,6 @@ std::optional<fs::path> latest_snapshot(const fs::path& folder, int64_t max_iter
     }
   }
   return latest;
-}
-
-std::string duration_text(double seconds) {
-  const auto total = static_cast<int64_t>(seconds + 0.5);
-  return total >= 60 ? concat(total / 60, "m", total % 60, "s") : concat(total, "s");
 }
 
 void add_training_seconds(const fs::path& runs, const std::string& run_id, double seconds) {
@@ -96,7 +92,7 @@ class Training {
     lock_ = std::make_unique<RunLock>(folder_);
     // Another command may have finished the run while this one waited for its turn.
     std::error_code ec;
-    if (fs::exists(final_weights(options_.runs, run_), ec)) {
+    if (fs::exists(final_weights(options_.runs, run_.run_id, run_.solver.max_iter()), ec)) {
       std::cout << "experiment: " << run_.label << " is trained (run " << run_.run_id << ")"
                 << std::endl;
       return false;
@@ -141,11 +137,11 @@ class Training {
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     add_training_seconds(options_.runs, run_.run_id, seconds);
-    const fs::path weights = final_weights(options_.runs, run_);
+    const fs::path weights = final_weights(options_.runs, run_.run_id, run_.solver.max_iter());
     std::error_code ec;
     const bool exited_cleanly = WIFEXITED(status) && WEXITSTATUS(status) == 0;
     if (exited_cleanly && fs::exists(weights, ec)) {
-      std::cout << "experiment: trained " << run_.label << " in " << duration_text(seconds)
+      std::cout << "experiment: trained " << run_.label << " in " << format_duration(seconds)
                 << std::endl;
       return {};
     }
@@ -179,8 +175,8 @@ class Training {
 
 fs::path run_folder(const fs::path& runs, const std::string& run_id) { return runs / run_id; }
 
-fs::path final_weights(const fs::path& runs, const TrainingRun& run) {
-  return snapshot_path(snapshot_prefix(runs, run.run_id).string(), run.solver.max_iter());
+fs::path final_weights(const fs::path& runs, const std::string& run_id, int64_t max_iter) {
+  return snapshot_path(snapshot_prefix(runs, run_id).string(), max_iter);
 }
 
 double training_seconds(const fs::path& runs, const std::string& run_id) {
@@ -197,7 +193,7 @@ int train_runs(const std::vector<TrainingRun>& runs, const TrainingOptions& opti
     if (seen[run.run_id]) continue;
     seen[run.run_id] = true;
     std::error_code ec;
-    if (fs::exists(final_weights(options.runs, run), ec)) {
+    if (fs::exists(final_weights(options.runs, run.run_id, run.solver.max_iter()), ec)) {
       std::cout << "experiment: " << run.label << " is trained (run " << run.run_id << ")"
                 << std::endl;
       continue;

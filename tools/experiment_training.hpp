@@ -4,6 +4,7 @@
 // interrupted table continues where it stopped. Several runs can train at once (--jobs).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -27,7 +28,8 @@ struct TrainingOptions {
 
 std::filesystem::path run_folder(const std::filesystem::path& runs, const std::string& run_id);
 // Where `visage train` leaves the weights of the last iteration.
-std::filesystem::path final_weights(const std::filesystem::path& runs, const TrainingRun& run);
+std::filesystem::path final_weights(const std::filesystem::path& runs, const std::string& run_id,
+                                    int64_t max_iter);
 // Wall seconds spent training the run, summed over resumptions; 0 when unknown.
 double training_seconds(const std::filesystem::path& runs, const std::string& run_id);
 
