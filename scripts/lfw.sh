@@ -3,21 +3,26 @@
 # View 2 fold, each on the identities of the other nine folds only, then scores every fold with
 # its own model and writes the 10-fold verification report.
 #
-#   scripts/lfw.sh nn2|deepface [FOLD ...]
+#   scripts/lfw.sh NETWORK [FOLD ... | validate]     (NETWORK: a folder of configs/lfw/)
 #
 # With fold numbers (1-10) it trains only those; the report needs all ten. A fold whose final
 # snapshot exists is not trained again, so an interrupted run continues where it stopped.
+# `validate` is for choosing hyper-parameters without the test folds: it trains one model on
+# folds 3-10 only (runs/lfw/NETWORK/validation/) and scores fold 2's pairs with it, so neither
+# the choice nor the model sees fold 1, and no 10-fold result is looked at.
 # LFW_ROOT names LFW's folder (images/ and protocol/; default ../shared/data/lfw); it is linked as
 # data/lfw, where configs/lfw/*/train_val.prototxt look. VISAGE names the binary
 # (default build/bin/visage, which scripts/build.sh makes). LFW_METRIC=1 also fits a learned metric
 # per fold (PCA whitening + LDA, `visage fit-metric`) on the embeddings of that fold's training
 # people only, and writes a second report scored with it (report_metric*); LFW_METRIC_OPTIONS
-# passes options to fit-metric (e.g. "--pca 64 --lda 32"; delete fold*/metric.h5 to refit).
+# passes options to fit-metric (e.g. "--pca 64 --lda 32"). A network whose folder has a file
+# `metric_options` (fit-metric's options, chosen with `validate`) always does both.
+# A metric is fitted again when its options or its fold's weights change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
   exit "$1"
 }
 [[ $# -ge 1 ]] || usage 2
@@ -29,6 +34,12 @@ config=configs/lfw/$style
   echo "scripts/lfw.sh: no network '$style' (configs/lfw/ has: $(ls configs/lfw | tr '\n' ' '))" >&2
   exit 2
 }
+validate=0
+if [[ ${1:-} == validate ]]; then
+  [[ $# -eq 1 ]] || { echo "scripts/lfw.sh: 'validate' takes no fold numbers" >&2; exit 2; }
+  validate=1
+  shift
+fi
 folds=("$@")
 [[ ${#folds[@]} -gt 0 ]] || folds=(1 2 3 4 5 6 7 8 9 10)
 for fold in "${folds[@]}"; do
@@ -52,28 +63,79 @@ prefix=$(sed -n 's/^snapshot_prefix: "snapshots\/\([a-z0-9_]*\)".*/\1/p' "$confi
 iters=$(sed -n 's/^max_iter: \([0-9]*\)$/\1/p' "$config/solver.prototxt")
 [[ -n $prefix && -n $iters ]] || { echo "scripts/lfw.sh: cannot read $config/solver.prototxt" >&2; exit 1; }
 runs=runs/lfw/$style
+metric=${LFW_METRIC:-0}
+metric_options=${LFW_METRIC_OPTIONS:-}
+if [[ -f $config/metric_options ]]; then
+  metric=1
+  metric_options=${LFW_METRIC_OPTIONS:-$(grep -v '^#' "$config/metric_options" | tr '\n' ' ')}
+fi
 final="$runs/fold{fold}/snapshots/${prefix}_fold{fold}_iter_${iters}.h5"
 
-for fold in "${folds[@]}"; do
-  dir=$runs/fold$fold
-  weights=${final//\{fold\}/$fold}
+pairs=data/lfw/protocol/pairs.txt
+images=$(realpath data/lfw/images)
+
+# train NAME EXCLUDED: trains runs/lfw/NETWORK/NAME/ without the identities of the 0-based folds
+# EXCLUDED (space-separated), unless its final snapshot exists.
+train() {
+  local name=$1 excluded=$2 dir=$runs/$1 weights=${final//\{fold\}/${1#fold}} list=""
+  [[ $name == validation ]] && weights=$runs/validation/snapshots/${prefix}_validation_iter_${iters}.h5
   if [[ -f $weights ]]; then
-    echo "== fold $fold: trained already ($weights)"
-    continue
+    echo "== $name: trained already ($weights)"
+    return
   fi
   mkdir -p "$dir"
-  sed "s/^    exclude_folds: 0 }$/    exclude_folds: $((fold - 1)) }/" "$config/train_val.prototxt" \
-    >"$dir/train_val.prototxt"
-  grep -q "^    exclude_folds: $((fold - 1)) }$" "$dir/train_val.prototxt" || {
+  for fold in $excluded; do list+="exclude_folds: $fold "; done
+  sed "s/^    exclude_folds: 0 }$/    ${list}}/" "$config/train_val.prototxt" >"$dir/train_val.prototxt"
+  grep -q "^    ${list}}$" "$dir/train_val.prototxt" || {
     echo "scripts/lfw.sh: $config/train_val.prototxt has no 'exclude_folds: 0 }' line to change" >&2
     exit 1
   }
-  sed "s/^snapshot_prefix: \"snapshots\/$prefix\"/snapshot_prefix: \"snapshots\/${prefix}_fold$fold\"/" \
+  sed "s/^snapshot_prefix: \"snapshots\/$prefix\"/snapshot_prefix: \"snapshots\/${prefix}_$name\"/" \
     "$config/solver.prototxt" >"$dir/solver.prototxt"
-  echo "== fold $fold: training on the other nine folds' identities ($dir)"
-  start=$SECONDS
+  echo "== $name: training without the identities of folds $(for f in $excluded; do printf '%d ' $((f + 1)); done)($dir)"
+  local start=$SECONDS
   $visage train --solver "$dir/solver.prototxt"
-  echo "fold $fold trained in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"
+  echo "$name trained in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"
+}
+
+# metric_images HELD_OUT...: every image of the people named by the pairs of the folds not listed
+# (1-based): the people a model trained without those folds learnt from.
+metric_images() {
+  awk -v held_out=" $* " 'NR == 1 { per_fold = 2 * $2; next }
+    index(held_out, " " (int((NR - 2) / per_fold) + 1) " ") == 0 { print $1; if (NF == 4) print $3 }' \
+    "$pairs" | sort -u | while read -r name; do
+      for image in "$images/$name"/*.jpg; do echo "$image"; done
+    done
+}
+
+if [[ $validate == 1 ]]; then
+  # Fold 2's pairs scored by a model (and a metric) that never saw folds 1 and 2.
+  dir=$runs/validation
+  train validation "0 1"
+  weights=$dir/snapshots/${prefix}_validation_iter_${iters}.h5
+  { printf '1\t%s\n' "$(awk 'NR == 1 { print $2 }' "$pairs")"
+    awk 'NR == 1 { per_fold = 2 * $2; next } int((NR - 2) / per_fold) == 1' "$pairs"; } \
+    >"$dir/pairs_fold2.txt"
+  echo "== validation: fold 2's pairs, the threshold chosen on them (for comparing configs only)"
+  $visage verify --pairs "$dir/pairs_fold2.txt" --model "$config/deploy.prototxt" \
+    --images data/lfw/images --weights "$weights" --flip --out "$dir/report"
+  [[ $metric == 1 ]] || exit 0
+  if [[ ! -f $dir/metric_embeddings.h5 || $weights -nt $dir/metric_embeddings.h5 ]]; then
+    metric_images 1 2 >"$dir/metric_images.txt"
+    $visage embed --model "$config/deploy.prototxt" --weights "$weights" \
+      --images "$dir/metric_images.txt" --flip --out "$dir/metric_embeddings.h5"
+  fi
+  $visage fit-metric --embeddings "$dir/metric_embeddings.h5" --pairs "$pairs" \
+    --held-out-fold 2 $metric_options --out "$dir/metric.h5"
+  echo "== validation with the learned metric (${metric_options:-defaults})"
+  $visage verify --pairs "$dir/pairs_fold2.txt" --model "$config/deploy.prototxt" \
+    --images data/lfw/images --weights "$weights" --metric "$dir/metric.h5" --flip \
+    --out "$dir/report_metric"
+  exit 0
+fi
+
+for fold in "${folds[@]}"; do
+  train "fold$fold" "$((fold - 1))"
 done
 
 for fold in $(seq 1 10); do
@@ -83,31 +145,32 @@ for fold in $(seq 1 10); do
   fi
 done
 echo "== 10-fold report: each fold scored with its own model"
-$visage verify --pairs data/lfw/protocol/pairs.txt --model "$config/deploy.prototxt" \
+$visage verify --pairs "$pairs" --model "$config/deploy.prototxt" \
   --images data/lfw/images --fold-weights "$final" --flip --out "$runs/report"
 echo "ROC curve: $runs/report_roc.svg and .png (CSV: $runs/report_roc.csv, JSON: $runs/report.json)"
-[[ ${LFW_METRIC:-0} == 1 ]] || exit 0
+[[ $metric == 1 ]] || exit 0
 
 # Fold k's metric sees only fold k's training people: those named by the pairs of the other nine
 # folds (as exclude_folds and pairs_identities_only select them for training). Only their images
 # are embedded, and fit-metric is told the held-out fold too, so it drops any of its people.
-pairs=data/lfw/protocol/pairs.txt
-images=$(realpath data/lfw/images)
 for fold in $(seq 1 10); do
   dir=$runs/fold$fold
-  # A metric older than its fold's weights belongs to another embedding space: fitted again.
   weights=${final//\{fold\}/$fold}
-  [[ $dir/metric.h5 -nt $weights ]] && continue
-  echo "== fold $fold: learned metric on the other nine folds' people ($dir/metric.h5)"
-  awk -v held_out="$fold" 'NR == 1 { per_fold = 2 * $2; next }
-    int((NR - 2) / per_fold) + 1 != held_out { print $1; if (NF == 4) print $3 }' "$pairs" |
-    sort -u | while read -r name; do
-      for image in "$images/$name"/*.jpg; do echo "$image"; done
-    done >"$dir/metric_images.txt"
-  $visage embed --model "$config/deploy.prototxt" --weights "${final//\{fold\}/$fold}" \
-    --images "$dir/metric_images.txt" --flip --out "$dir/metric_embeddings.h5"
+  # Embeddings older than their fold's weights belong to another embedding space.
+  if [[ ! -f $dir/metric_embeddings.h5 || $weights -nt $dir/metric_embeddings.h5 ]]; then
+    echo "== fold $fold: embedding the other nine folds' people for its learned metric"
+    metric_images "$fold" >"$dir/metric_images.txt"
+    $visage embed --model "$config/deploy.prototxt" --weights "$weights" \
+      --images "$dir/metric_images.txt" --flip --out "$dir/metric_embeddings.h5"
+  fi
+  if [[ -f $dir/metric.h5 && ! $dir/metric_embeddings.h5 -nt $dir/metric.h5 &&
+        $(cat "$dir/metric_options.used" 2>/dev/null) == "$metric_options" ]]; then
+    continue
+  fi
+  echo "== fold $fold: learned metric (${metric_options:-defaults}) on those people ($dir/metric.h5)"
   $visage fit-metric --embeddings "$dir/metric_embeddings.h5" --pairs "$pairs" \
-    --held-out-fold "$fold" ${LFW_METRIC_OPTIONS:-} --out "$dir/metric.h5"
+    --held-out-fold "$fold" $metric_options --out "$dir/metric.h5"
+  printf '%s\n' "$metric_options" >"$dir/metric_options.used"
 done
 echo "== 10-fold report with the learned metrics: fold k mapped by metric k, cosine distance"
 $visage verify --pairs "$pairs" --model "$config/deploy.prototxt" --images data/lfw/images \
