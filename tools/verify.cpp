@@ -51,6 +51,36 @@ std::vector<double> parse_fars(const std::string& text) {
   return fars;
 }
 
+// "Fisher Vector Faces=0.9303;LDML-MkNN=0.875" -> the ROC figure's accuracy references.
+std::vector<eval::AccuracyReference> parse_references(const std::string& text) {
+  std::vector<eval::AccuracyReference> references;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ';')) {
+    const size_t equals = item.rfind('=');
+    eval::AccuracyReference reference;
+    bool valid = equals != std::string::npos && equals > 0;
+    if (valid) {
+      reference.name = item.substr(0, equals);
+      try {
+        size_t used = 0;
+        const std::string number = item.substr(equals + 1);
+        reference.accuracy = std::stod(number, &used);
+        valid = used == number.size() && reference.accuracy > 0 && reference.accuracy <= 1;
+      } catch (const std::exception&) {
+        valid = false;
+      }
+    }
+    VISAGE_CHECK(valid, "--reference ", text, ": '", item,
+                 "' is not NAME=ACCURACY with an accuracy in (0, 1], e.g. "
+                 "'Fisher Vector Faces=0.9303;LDML-MkNN=0.875'");
+    references.push_back(std::move(reference));
+  }
+  VISAGE_CHECK(!references.empty() && text.back() != ';', "--reference ", text,
+               ": an empty item in the list");
+  return references;
+}
+
 // The file of each fold that `flag` names: its pattern with {fold} replaced by 1 .. num_folds.
 // `what` names one fold's file in messages ("weights", "metric"), `absent` says it is missing.
 std::vector<std::string> fold_files(const Options& options, const std::string& flag,
@@ -135,6 +165,9 @@ int run_verify(Args args) {
       .value("threshold", "T", "use this fixed threshold instead of choosing one")
       .value("out", "PREFIX",
              "also write PREFIX_roc.csv, PREFIX.json, PREFIX_roc.svg and PREFIX_roc.png")
+      .value("reference", "'NAME=ACC[;...]'",
+             "published accuracies drawn on the ROC figure as iso-accuracy lines, to compare "
+             "with (needs --out)")
       .flag("json", "print the result as JSON instead of the summary");
   add_embedding_options(options);
   options.value("fold-weights", "PATTERN",
@@ -158,6 +191,11 @@ int run_verify(Args args) {
     }
   }
 
+  VISAGE_CHECK(!options.has("reference") || options.has("out"),
+               "--reference draws on the ROC figure, which only --out writes");
+  const std::vector<eval::AccuracyReference> references =
+      options.has("reference") ? parse_references(options.get("reference"))
+                               : std::vector<eval::AccuracyReference>{};
   const data::PairsProtocol protocol = data::read_pairs_file(options.get("pairs"));
   const bool learned = options.has("metric") || options.has("fold-metric");
   VISAGE_CHECK(!(options.has("metric") && options.has("fold-metric")),
@@ -242,7 +280,7 @@ int run_verify(Args args) {
     if (!parent.empty()) std::filesystem::create_directories(parent);
     write_file(prefix + "_roc.csv", eval::roc_csv(result.roc));
     write_file(prefix + ".json", eval::verification_json(result));
-    write_file(prefix + "_roc.svg", eval::roc_svg(result));
+    write_file(prefix + "_roc.svg", eval::roc_svg(result, references));
     std::cerr << "wrote " << prefix << "_roc.csv, " << prefix << ".json, " << prefix
               << "_roc.svg\n";
     const std::string png = prefix + "_roc.png";

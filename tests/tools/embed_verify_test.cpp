@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "core/hdf5_atomic.hpp"
 #include "core/net.hpp"
@@ -112,6 +113,31 @@ TEST_F(EmbedVerify, EmbedsExactlyAndVerifiesPerfectSeparation) {
   EXPECT_NE(no_converter.output.find("librsvg2-bin"), std::string::npos) << no_converter.output;
   EXPECT_TRUE(fs::exists(dir_.path() / "result/lfw_roc.svg"));
   EXPECT_FALSE(fs::exists(dir_.path() / "result/lfw_roc.png"));
+}
+
+TEST_F(EmbedVerify, ReferencesAreDrawnOnTheRocAndMistakesNamed) {
+  const auto embed = run_visage("embed --device cpu --model " + path("model.prototxt") +
+                                " --weights " + path("weights.h5") + " --images " + path("images") +
+                                " --pairs " + path("pairs.txt") + " --out " + path("emb.h5"));
+  ASSERT_EQ(embed.exit_code, 0) << embed.output;
+  const std::string verify =
+      "verify --pairs " + path("pairs.txt") + " --embeddings " + path("emb.h5");
+  const auto drawn = run_visage(verify + " --out " + path("result/lfw") +
+                                " --reference 'Fisher Vector Faces=0.9303;LDML-MkNN=0.875'");
+  ASSERT_EQ(drawn.exit_code, 0) << drawn.output;
+  std::ifstream in(dir_.path() / "result/lfw_roc.svg");
+  const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(svg.find(">Fisher Vector Faces (0.9303)</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">LDML-MkNN (0.8750)</text>"), std::string::npos);
+
+  for (const char* bad : {"'Fisher=93'", "'=0.9'", "'Fisher=0.9;'", "'Fisher'", "'Fisher=0.9x'"}) {
+    const auto refused = run_visage(verify + " --out " + path("bad/lfw") + " --reference " + bad);
+    EXPECT_NE(refused.exit_code, 0) << bad;
+    EXPECT_NE(refused.output.find("--reference"), std::string::npos) << refused.output;
+  }
+  const auto no_out = run_visage(verify + " --reference 'Fisher=0.9'");
+  EXPECT_NE(no_out.exit_code, 0);
+  EXPECT_NE(no_out.output.find("only --out writes"), std::string::npos) << no_out.output;
 }
 
 TEST_F(EmbedVerify, SeveralEmbeddingsFilesAreAnEnsembleThatSumsDistances) {
