@@ -74,10 +74,10 @@ final="$runs/fold{fold}/snapshots/${prefix}_fold{fold}_iter_${iters}.h5"
 pairs=data/lfw/protocol/pairs.txt
 images=$(realpath data/lfw/images)
 
-# train NAME EXCLUDED: trains runs/lfw/NETWORK/NAME/ without the identities of the 0-based folds
-# EXCLUDED (space-separated), unless its final snapshot exists.
+# train NAME EXCLUDED WHAT: trains runs/lfw/NETWORK/NAME/ without the identities of the 0-based
+# folds EXCLUDED (space-separated), unless its final snapshot exists; WHAT says on whom.
 train() {
-  local name=$1 excluded=$2 dir=$runs/$1 weights=${final//\{fold\}/${1#fold}} list=""
+  local name=$1 excluded=$2 what=$3 dir=$runs/$1 weights=${final//\{fold\}/${1#fold}} list=""
   [[ $name == validation ]] && weights=$runs/validation/snapshots/${prefix}_validation_iter_${iters}.h5
   if [[ -f $weights ]]; then
     echo "== $name: trained already ($weights)"
@@ -92,7 +92,7 @@ train() {
   }
   sed "s/^snapshot_prefix: \"snapshots\/$prefix\"/snapshot_prefix: \"snapshots\/${prefix}_$name\"/" \
     "$config/solver.prototxt" >"$dir/solver.prototxt"
-  echo "== $name: training without the identities of folds $(for f in $excluded; do printf '%d ' $((f + 1)); done)($dir)"
+  echo "== $name: training on $what ($dir)"
   local start=$SECONDS
   $visage train --solver "$dir/solver.prototxt"
   echo "$name trained in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"
@@ -111,7 +111,7 @@ metric_images() {
 if [[ $validate == 1 ]]; then
   # Fold 2's pairs scored by a model (and a metric) that never saw folds 1 and 2.
   dir=$runs/validation
-  train validation "0 1"
+  train validation "0 1" "the people of folds 3-10"
   weights=$dir/snapshots/${prefix}_validation_iter_${iters}.h5
   { printf '1\t%s\n' "$(awk 'NR == 1 { print $2 }' "$pairs")"
     awk 'NR == 1 { per_fold = 2 * $2; next } int((NR - 2) / per_fold) == 1' "$pairs"; } \
@@ -135,7 +135,7 @@ if [[ $validate == 1 ]]; then
 fi
 
 for fold in "${folds[@]}"; do
-  train "fold$fold" "$((fold - 1))"
+  train "fold$fold" "$((fold - 1))" "the other nine folds' people"
 done
 
 for fold in $(seq 1 10); do
