@@ -101,6 +101,8 @@ for fold in $(seq 1 10); do
 done
 grep -q "^verify .*--fold-metric $runs/fold{fold}/metric.h5" "$VISAGE_CALLS" ||
   fail "no 10-fold report with the metrics"
+[[ $(grep -c "^verify .*--reference Fisher Vector Faces, Simonyan et al. 2013=0.9303;" "$VISAGE_CALLS") == 2 ]] ||
+  fail "the 10-fold ROC figures lack the published references"
 
 # --- a second run redoes nothing; new metric options refit the metrics only ------------------------
 : >"$VISAGE_CALLS"
