@@ -69,7 +69,9 @@ if [[ -f $config/metric_options ]]; then
   metric=1
   metric_options=${LFW_METRIC_OPTIONS:-$(grep -v '^#' "$config/metric_options" | tr '\n' ' ')}
 fi
-final="$runs/fold{fold}/snapshots/${prefix}_fold{fold}_iter_${iters}.h5"
+# weights_of NAME: the final snapshot of runs/lfw/NETWORK/NAME/ (fold3, validation, fold{fold}).
+weights_of() { echo "$runs/$1/snapshots/${prefix}_$1_iter_${iters}.h5"; }
+final=$(weights_of "fold{fold}")
 
 pairs=data/lfw/protocol/pairs.txt
 images=$(realpath data/lfw/images)
@@ -79,14 +81,14 @@ references="Fisher Vector Faces, Simonyan et al. 2013=0.9303;Combined multishot,
 # train NAME EXCLUDED WHAT: trains runs/lfw/NETWORK/NAME/ without the identities of the 0-based
 # folds EXCLUDED (space-separated), unless its final snapshot exists; WHAT says on whom.
 train() {
-  local name=$1 excluded=$2 what=$3 dir=$runs/$1 weights=${final//\{fold\}/${1#fold}} list=""
-  [[ $name == validation ]] && weights=$runs/validation/snapshots/${prefix}_validation_iter_${iters}.h5
+  local name=$1 excluded=$2 what=$3 dir=$runs/$1 weights list="" held_out
+  weights=$(weights_of "$name")
   if [[ -f $weights ]]; then
     echo "== $name: trained already ($weights)"
     return
   fi
   mkdir -p "$dir"
-  for fold in $excluded; do list+="exclude_folds: $fold "; done
+  for held_out in $excluded; do list+="exclude_folds: $held_out "; done
   sed "s/^    exclude_folds: 0 }$/    ${list}}/" "$config/train_val.prototxt" >"$dir/train_val.prototxt"
   grep -q "^    ${list}}$" "$dir/train_val.prototxt" || {
     echo "scripts/lfw.sh: $config/train_val.prototxt has no 'exclude_folds: 0 }' line to change" >&2
@@ -114,7 +116,7 @@ if [[ $validate == 1 ]]; then
   # Fold 2's pairs scored by a model (and a metric) that never saw folds 1 and 2.
   dir=$runs/validation
   train validation "0 1" "the people of folds 3-10"
-  weights=$dir/snapshots/${prefix}_validation_iter_${iters}.h5
+  weights=$(weights_of validation)
   { printf '1\t%s\n' "$(awk 'NR == 1 { print $2 }' "$pairs")"
     awk 'NR == 1 { per_fold = 2 * $2; next } int((NR - 2) / per_fold) == 1' "$pairs"; } \
     >"$dir/pairs_fold2.txt"
