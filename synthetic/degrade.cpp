@@ -97,18 +97,25 @@ void gaussian_blur(std::vector<float>& rgb, int size, float sigma) {
   }
   for (float& k : kernel) k /= total;
 
+  // Each output is the sum over i = -radius..radius, in that order, of kernel * input; the loops
+  // run i outermost so that the innermost one walks a whole row (it vectorises), and each output
+  // still adds its terms in the same order.
+  const size_t row = static_cast<size_t>(size) * 3;
   const auto pass = [&](const std::vector<float>& in, std::vector<float>& out, bool horizontal) {
     for (int y = 0; y < size; ++y) {
-      for (int x = 0; x < size; ++x) {
-        for (int c = 0; c < 3; ++c) {
-          float s = 0;
-          for (int i = -radius; i <= radius; ++i) {
-            const int sx = horizontal ? std::clamp(x + i, 0, size - 1) : x;
-            const int sy = horizontal ? y : std::clamp(y + i, 0, size - 1);
-            s += kernel[static_cast<size_t>(i + radius)] *
-                 in[(static_cast<size_t>(sy) * size + sx) * 3 + c];
+      float* o = &out[static_cast<size_t>(y) * row];
+      std::fill(o, o + row, 0.0f);
+      for (int i = -radius; i <= radius; ++i) {
+        const float k = kernel[static_cast<size_t>(i + radius)];
+        if (horizontal) {
+          const float* source = &in[static_cast<size_t>(y) * row];
+          for (int x = 0; x < size; ++x) {
+            const size_t from = static_cast<size_t>(std::clamp(x + i, 0, size - 1)) * 3;
+            for (int c = 0; c < 3; ++c) o[static_cast<size_t>(x) * 3 + c] += k * source[from + c];
           }
-          out[(static_cast<size_t>(y) * size + x) * 3 + c] = s;
+        } else {
+          const float* source = &in[static_cast<size_t>(std::clamp(y + i, 0, size - 1)) * row];
+          for (size_t j = 0; j < row; ++j) o[j] += k * source[j];
         }
       }
     }

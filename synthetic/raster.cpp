@@ -15,8 +15,9 @@ float length(Vec2 v) { return std::sqrt(v.x * v.x + v.y * v.y); }
 float ellipse_distance(Vec2 p, float rx, float ry) {
   const float k0 = length({p.x / rx, p.y / ry});
   const float k1 = length({p.x / (rx * rx), p.y / (ry * ry)});
-  if (k1 < 1e-12f) return -std::min(rx, ry);
-  return k0 * (k0 - 1.0f) / k1;
+  // A select rather than an early return, so that loops over samples stay branch-free.
+  const float distance = k0 * (k0 - 1.0f) / k1;
+  return k1 < 1e-12f ? -std::min(rx, ry) : distance;
 }
 
 float smoothstep01(float t) { return t * t * (3.0f - 2.0f * t); }
@@ -47,36 +48,67 @@ Affine Affine::rotation(float radians) {
   return {c, -s, s, c, 0, 0};
 }
 
-float Outline::local_distance(Vec2 q) const {
-  switch (kind) {
-    case Kind::ellipse: {
-      float d = ellipse_distance(q, p0, p1);
-      if (wobble_amplitude != 0) {
-        d -= wobble_amplitude * std::sin(wobble_frequency * std::atan2(q.y, q.x));
-      }
-      return d;
-    }
-    case Kind::ring:
-      return std::fabs(ellipse_distance(q, p0, p1)) - 0.5f * p2;
-    case Kind::capsule: {
-      const float t = std::clamp(q.x, -p0, p0);
-      const float radius = p1 * (1.0f - p3 * std::fabs(t) / p0);
-      return length({q.x - t, q.y - p2 * q.x * q.x}) - radius;
-    }
-    case Kind::box: {
-      const float dx = std::fabs(q.x) - (p0 - p2), dy = std::fabs(q.y) - (p1 - p2);
-      return length({std::max(dx, 0.0f), std::max(dy, 0.0f)}) + std::min(std::max(dx, dy), 0.0f) -
-             p2;
-    }
-    case Kind::head: {
-      // Below the centre line the width shrinks towards the jaw ratio; the chin exponent decides
-      // whether it does so early (a pointed chin) or late (a square jaw).
-      const float t = std::clamp(q.y / p1, 0.0f, 1.0f);
-      const float width = 1.0f - (1.0f - p2) * std::pow(t, p3);
-      return ellipse_distance({q.x / width, q.y}, p0, p1) * std::sqrt(width);
-    }
+namespace {
+
+// One kind's signed distance, `kind` known at compile time: Raster::draw fills a row of samples
+// with one of these, a loop the compiler vectorises (square roots and divisions round exactly in
+// SIMD as well, so the distances are the same bits as one sample at a time).
+template <Outline::Kind kind>
+float distance_as(const Outline& s, Vec2 q) {
+  using Kind = Outline::Kind;
+  if constexpr (kind == Kind::ellipse) {
+    return ellipse_distance(q, s.p0, s.p1);  // the wobble, if any, is local_distance's
+  } else if constexpr (kind == Kind::ring) {
+    return std::fabs(ellipse_distance(q, s.p0, s.p1)) - 0.5f * s.p2;
+  } else if constexpr (kind == Kind::capsule) {
+    const float t = std::clamp(q.x, -s.p0, s.p0);
+    const float radius = s.p1 * (1.0f - s.p3 * std::fabs(t) / s.p0);
+    return length({q.x - t, q.y - s.p2 * q.x * q.x}) - radius;
+  } else if constexpr (kind == Kind::box) {
+    const float dx = std::fabs(q.x) - (s.p0 - s.p2), dy = std::fabs(q.y) - (s.p1 - s.p2);
+    return length({std::max(dx, 0.0f), std::max(dy, 0.0f)}) + std::min(std::max(dx, dy), 0.0f) -
+           s.p2;
+  } else {
+    static_assert(kind == Kind::head);
+    // Below the centre line the width shrinks towards the jaw ratio; the chin exponent decides
+    // whether it does so early (a pointed chin) or late (a square jaw).
+    const float t = std::clamp(q.y / s.p1, 0.0f, 1.0f);
+    const float width = 1.0f - (1.0f - s.p2) * std::pow(t, s.p3);
+    return ellipse_distance({q.x / width, q.y}, s.p0, s.p1) * std::sqrt(width);
   }
-  return 0;
+}
+
+// Calls body(distance) with `distance` the shape kind's distance_as, as a type of its own (a
+// function pointer would hide which function it is from the compiler, and so from vectorising).
+template <typename Body>
+decltype(auto) with_kind(Outline::Kind kind, Body&& body) {
+  using Kind = Outline::Kind;
+  const auto as = [&]<Kind k>() {
+    return body([](const Outline& s, Vec2 q) { return distance_as<k>(s, q); });
+  };
+  switch (kind) {
+    case Kind::ellipse:
+      return as.template operator()<Kind::ellipse>();
+    case Kind::ring:
+      return as.template operator()<Kind::ring>();
+    case Kind::capsule:
+      return as.template operator()<Kind::capsule>();
+    case Kind::box:
+      return as.template operator()<Kind::box>();
+    case Kind::head:
+      break;
+  }
+  return as.template operator()<Kind::head>();
+}
+
+}  // namespace
+
+float Outline::local_distance(Vec2 q) const {
+  float d = with_kind(kind, [&](auto distance) { return distance(*this, q); });
+  if (kind == Kind::ellipse && wobble_amplitude != 0) {
+    d -= wobble_amplitude * std::sin(wobble_frequency * std::atan2(q.y, q.x));
+  }
+  return d;
 }
 
 Vec2 Outline::local_extent() const {
@@ -101,27 +133,6 @@ Raster::Raster(int size, int supersample)
       sample_pitch_(2.0f / static_cast<float>(size * supersample)),
       colour_(static_cast<size_t>(samples_) * samples_),
       light_(colour_.size(), Colour{1, 1, 1}) {}
-
-Vec2 Raster::position(int row, int column) const {
-  return {(static_cast<float>(column) + 0.5f) * sample_pitch_ - 1.0f,
-          (static_cast<float>(row) + 0.5f) * sample_pitch_ - 1.0f};
-}
-
-void Raster::fill(const std::function<Colour(Vec2)>& colour_at) {
-  for (int row = 0; row < samples_; ++row) {
-    for (int column = 0; column < samples_; ++column) {
-      colour_[static_cast<size_t>(row) * samples_ + column] = colour_at(position(row, column));
-    }
-  }
-}
-
-void Raster::set_shading(const std::function<Colour(Vec2)>& light_at) {
-  for (int row = 0; row < samples_; ++row) {
-    for (int column = 0; column < samples_; ++column) {
-      light_[static_cast<size_t>(row) * samples_ + column] = light_at(position(row, column));
-    }
-  }
-}
 
 void Raster::draw(const Primitive& primitive) {
   const Outline& shape = primitive.shape;
@@ -157,11 +168,29 @@ void Raster::draw(const Primitive& primitive) {
   // Samples farther out than this are not covered at all.
   const float reach = 0.5f * sample_pitch_;
   const Paint& paint = primitive.paint;
+  ValueNoise texture(paint.texture_key);
 
+  // The main shape's distances a row at a time, in a loop over samples with one kind of shape
+  // (vectorised; see distance_as), before the per-sample work of the covered ones.
+  std::vector<float> row_distances(static_cast<size_t>(c1 - c0 + 1));
+  const auto fill_row = [&](int row, auto local_distance) {
+    const float y = position(row, 0).y;
+    for (int column = c0; column <= c1; ++column) {
+      const Vec2 p{position(row, column).x, y};
+      row_distances[static_cast<size_t>(column - c0)] =
+          local_distance(shape, main.to_local.apply(p)) * main.scale;
+    }
+  };
+  const bool wobbly = shape.wobble_amplitude != 0;
   for (int row = r0; row <= r1; ++row) {
+    if (wobbly) {
+      fill_row(row, [](const Outline& s, Vec2 q) { return s.local_distance(q); });
+    } else {
+      with_kind(shape.kind, [&](auto local_distance) { fill_row(row, local_distance); });
+    }
     for (int column = c0; column <= c1; ++column) {
       const Vec2 p = position(row, column);
-      float d = distance(main, p);
+      float d = row_distances[static_cast<size_t>(column - c0)];
       if (d >= reach) continue;
       if (inside.shape != nullptr) d = std::max(d, distance(inside, p));
       if (cut.shape != nullptr) d = std::max(d, -distance(cut, p));
@@ -171,8 +200,7 @@ void Raster::draw(const Primitive& primitive) {
       Colour c = paint.colour;
       if (paint.texture != 0) {
         const Vec2 q = main.to_local.apply(p);
-        const float n =
-            value_noise(paint.texture_key, {q.x * paint.texture_cells, q.y * paint.texture_cells});
+        const float n = texture({q.x * paint.texture_cells, q.y * paint.texture_cells});
         c = (1.0f + paint.texture * (2.0f * n - 1.0f)) * c;
       }
       if (paint.lit) c = c * light_[i];
@@ -203,12 +231,19 @@ std::vector<float> Raster::resolve() const {
   return out;
 }
 
-float value_noise(uint64_t key, Vec2 p) {
+float ValueNoise::operator()(Vec2 p) {
   const float fx = std::floor(p.x), fy = std::floor(p.y);
   const auto ix = static_cast<int64_t>(fx), iy = static_cast<int64_t>(fy);
+  if (!cached_ || ix != cell_x_ || iy != cell_y_) {
+    corners_[0] = lattice(key_, ix, iy);
+    corners_[1] = lattice(key_, ix + 1, iy);
+    corners_[2] = lattice(key_, ix, iy + 1);
+    corners_[3] = lattice(key_, ix + 1, iy + 1);
+    cached_ = true, cell_x_ = ix, cell_y_ = iy;
+  }
   const float tx = smoothstep01(p.x - fx), ty = smoothstep01(p.y - fy);
-  const float top = lattice(key, ix, iy) * (1 - tx) + lattice(key, ix + 1, iy) * tx;
-  const float bottom = lattice(key, ix, iy + 1) * (1 - tx) + lattice(key, ix + 1, iy + 1) * tx;
+  const float top = corners_[0] * (1 - tx) + corners_[1] * tx;
+  const float bottom = corners_[2] * (1 - tx) + corners_[3] * tx;
   return top * (1 - ty) + bottom * ty;
 }
 

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <vector>
 
@@ -119,16 +118,34 @@ class Raster {
   // `size` output pixels a side, each the average of supersample x supersample samples.
   Raster(int size, int supersample);
 
-  // Sets every sample from a function of its position (the background).
-  void fill(const std::function<Colour(Vec2)>& colour_at);
+  // Sets every sample from a function of its position (the background). Templates rather than
+  // std::function: the painter is called for every sample, and inlined it costs a few flops.
+  template <typename ColourAt>
+  void fill(const ColourAt& colour_at) {
+    for_each_sample(colour_, colour_at);
+  }
   // The per-sample light that lit paints are multiplied by.
-  void set_shading(const std::function<Colour(Vec2)>& light_at);
+  template <typename LightAt>
+  void set_shading(const LightAt& light_at) {
+    for_each_sample(light_, light_at);
+  }
   void draw(const Primitive& primitive);
   // The box-filtered result, size x size x 3 (HWC).
   std::vector<float> resolve() const;
 
  private:
-  Vec2 position(int row, int column) const;
+  Vec2 position(int row, int column) const {
+    return {(static_cast<float>(column) + 0.5f) * sample_pitch_ - 1.0f,
+            (static_cast<float>(row) + 0.5f) * sample_pitch_ - 1.0f};
+  }
+  template <typename ValueAt>
+  void for_each_sample(std::vector<Colour>& samples, const ValueAt& value_at) const {
+    for (int row = 0; row < samples_; ++row) {
+      for (int column = 0; column < samples_; ++column) {
+        samples[static_cast<size_t>(row) * samples_ + column] = value_at(position(row, column));
+      }
+    }
+  }
 
   int size_;
   int supersample_;
@@ -139,6 +156,19 @@ class Raster {
 };
 
 // Smooth value noise in [0, 1], one independent lattice per key.
-float value_noise(uint64_t key, Vec2 p);
+class ValueNoise {
+ public:
+  explicit ValueNoise(uint64_t key) : key_(key) {}
+  float operator()(Vec2 p);
+
+ private:
+  uint64_t key_;
+  // The lattice values at the corners of the last cell asked for: neighbouring samples mostly
+  // fall in the same cell, and hashing the corners is most of the cost.
+  bool cached_ = false;
+  int64_t cell_x_ = 0;
+  int64_t cell_y_ = 0;
+  float corners_[4] = {};
+};
 
 }  // namespace visage::synthetic
