@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/lane_sums.hpp"
+#include "layers/sliced_parallel.hpp"
+
 namespace visage {
 
 void BatchNormLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
@@ -38,85 +41,101 @@ void BatchNormLayer::reshape(Tensors bottom, Tensors top) {
   for (Tensor* t : {&mean_, &variance_, &inv_std_, &sum_dy_, &sum_dy_y_}) t->reshape({channels_});
 }
 
+// Channels are independent: each is handed whole to one worker (cpu::run_blocks), which sums it
+// in a fixed order, so the statistics are the same bits on any number of threads.
 void BatchNormLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  const auto in = bottom[0]->data();
-  const auto mean = mean_.mutable_data();
-  const auto variance = variance_.mutable_data();
+  const float* in = bottom[0]->data().data();
+  float* mean = mean_.mutable_data().data();
+  float* variance = variance_.mutable_data().data();
+  float* inv_std = inv_std_.mutable_data().data();
+  float* out = top[0]->mutable_data().data();
   const int64_t m = outer_ * inner_;
-  const auto each = [&](int64_t c, auto&& fn) {
-    for (int64_t n = 0; n < outer_; ++n) {
-      const int64_t first = (n * channels_ + c) * inner_;
-      for (int64_t i = first; i < first + inner_; ++i) fn(i);
-    }
-  };
-  if (use_global_stats()) {
+  const bool global = use_global_stats();
+  const float f = moving_average_fraction_;
+  const float correction = m > 1 ? static_cast<float>(m) / static_cast<float>(m - 1) : 1.0f;
+  float factor = 0.0f;
+  if (global) {
     const float normaliser = running_normaliser().data()[0];
-    const float factor = normaliser == 0.0f ? 0.0f : 1.0f / normaliser;
-    for (int64_t c = 0; c < channels_; ++c) {
-      mean[c] = running_mean().data()[c] * factor;
-      variance[c] = running_variance().data()[c] * factor;
-    }
+    factor = normaliser == 0.0f ? 0.0f : 1.0f / normaliser;
   } else {
     VISAGE_LAYER_CHECK(m > 0, "cannot compute batch statistics of an empty input ",
                        bottom[0]->shape_string());
-    const float f = moving_average_fraction_;
-    const float correction = m > 1 ? static_cast<float>(m) / static_cast<float>(m - 1) : 1.0f;
-    const auto running_mean_data = running_mean().mutable_data();
-    const auto running_variance_data = running_variance().mutable_data();
-    for (int64_t c = 0; c < channels_; ++c) {
-      double sum = 0;
-      each(c, [&](int64_t i) { sum += in[i]; });
-      mean[c] = static_cast<float>(sum / static_cast<double>(m));
-      double squares = 0;
-      each(c, [&](int64_t i) {
-        const double deviation = double{in[i]} - mean[c];
-        squares += deviation * deviation;
-      });
-      variance[c] = static_cast<float>(squares / static_cast<double>(m));
+  }
+  // Read in the TEST phase, updated in training.
+  const float* saved_mean = running_mean().data().data();
+  const float* saved_variance = running_variance().data().data();
+  float* running_mean_data = global ? nullptr : running_mean().mutable_data().data();
+  float* running_variance_data = global ? nullptr : running_variance().mutable_data().data();
+  const auto plane = [&](int64_t n, int64_t c) { return (n * channels_ + c) * inner_; };
+  const auto normalise_channel = [&](int64_t c) {
+    if (global) {
+      mean[c] = saved_mean[c] * factor;
+      variance[c] = saved_variance[c] * factor;
+    } else {
+      cpu::LaneSums sum;
+      for (int64_t n = 0; n < outer_; ++n) sum.add(in + plane(n, c), inner_);
+      mean[c] = static_cast<float>(sum.total() / static_cast<double>(m));
+      cpu::LaneSums squares;
+      for (int64_t n = 0; n < outer_; ++n) {
+        squares.add_squared_deviations(in + plane(n, c), mean[c], inner_);
+      }
+      variance[c] = static_cast<float>(squares.total() / static_cast<double>(m));
       running_mean_data[c] = f * running_mean_data[c] + mean[c];
       running_variance_data[c] = f * running_variance_data[c] + correction * variance[c];
     }
+    inv_std[c] = 1.0f / std::sqrt(variance[c] + eps_);
+    // Per-channel constants in locals: `out` may be `in` (in place), and through it the compiler
+    // would have to reload them every element instead of vectorising.
+    const float centre = mean[c], scale = inv_std[c];
+    for (int64_t n = 0; n < outer_; ++n) {
+      const float* x = in + plane(n, c);
+      float* y = out + plane(n, c);
+      for (int64_t i = 0; i < inner_; ++i) y[i] = (x[i] - centre) * scale;
+    }
+  };
+  cpu::run_blocks(channels_, 1, cpu::elementwise_workers(m * channels_),
+                  [&](int64_t first, int64_t end, int) {
+                    for (int64_t c = first; c < end; ++c) normalise_channel(c);
+                  });
+  if (!global) {
     float& normaliser = running_normaliser().mutable_data()[0];
     normaliser = f * normaliser + 1.0f;
-  }
-  const auto inv_std = inv_std_.mutable_data();
-  const auto out = top[0]->mutable_data();
-  for (int64_t c = 0; c < channels_; ++c) {
-    inv_std[c] = 1.0f / std::sqrt(variance[c] + eps_);
-    each(c, [&](int64_t i) { out[i] = (in[i] - mean[c]) * inv_std[c]; });
   }
 }
 
 void BatchNormLayer::backward_cpu(Context& ctx, Tensors top,
                                   const std::vector<bool>& propagate_down, Tensors bottom) {
   if (!propagate_down[0]) return;
-  const auto out = top[0]->data();
-  const auto top_diff = top[0]->diff();
-  const auto inv_std = inv_std_.data();
-  const auto bottom_diff = bottom[0]->mutable_diff();
+  const float* out = top[0]->data().data();
+  const float* top_diff = top[0]->diff().data();
+  const float* inv_std = inv_std_.data().data();
+  float* bottom_diff = bottom[0]->mutable_diff().data();
   const bool global = use_global_stats();
   const auto m = static_cast<double>(outer_ * inner_);
-  for (int64_t c = 0; c < channels_; ++c) {
-    double sum_dy = 0;
-    double sum_dy_y = 0;
+  const auto channel = [&](int64_t c) {
+    cpu::LaneSums sum_dy;
+    cpu::LaneSums sum_dy_y;
     if (!global) {
       for (int64_t n = 0; n < outer_; ++n) {
         const int64_t first = (n * channels_ + c) * inner_;
-        for (int64_t i = first; i < first + inner_; ++i) {
-          sum_dy += top_diff[i];
-          sum_dy_y += double{top_diff[i]} * out[i];
-        }
+        sum_dy.add(top_diff + first, inner_);
+        sum_dy_y.add_products(top_diff + first, out + first, inner_);
       }
     }
-    const auto mean_dy = static_cast<float>(sum_dy / m);
-    const auto mean_dy_y = static_cast<float>(sum_dy_y / m);
+    const auto mean_dy = static_cast<float>(sum_dy.total() / m);
+    const auto mean_dy_y = static_cast<float>(sum_dy_y.total() / m);
+    const float scale = inv_std[c];
     for (int64_t n = 0; n < outer_; ++n) {
       const int64_t first = (n * channels_ + c) * inner_;
       for (int64_t i = first; i < first + inner_; ++i) {
-        bottom_diff[i] = (top_diff[i] - mean_dy - out[i] * mean_dy_y) * inv_std[c];
+        bottom_diff[i] = (top_diff[i] - mean_dy - out[i] * mean_dy_y) * scale;
       }
     }
-  }
+  };
+  cpu::run_blocks(channels_, 1, cpu::elementwise_workers(outer_ * inner_ * channels_),
+                  [&](int64_t first, int64_t end, int) {
+                    for (int64_t c = first; c < end; ++c) channel(c);
+                  });
 }
 
 }  // namespace visage

@@ -2,7 +2,14 @@
 
 #include <algorithm>
 
+#include "layers/sliced_parallel.hpp"
+
 namespace visage {
+namespace {
+
+constexpr int64_t kBlock = int64_t{1} << 15;  // values per block of work
+
+}  // namespace
 
 void ReLULayer::configure(Context& ctx, Tensors bottom, Tensors top) {
   negative_slope_ = param_.relu_param().negative_slope();
@@ -19,14 +26,19 @@ void ReLULayer::reshape(Tensors bottom, Tensors top) {
 // Both loops are written in forms that GCC vectorises: std::max/min, and in backward
 // `max(x, 0) > 0` for `x > 0`. The plain `x > 0 ? a : slope * a` stays a scalar loop that branches
 // on every sign and mispredicts about half of them (10x slower on NN2's activations).
+// Large inputs are split into blocks among the workers (elementwise, so any split gives the same
+// values).
 void ReLULayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const float slope = negative_slope_;
   const float* in = bottom[0]->data().data();
   float* out = top[0]->mutable_data().data();
   const int64_t count = bottom[0]->count();
-  for (int64_t i = 0; i < count; ++i) {
-    out[i] = std::max(in[i], 0.0f) + slope * std::min(in[i], 0.0f);
-  }
+  cpu::run_blocks(count, kBlock, cpu::elementwise_workers(count),
+                  [&](int64_t first, int64_t end, int) {
+                    for (int64_t i = first; i < end; ++i) {
+                      out[i] = std::max(in[i], 0.0f) + slope * std::min(in[i], 0.0f);
+                    }
+                  });
 }
 
 void ReLULayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
@@ -37,10 +49,13 @@ void ReLULayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>&
   const float* top_diff = top[0]->diff().data();
   float* bottom_diff = bottom[0]->mutable_diff().data();
   const int64_t count = bottom[0]->count();
-  for (int64_t i = 0; i < count; ++i) {
-    const float gain = std::max(in[i], 0.0f) > 0.0f ? 1.0f : slope;
-    bottom_diff[i] = gain * top_diff[i];
-  }
+  cpu::run_blocks(count, kBlock, cpu::elementwise_workers(count),
+                  [&](int64_t first, int64_t end, int) {
+                    for (int64_t i = first; i < end; ++i) {
+                      const float gain = std::max(in[i], 0.0f) > 0.0f ? 1.0f : slope;
+                      bottom_diff[i] = gain * top_diff[i];
+                    }
+                  });
 }
 
 }  // namespace visage

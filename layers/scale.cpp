@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "core/filler.hpp"
+#include "core/lane_sums.hpp"
+#include "layers/sliced_parallel.hpp"
 
 namespace visage {
 
@@ -53,19 +55,27 @@ const float* ScaleLayer::bias_on(const Context& ctx, Tensors bottom) {
 
 // The loops walk (outer, dim, inner) so the inner loop is contiguous and vectorises; indexing
 // each element through a division and a modulo costs several times the arithmetic itself.
+// Forward splits the (outer, dim) planes among the workers; backward gives each worker whole
+// channels (dim), which it sums over outer in order, so the gradients are the same bits on any
+// number of threads.
 void ScaleLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const float* in = bottom[0]->data().data();
   const float* s = scale(bottom).data().data();
   const float* b = bias_on(ctx, bottom);
   float* out = top[0]->mutable_data().data();
   const int64_t inner = axes_.inner;
-  for (int64_t o = 0; o < axes_.outer; ++o) {
-    for (int64_t d = 0; d < axes_.dim; ++d) {
-      const int64_t base = (o * axes_.dim + d) * inner;
-      const float factor = s[d], shift = b != nullptr ? b[d] : 0.0f;
-      for (int64_t i = 0; i < inner; ++i) out[base + i] = in[base + i] * factor + shift;
-    }
-  }
+  const int64_t planes = axes_.outer * axes_.dim;
+  const int64_t planes_per_block =
+      std::max<int64_t>(1, (int64_t{1} << 14) / std::max<int64_t>(inner, 1));
+  cpu::run_blocks(planes, planes_per_block, cpu::elementwise_workers(planes * inner),
+                  [&](int64_t first, int64_t end, int) {
+                    for (int64_t plane = first; plane < end; ++plane) {
+                      const int64_t d = plane % axes_.dim, base = plane * inner;
+                      const float factor = s[d], shift = b != nullptr ? b[d] : 0.0f;
+                      for (int64_t i = 0; i < inner; ++i)
+                        out[base + i] = in[base + i] * factor + shift;
+                    }
+                  });
 }
 
 void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
@@ -84,26 +94,30 @@ void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>
   }
   float* bottom_diff = propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr;
   const float* s = bottom_diff != nullptr ? scale(bottom).data().data() : nullptr;
-  for (int64_t o = 0; o < axes_.outer; ++o) {
-    for (int64_t d = 0; d < axes_.dim; ++d) {
+  const auto channel = [&](int64_t d) {
+    for (int64_t o = 0; o < axes_.outer; ++o) {
       const int64_t base = (o * axes_.dim + d) * inner;
       const float* g = top_diff + base;
       if (bias_diff != nullptr) {
-        float sum = 0.0f;
-        for (int64_t i = 0; i < inner; ++i) sum += g[i];
-        bias_diff[d] += sum;
+        cpu::LaneSums sum;
+        sum.add(g, inner);
+        bias_diff[d] += static_cast<float>(sum.total());
       }
       if (scale_diff != nullptr) {
-        float sum = 0.0f;
-        for (int64_t i = 0; i < inner; ++i) sum += g[i] * in[base + i];
-        scale_diff[d] += sum;
+        cpu::LaneSums sum;
+        sum.add_products(g, in + base, inner);
+        scale_diff[d] += static_cast<float>(sum.total());
       }
       if (bottom_diff != nullptr) {
         const float factor = s[d];
         for (int64_t i = 0; i < inner; ++i) bottom_diff[base + i] = g[i] * factor;
       }
     }
-  }
+  };
+  cpu::run_blocks(axes_.dim, 1, cpu::elementwise_workers(axes_.outer * axes_.dim * inner),
+                  [&](int64_t first, int64_t end, int) {
+                    for (int64_t d = first; d < end; ++d) channel(d);
+                  });
 }
 
 }  // namespace visage

@@ -24,6 +24,13 @@ inline int slice_workers(int64_t total) {
       std::clamp<int64_t>(openblas_get_num_threads(), 1, std::max<int64_t>(total, 1)));
 }
 
+// Workers for a memory-bound layer (BatchNorm, Scale, ReLU) over `elements` values: the BLAS
+// thread count, or 1 below the size where starting threads costs more than it saves.
+inline int elementwise_workers(int64_t elements) {
+  constexpr int64_t kWorthAThread = int64_t{1} << 16;
+  return elements >= kWorthAThread ? slice_workers(elements / kWorthAThread) : 1;
+}
+
 // Calls body(first, end, worker) for `workers` contiguous slices of [0, total); worker 0 runs on
 // the calling thread. Returns when all are done. body must not throw.
 template <typename Body>
