@@ -51,7 +51,9 @@ TEST(EventFile, EveryRecordIsFramedAndChecksummed) {
     ASSERT_LE(at + 12 + length + 4, file.size());
     const std::string event = file.substr(at + 12, length);
     EXPECT_EQ(read_at<uint32_t>(file, at + 12 + length), masked_crc32c(bytes_of(event)));
-    if (records == 0) EXPECT_NE(event.find("brain.Event:2"), std::string::npos);
+    if (records == 0) {
+      EXPECT_NE(event.find("brain.Event:2"), std::string::npos);
+    }
     if (records == 2) {
       // wall_time (field 1, fixed64) then step (field 2, varint 300000 = e0 a7 12).
       EXPECT_EQ(event.substr(9, 4), std::string("\x10\xe0\xa7\x12", 4));
