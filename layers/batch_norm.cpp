@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/lane_sums.hpp"
 #include "layers/sliced_parallel.hpp"
 
 namespace visage {
@@ -42,7 +41,8 @@ void BatchNormLayer::reshape(Tensors bottom, Tensors top) {
 }
 
 // Channels are independent: each is handed whole to one worker (cpu::run_blocks), which sums it
-// in a fixed order, so the statistics are the same bits on any number of threads.
+// in the order a single thread does, so the statistics are the same bits on any number of threads
+// and the same as before the layer was threaded (trained networks keep their digits).
 void BatchNormLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const float* in = bottom[0]->data().data();
   float* mean = mean_.mutable_data().data();
@@ -72,14 +72,21 @@ void BatchNormLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
       mean[c] = saved_mean[c] * factor;
       variance[c] = saved_variance[c] * factor;
     } else {
-      cpu::LaneSums sum;
-      for (int64_t n = 0; n < outer_; ++n) sum.add(in + plane(n, c), inner_);
-      mean[c] = static_cast<float>(sum.total() / static_cast<double>(m));
-      cpu::LaneSums squares;
+      double sum = 0;
       for (int64_t n = 0; n < outer_; ++n) {
-        squares.add_squared_deviations(in + plane(n, c), mean[c], inner_);
+        const float* x = in + plane(n, c);
+        for (int64_t i = 0; i < inner_; ++i) sum += x[i];
       }
-      variance[c] = static_cast<float>(squares.total() / static_cast<double>(m));
+      mean[c] = static_cast<float>(sum / static_cast<double>(m));
+      double squares = 0;
+      for (int64_t n = 0; n < outer_; ++n) {
+        const float* x = in + plane(n, c);
+        for (int64_t i = 0; i < inner_; ++i) {
+          const double deviation = double{x[i]} - mean[c];
+          squares += deviation * deviation;
+        }
+      }
+      variance[c] = static_cast<float>(squares / static_cast<double>(m));
       running_mean_data[c] = f * running_mean_data[c] + mean[c];
       running_variance_data[c] = f * running_variance_data[c] + correction * variance[c];
     }
@@ -113,17 +120,19 @@ void BatchNormLayer::backward_cpu(Context& ctx, Tensors top,
   const bool global = use_global_stats();
   const auto m = static_cast<double>(outer_ * inner_);
   const auto channel = [&](int64_t c) {
-    cpu::LaneSums sum_dy;
-    cpu::LaneSums sum_dy_y;
+    double sum_dy = 0;
+    double sum_dy_y = 0;
     if (!global) {
       for (int64_t n = 0; n < outer_; ++n) {
         const int64_t first = (n * channels_ + c) * inner_;
-        sum_dy.add(top_diff + first, inner_);
-        sum_dy_y.add_products(top_diff + first, out + first, inner_);
+        for (int64_t i = first; i < first + inner_; ++i) {
+          sum_dy += top_diff[i];
+          sum_dy_y += double{top_diff[i]} * out[i];
+        }
       }
     }
-    const auto mean_dy = static_cast<float>(sum_dy.total() / m);
-    const auto mean_dy_y = static_cast<float>(sum_dy_y.total() / m);
+    const auto mean_dy = static_cast<float>(sum_dy / m);
+    const auto mean_dy_y = static_cast<float>(sum_dy_y / m);
     const float scale = inv_std[c];
     for (int64_t n = 0; n < outer_; ++n) {
       const int64_t first = (n * channels_ + c) * inner_;

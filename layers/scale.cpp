@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/filler.hpp"
-#include "core/lane_sums.hpp"
 #include "layers/sliced_parallel.hpp"
 
 namespace visage {
@@ -99,14 +98,14 @@ void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>
       const int64_t base = (o * axes_.dim + d) * inner;
       const float* g = top_diff + base;
       if (bias_diff != nullptr) {
-        cpu::LaneSums sum;
-        sum.add(g, inner);
-        bias_diff[d] += static_cast<float>(sum.total());
+        float sum = 0.0f;
+        for (int64_t i = 0; i < inner; ++i) sum += g[i];
+        bias_diff[d] += sum;
       }
       if (scale_diff != nullptr) {
-        cpu::LaneSums sum;
-        sum.add_products(g, in + base, inner);
-        scale_diff[d] += static_cast<float>(sum.total());
+        float sum = 0.0f;
+        for (int64_t i = 0; i < inner; ++i) sum += g[i] * in[base + i];
+        scale_diff[d] += sum;
       }
       if (bottom_diff != nullptr) {
         const float factor = s[d];
