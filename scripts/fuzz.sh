@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 usage() {
   cat <<'USAGE'
-usage: scripts/fuzz.sh [--seconds N | --ci] [--seed N] [--target NAME]... [--no-build]
+usage: scripts/fuzz.sh [--seconds N | --ci] [--seed N] [--target NAME]... [--jobs N] [--no-build]
 
 Builds build-fuzz/ (clang, RelWithDebInfo, -DVISAGE_FUZZ=ON -DVISAGE_CUDA=OFF; only the fuzz
 targets and the library) and runs each fuzz target for N seconds (default 60) with libFuzzer's
@@ -23,11 +23,14 @@ plus fuzz/regressions/<target>/ (every crash found so far, replayed first). New 
 new code go to build-fuzz/fuzz/<target>/corpus and are reused by the next run.
 
   --seconds N     how long each target runs (default 60; an hour: --seconds 3600)
-  --ci            the test command's run: a fixed number of inputs per target (about a minute
-                  each) with seed 1, so that every CI run tries exactly the same inputs
+  --ci            the test command's run: a fixed number of inputs per target (10-40 s each on
+                  the 2-core machines) with seed 1, so that every CI run from a fresh clone tries
+                  exactly the same inputs
   --seed N        libFuzzer's -seed (default: a new one each run); scripts/test.sh uses 1, so
                   that CI retraces the same inputs each time
   --target NAME   run only this target (repeatable); names as above
+  --jobs N        how many targets run at once (default: one per core); each is
+                  one single-threaded process, and what it tries does not depend on the others
   --no-build      use the binaries already in build-fuzz/
 
 A crash stops that target and leaves the input in build-fuzz/fuzz/<target>/crashes/ (crash-*,
@@ -41,6 +44,7 @@ seconds=60
 ci=0
 seed=0
 build=1
+jobs=$(nproc)
 targets=()
 while (($#)); do
   case "$1" in
@@ -48,6 +52,8 @@ while (($#)); do
     --seed) seed="$2"; shift 2 ;;
     --ci) ci=1; seed=1; shift ;;
     --target) targets+=("$2"); shift 2 ;;
+    --jobs) jobs="$2"; shift 2
+      [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: --jobs needs a positive number, not '$jobs'" >&2; exit 2; } ;;
     --no-build) build=0; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "fuzz: unknown argument '$1' (see --help)" >&2; exit 2 ;;
@@ -88,40 +94,55 @@ declare -A max_len=([net_config]=32768 [solver_config]=8192 [image_decoder]=6553
   [embeddings]=65536 [snapshot]=65536)
 declare -A max_alloc_mb=([net_config]=64 [solver_config]=64 [image_decoder]=512 [pairs]=64
   [embeddings]=256 [snapshot]=256)
-# --ci: inputs per target, about a minute each on the 2-core development machines. A time limit
+# --ci: inputs per target, 10-40 s each on the 2-core development machines. A time limit
 # would make the number of inputs, and so the inputs themselves, depend on the machine's speed.
 declare -A ci_runs=([net_config]=6000 [solver_config]=400000 [image_decoder]=1500000 [pairs]=500000
   [embeddings]=15000 [snapshot]=15000)
 declare -A rss_limit_mb=([net_config]=4096 [solver_config]=2048 [image_decoder]=2048 [pairs]=2048
   [embeddings]=2048 [snapshot]=2048)
 
-failed=()
-for t in "${targets[@]}"; do
-  dir="$out/fuzz/$t"
-  rm -rf "$dir/seeds" "$dir/crashes"
+# One target's run: its report (two or more lines) goes to $dir/report, and $dir/failed marks a
+# finding.
+fuzz_target() {
+  local t=$1 dir="$out/fuzz/$1"
+  rm -rf "$dir/seeds" "$dir/crashes" "$dir/report" "$dir/failed"
   mkdir -p "$dir/seeds" "$dir/corpus" "$dir/crashes"
   while IFS= read -r f; do
     cp "$f" "$dir/seeds/$(echo "$f" | tr '/' '_')"
   done < <(seed_files "$t")
-  regressions=()
+  local regressions=()
   [[ -d fuzz/regressions/$t ]] && regressions=("fuzz/regressions/$t")
-  budget=(-max_total_time="$seconds")
+  local budget=(-max_total_time="$seconds")
   ((ci)) && budget=(-runs="${ci_runs[$t]}")
-  echo "== fuzz: $t for ${budget[0]#-} ($(ls "$dir/seeds" | wc -l) seeds, $(ls "$dir/corpus" | wc -l) in the corpus)"
-  log="$dir/fuzz.log"
+  echo "== fuzz: $t for ${budget[0]#-} ($(ls "$dir/seeds" | wc -l) seeds, $(ls "$dir/corpus" | wc -l) in the corpus)" >"$dir/report"
+  local log="$dir/fuzz.log"
   # Third-party bugs that Visage cannot avoid are suppressed by name, each explained in the file.
   if ASAN_OPTIONS="allocator_may_return_null=1:max_allocation_size_mb=${max_alloc_mb[$t]}:suppressions=$PWD/fuzz/asan.supp" \
     LSAN_OPTIONS="print_suppressions=0:suppressions=$PWD/fuzz/lsan.supp" \
     "$out/bin/${t}_fuzzer" "${budget[@]}" -seed="$seed" -rss_limit_mb="${rss_limit_mb[$t]}" -timeout=10 \
     -max_len="${max_len[$t]}" -print_final_stats=1 \
     -artifact_prefix="$dir/crashes/" "$dir/corpus" "$dir/seeds" "${regressions[@]}" >"$log" 2>&1; then
-    grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | tr '\n' ' ' | sed 's/^/   /'
-    echo
+    { grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | tr '\n' ' ' | sed 's/^/   /'
+      echo; } >>"$dir/report"
   else
-    echo "   FAILED: see $log"
-    grep -E 'ERROR:|SUMMARY:|^finding:' "$log" | head -5 | sed 's/^/   /'
-    failed+=("$t")
+    { echo "   FAILED: see $log"
+      grep -E 'ERROR:|SUMMARY:|^finding:' "$log" | head -5 | sed 's/^/   /'; } >>"$dir/report"
+    touch "$dir/failed"
   fi
+}
+
+# Each target is one single-threaded process: --jobs of them run at once (default: one per core).
+# Which inputs a target tries does not depend on what runs beside it; the reports come in the
+# targets' order.
+for t in "${targets[@]}"; do
+  while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
+  fuzz_target "$t" &
+done
+wait || true
+failed=()
+for t in "${targets[@]}"; do
+  if [[ -e $out/fuzz/$t/report ]]; then cat "$out/fuzz/$t/report"; else echo "== fuzz: $t: the script failed before its run"; fi
+  [[ -e $out/fuzz/$t/failed || ! -e $out/fuzz/$t/report ]] && failed+=("$t")
 done
 
 reproducers=$(for t in "${targets[@]}"; do find "$out/fuzz/$t/crashes" -type f; done | sort)
