@@ -10,7 +10,7 @@ namespace visage::eval {
 namespace {
 
 // 2: paths as HDF5 strings; 1: paths as one newline-separated byte array.
-constexpr int64_t kFormatVersion = 2;
+constexpr int64_t kEmbeddingsFormatVersion = 2;
 
 // The dataset of vectors: `embeddings`, or else the file's only 2-D numeric dataset at the root
 // (files written by other tools name it as they please).
@@ -47,7 +47,7 @@ std::vector<std::string> read_paths(const hdf5::File& file, const std::string& p
 void write_embeddings(const EmbeddingTable& table, const EmbeddingProvenance& provenance,
                       const std::string& path) {
   hdf5::write_atomically(path, [&](hdf5::File& file) {
-    file.set_attribute("visage_embeddings_version", kFormatVersion);
+    file.set_attribute("visage_embeddings_version", kEmbeddingsFormatVersion);
     file.set_attribute("model", provenance.model);
     file.set_attribute("weights", provenance.weights);
     file.set_attribute("images", provenance.images);
@@ -62,8 +62,9 @@ EmbeddingTable read_embeddings(const std::string& path) {
   const hdf5::File file = hdf5::File::open(path);
   if (file.has_attribute("visage_embeddings_version")) {
     const int64_t version = file.int_attribute("visage_embeddings_version");
-    VISAGE_CHECK(version <= kFormatVersion, path, ": embeddings format ", version,
-                 " is newer than this Visage reads (", kFormatVersion, "); update Visage");
+    VISAGE_CHECK(version <= kEmbeddingsFormatVersion, path, ": embeddings format ", version,
+                 " is newer than this Visage reads (", kEmbeddingsFormatVersion,
+                 "); update Visage");
   }
   const std::string vectors = find_vectors(file, path);
   Shape shape;

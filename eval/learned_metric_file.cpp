@@ -10,7 +10,7 @@
 namespace visage::eval {
 namespace {
 
-constexpr int64_t kFormatVersion = 1;
+constexpr int64_t kLearnedMetricFormatVersion = 1;
 constexpr const char* kMethod = "mean subtraction, PCA, LDA; cosine distance";
 
 // HDF5 attributes here are strings or integers: the regularisation travels as the shortest
@@ -42,7 +42,7 @@ void write_learned_metric(const LearnedMetric& metric, const std::string& fitted
                           const std::string& path) {
   const auto as_int = [](size_t value) { return static_cast<int64_t>(value); };
   hdf5::write_atomically(path, [&](hdf5::File& file) {
-    file.set_attribute("visage_learned_metric_version", kFormatVersion);
+    file.set_attribute("visage_learned_metric_version", kLearnedMetricFormatVersion);
     file.set_attribute("method", kMethod);
     file.set_attribute("fitted_on", fitted_on);
     file.set_attribute("input_dim", as_int(metric.input_dim));
@@ -66,8 +66,9 @@ LearnedMetric read_learned_metric(const std::string& path) {
                ": not a learned metric (no visage_learned_metric_version attribute); "
                "`visage fit-metric` writes them");
   const int64_t version = file.int_attribute("visage_learned_metric_version");
-  VISAGE_CHECK(version <= kFormatVersion, path, ": learned metric format ", version,
-               " is newer than this Visage reads (", kFormatVersion, "); update Visage");
+  VISAGE_CHECK(version <= kLearnedMetricFormatVersion, path, ": learned metric format ", version,
+               " is newer than this Visage reads (", kLearnedMetricFormatVersion,
+               "); update Visage");
   LearnedMetric metric;
   metric.input_dim = positive_size(file, "input_dim");
   metric.pca_dims = positive_size(file, "pca_dims");

@@ -8,8 +8,6 @@
 namespace visage::synthetic {
 namespace {
 
-float length(Vec2 v) { return std::sqrt(v.x * v.x + v.y * v.y); }
-
 // Inigo Quilez's approximation of an ellipse's signed distance: exact on the outline, close
 // nearby, which is all that anti-aliasing needs.
 float ellipse_distance(Vec2 p, float rx, float ry) {

@@ -5,6 +5,7 @@
 // a supersampled grid that is box-filtered down at the end.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -18,6 +19,7 @@ struct Vec2 {
 inline Vec2 operator+(Vec2 a, Vec2 b) { return {a.x + b.x, a.y + b.y}; }
 inline Vec2 operator-(Vec2 a, Vec2 b) { return {a.x - b.x, a.y - b.y}; }
 inline Vec2 operator*(float s, Vec2 a) { return {s * a.x, s * a.y}; }
+inline float length(Vec2 v) { return std::sqrt(v.x * v.x + v.y * v.y); }
 
 struct Colour {
   float r = 0;

@@ -16,8 +16,6 @@ struct Vec3 {
   float z = 0;
 };
 
-float length(Vec2 v) { return std::sqrt(v.x * v.x + v.y * v.y); }
-
 Paint lit(Colour colour, float opacity = 1) {
   Paint p;
   p.colour = colour;

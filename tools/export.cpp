@@ -20,7 +20,7 @@ namespace {
 
 // Sets the batch (first) dimension of every input the config declares: Input layers and the
 // legacy `input_shape` / `input_dim` fields.
-void set_input_batch(proto::NetParameter& net, int64_t batch) {
+void set_exported_batch(proto::NetParameter& net, int64_t batch) {
   for (auto& layer : *net.mutable_layer()) {
     if (layer.type() != "Input") continue;
     for (auto& shape : *layer.mutable_input_param()->mutable_shape()) {
@@ -85,7 +85,7 @@ int run_export(Args args) {
   VISAGE_CHECK(seed >= 0, "--seed ", seed, ": expected 0 or more");
 
   NetConfig config = load_net_config(options.get("model"));
-  set_input_batch(config.param, std::max(check_samples, 1));
+  set_exported_batch(config.param, std::max(check_samples, 1));
   Context ctx = Context::cpu(static_cast<uint64_t>(seed));
   NetOptions net_options;
   net_options.phase = proto::TEST;

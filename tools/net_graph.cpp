@@ -61,7 +61,7 @@ std::string batches_brief(uint32_t identities, uint32_t per_identity, uint32_t b
 
 // Per-sample size as `visage summary` writes it (HxWxC, or the trailing dims); empty for one
 // value per sample (labels) and for scalars (losses), which the graph need not repeat.
-std::string sample_size(const Tensor& t) {
+std::string node_sample_size(const Tensor& t) {
   const Shape& s = t.shape();
   if (s.size() == 4) return concat(s[2], "x", s[3], "x", s[1]);
   std::string size;
@@ -82,7 +82,8 @@ const char* fill_colour(std::string_view type) {
   return "#ffffff";
 }
 
-std::string quoted(const std::string& text) {
+// A DOT string literal: quotes and backslashes escaped, newlines as \n.
+std::string dot_string(const std::string& text) {
   std::string out = "\"";
   for (const char c : text) {
     if (c == '"' || c == '\\') out += '\\';
@@ -173,8 +174,8 @@ class GraphBuilder {
 
   std::string dot(const std::string& title, const std::string& rankdir) const {
     std::ostringstream out;
-    out << "digraph " << quoted(title) << " {\n"
-        << "  graph [rankdir=" << rankdir << ", label=" << quoted(title)
+    out << "digraph " << dot_string(title) << " {\n"
+        << "  graph [rankdir=" << rankdir << ", label=" << dot_string(title)
         << ", labelloc=t, fontname=\"Helvetica\", fontsize=12, nodesep=0.2, ranksep=0.3];\n"
         << "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10, "
            "margin=\"0.08,0.03\"];\n"
@@ -182,12 +183,12 @@ class GraphBuilder {
     for (const Node& node : nodes_) {
       std::string label;
       for (const auto& line : node.lines) label += (label.empty() ? "" : "\n") + line;
-      out << "  " << node.id << " [label=" << quoted(label) << ", fillcolor=\"" << node.colour
+      out << "  " << node.id << " [label=" << dot_string(label) << ", fillcolor=\"" << node.colour
           << "\"" << (node.is_input ? ", shape=ellipse, style=filled" : "") << "];\n";
     }
     for (const Edge& edge : edges_) {
       out << "  " << edge.from << " -> " << edge.to;
-      if (!edge.label.empty()) out << " [label=" << quoted(edge.label) << "]";
+      if (!edge.label.empty()) out << " [label=" << dot_string(edge.label) << "]";
       out << ";\n";
     }
     out << "}\n";
@@ -198,7 +199,7 @@ class GraphBuilder {
   std::string size_of(const std::string& blob) const {
     if (net_ == nullptr) return "";
     const Tensor* tensor = net_->tensor(blob);
-    return tensor == nullptr ? "" : sample_size(*tensor);
+    return tensor == nullptr ? "" : node_sample_size(*tensor);
   }
 
   Net* net_;

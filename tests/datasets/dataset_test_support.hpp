@@ -13,7 +13,7 @@
 #include "datasets/image_io.hpp"
 #include "tests/support/run_visage.hpp"
 #include "tests/support/temp_folder.hpp"
-#include "tests/support/write_text.hpp"
+#include "tests/support/text_file.hpp"
 
 namespace visage::data::testing {
 

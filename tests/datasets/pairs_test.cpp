@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
-#include "tests/eval/lfw_paths.hpp"
+#include "tests/support/run_visage.hpp"
 
 namespace visage::data {
 namespace {

@@ -22,8 +22,8 @@ namespace {
 using testing::face_config;
 
 // A configured layer with its two tops.
-struct DataLayer {
-  explicit DataLayer(const std::string& synthetic_face_data_param) {
+struct FaceLayer {
+  explicit FaceLayer(const std::string& synthetic_face_data_param) {
     proto::LayerParameter param;
     const std::string text =
         "name: 'faces' type: 'SyntheticFaceData' top: 'data' top: 'label' "
@@ -48,7 +48,7 @@ constexpr const char* kTriplets =
     "images_per_identity: 4";
 
 TEST(SyntheticFaceData, BalancedBatchesHoldPDistinctIdentitiesOfKImagesEach) {
-  DataLayer faces(kTriplets);
+  FaceLayer faces(kTriplets);
   EXPECT_EQ(faces.data.shape(), (Shape{12, 3, 16, 16}));
   EXPECT_EQ(faces.label.shape(), (Shape{12}));
   auto& layer = dynamic_cast<SyntheticFaceDataLayer&>(*faces.layer);
@@ -84,7 +84,7 @@ TEST(SyntheticFaceData, BalancedBatchesHoldPDistinctIdentitiesOfKImagesEach) {
 }
 
 TEST(SyntheticFaceData, DataIsTheGeneratorsFaceNormalisedChannelFirst) {
-  DataLayer faces(kTriplets);
+  FaceLayer faces(kTriplets);
   faces.forward();
   const auto& layer = dynamic_cast<const SyntheticFaceDataLayer&>(*faces.layer);
   const SyntheticDraw first = layer.plan_batch(0)[0];
@@ -103,7 +103,7 @@ TEST(SyntheticFaceData, DataIsTheGeneratorsFaceNormalisedChannelFirst) {
 
 TEST(SyntheticFaceData, PooledImagesAreTheEightBitFacesOfVisageSynthAndRepeatExactly) {
   const std::string pooled = std::string(kTriplets) + " images_per_identity_pool: 5";
-  DataLayer faces(pooled);
+  FaceLayer faces(pooled);
   const auto& layer = dynamic_cast<const SyntheticFaceDataLayer&>(*faces.layer);
   for (int batch = 0; batch < 3; ++batch) {
     faces.forward();
@@ -126,7 +126,7 @@ TEST(SyntheticFaceData, PooledImagesAreTheEightBitFacesOfVisageSynthAndRepeatExa
     }
   }
   // A second layer renders the same images afresh: the cache changes nothing but the time.
-  DataLayer fresh(pooled);
+  FaceLayer fresh(pooled);
   fresh.forward();
   fresh.forward();
   fresh.forward();
@@ -136,7 +136,7 @@ TEST(SyntheticFaceData, PooledImagesAreTheEightBitFacesOfVisageSynthAndRepeatExa
 // DeepFace's classification error needs unseen images of the training identities: a layer with
 // first_image = the training pool's size draws generator images from there on, and only those.
 TEST(SyntheticFaceData, FirstImageHoldsOutTheImagesAfterTheTrainingPool) {
-  DataLayer heldout(std::string(kTriplets) + " images_per_identity_pool: 4 first_image: 5");
+  FaceLayer heldout(std::string(kTriplets) + " images_per_identity_pool: 4 first_image: 5");
   const auto& layer = dynamic_cast<const SyntheticFaceDataLayer&>(*heldout.layer);
   heldout.forward();
   const std::vector<float> data = heldout.pixels();
@@ -167,7 +167,7 @@ TEST(SyntheticFaceData, FirstImageHoldsOutTheImagesAfterTheTrainingPool) {
 }
 
 TEST(SyntheticFaceData, UniformBatchesStayInTheRange) {
-  DataLayer faces("size: 12 channels: 1 identities: 7 first_identity: 3 batch_size: 30");
+  FaceLayer faces("size: 12 channels: 1 identities: 7 first_identity: 3 batch_size: 30");
   EXPECT_EQ(faces.data.shape(), (Shape{30, 1, 12, 12}));
   faces.forward();
   std::set<float> distinct;
@@ -180,7 +180,7 @@ TEST(SyntheticFaceData, UniformBatchesStayInTheRange) {
 }
 
 TEST(SyntheticFaceData, ResumingFromSavedStateRepeatsTheStreamExactly) {
-  DataLayer original(kTriplets);
+  FaceLayer original(kTriplets);
   original.forward();
   original.forward();
   const std::string state = original.layer->save_state();
@@ -188,7 +188,7 @@ TEST(SyntheticFaceData, ResumingFromSavedStateRepeatsTheStreamExactly) {
   const std::vector<float> expected_pixels = original.pixels();
   const std::vector<float> expected_labels = original.labels();
 
-  DataLayer resumed(kTriplets);
+  FaceLayer resumed(kTriplets);
   resumed.layer->load_state(state);
   resumed.forward();
   EXPECT_EQ(resumed.pixels(), expected_pixels);
@@ -197,8 +197,8 @@ TEST(SyntheticFaceData, ResumingFromSavedStateRepeatsTheStreamExactly) {
 }
 
 TEST(SyntheticFaceData, ThreadCountDoesNotChangeAPixel) {
-  DataLayer one(std::string(kTriplets) + " threads: 1");
-  DataLayer three(std::string(kTriplets) + " threads: 3");
+  FaceLayer one(std::string(kTriplets) + " threads: 1");
+  FaceLayer three(std::string(kTriplets) + " threads: 3");
   one.forward();
   three.forward();
   EXPECT_EQ(one.pixels(), three.pixels());
@@ -224,7 +224,7 @@ TEST(SyntheticFaceData, DisjointRangesGiveDisjointIdentities) {
   std::set<int64_t> identities[2];
   std::set<int> labels[2];
   for (int range = 0; range < 2; ++range) {
-    DataLayer layer(
+    FaceLayer layer(
         concat("size: 8 identities: 20 first_identity: ", kFirst[range], " batch_size: 4"));
     const auto& faces = dynamic_cast<const SyntheticFaceDataLayer&>(*layer.layer);
     for (int batch = 0; batch < 3; ++batch) {

@@ -13,7 +13,7 @@
 #include "eval/axis_ticks.hpp"
 #include "tests/support/svg_reading.hpp"
 #include "tests/support/temp_folder.hpp"
-#include "tests/support/write_text.hpp"
+#include "tests/support/text_file.hpp"
 
 namespace visage::eval {
 namespace {

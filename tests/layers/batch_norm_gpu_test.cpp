@@ -11,13 +11,13 @@
 namespace visage::testing {
 namespace {
 
-constexpr ParityOptions kTolerance{.rel_tolerance = 1e-4f, .abs_tolerance = 1e-4f};
+constexpr ParityOptions kBatchNormTolerance{.rel_tolerance = 1e-4f, .abs_tolerance = 1e-4f};
 
 TEST(BatchNormGpu, TrainingStatisticsMatchCpu) {
   for (const auto& shape : {Shape{8, 4, 7, 5}, Shape{1, 3, 2, 2}, Shape{16, 10}}) {
     TensorList bottom({shape});
     fill_gaussian(bottom[0], 41, 0.5f, 2.0f);
-    expect_cpu_gpu_parity(layer_param("name: 'bn' type: 'BatchNorm'"), bottom, kTolerance);
+    expect_cpu_gpu_parity(layer_param("name: 'bn' type: 'BatchNorm'"), bottom, kBatchNormTolerance);
   }
 }
 
@@ -26,7 +26,7 @@ TEST(BatchNormGpu, GlobalStatisticsMatchCpu) {
   fill_gaussian(bottom[0], 42);
   expect_cpu_gpu_parity(layer_param("name: 'bn' type: 'BatchNorm' phase: TEST "
                                     "batch_norm_param { eps: 0.5 }"),
-                        bottom, kTolerance);
+                        bottom, kBatchNormTolerance);
 }
 
 // The running averages are parameters, whose values the parity helper does not compare.

@@ -10,7 +10,7 @@
 namespace visage::testing {
 namespace {
 
-void expect_parity(const std::string& settings, const Shape& input) {
+void expect_convolution_parity(const std::string& settings, const Shape& input) {
   TensorList bottom({input});
   fill_gaussian(bottom[0], 17);
   ParityOptions options;
@@ -26,18 +26,20 @@ void expect_parity(const std::string& settings, const Shape& input) {
 
 TEST(ConvolutionGpu, MatchesCpu) {
   VISAGE_REQUIRE_GPU();
-  expect_parity("num_output: 8 kernel_size: 3", {2, 3, 9, 8});
-  expect_parity("num_output: 6 kernel_size: 5 stride: 2 pad: 2", {3, 4, 11, 13});
-  expect_parity("num_output: 4 kernel_h: 3 kernel_w: 1 stride_h: 2 pad_h: 1", {1, 2, 7, 6});
-  expect_parity("num_output: 6 kernel_size: 3 group: 3 pad: 1 bias_term: false", {2, 6, 6, 6});
-  expect_parity("num_output: 4 kernel_size: 3 dilation: 2 pad: 2", {2, 3, 9, 9});
-  expect_parity("num_output: 16 kernel_size: 1", {4, 32, 7, 7});
+  expect_convolution_parity("num_output: 8 kernel_size: 3", {2, 3, 9, 8});
+  expect_convolution_parity("num_output: 6 kernel_size: 5 stride: 2 pad: 2", {3, 4, 11, 13});
+  expect_convolution_parity("num_output: 4 kernel_h: 3 kernel_w: 1 stride_h: 2 pad_h: 1",
+                            {1, 2, 7, 6});
+  expect_convolution_parity("num_output: 6 kernel_size: 3 group: 3 pad: 1 bias_term: false",
+                            {2, 6, 6, 6});
+  expect_convolution_parity("num_output: 4 kernel_size: 3 dilation: 2 pad: 2", {2, 3, 9, 9});
+  expect_convolution_parity("num_output: 16 kernel_size: 1", {4, 32, 7, 7});
 }
 
 // DeepFace C1 on a batch of 2 (11x11 kernels: 363 products per output).
 TEST(ConvolutionGpu, MatchesCpuOnDeepFaceC1) {
   VISAGE_REQUIRE_GPU();
-  expect_parity("num_output: 32 kernel_size: 11", {2, 3, 40, 40});
+  expect_convolution_parity("num_output: 32 kernel_size: 11", {2, 3, 40, 40});
 }
 
 // A second input shape reuses the layer (and its cuDNN plan cache) correctly.

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/blas_threads.hpp"
+#include "tests/support/fillers.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -12,9 +13,6 @@ using ::testing::ElementsAre;
 using ::testing::FloatNear;
 using ::testing::HasSubstr;
 using ::testing::Pointwise;
-
-constexpr const char* kGaussian =
-    " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 }";
 
 std::unique_ptr<Layer> convolution(const std::string& settings) {
   return make_layer("name: 'conv' type: 'Convolution' convolution_param { " + settings + " }");
@@ -106,7 +104,7 @@ TEST(Convolution, GradientsMatchFiniteDifferences) {
   };
   for (const auto& c : cases) {
     auto ctx = Context::cpu(5);
-    auto layer = convolution(c.settings + kGaussian);
+    auto layer = convolution(c.settings + kGaussianFillers);
     TensorList bottom({c.input}), top(1);
     fill_gaussian(bottom[0], 11);
     layer->setup(ctx, bottom, top);
@@ -116,7 +114,7 @@ TEST(Convolution, GradientsMatchFiniteDifferences) {
 
 TEST(Convolution, AccumulatesParamGradients) {
   auto ctx = Context::cpu();
-  auto layer = convolution(std::string("num_output: 2 kernel_size: 3 pad: 1") + kGaussian);
+  auto layer = convolution(std::string("num_output: 2 kernel_size: 3 pad: 1") + kGaussianFillers);
   TensorList bottom({{2, 2, 4, 4}}), top(1);
   fill_gaussian(bottom[0], 3);
   layer->setup(ctx, bottom, top);
@@ -167,7 +165,7 @@ TEST(Convolution, BatchesGiveWhatTheirImagesGiveOneAtATime) {
     for (const auto& c : cases) {
       const std::string where = c.settings + ", " + std::to_string(threads) + " BLAS threads";
       auto ctx = Context::cpu(5);
-      auto batched = convolution(c.settings + kGaussian);
+      auto batched = convolution(c.settings + kGaussianFillers);
       TensorList bottom({c.input}), top(1);
       fill_gaussian(bottom[0], 11);
       batched->setup(ctx, bottom, top);
@@ -181,7 +179,7 @@ TEST(Convolution, BatchesGiveWhatTheirImagesGiveOneAtATime) {
       const int64_t images = c.input[0];
       const int64_t in_size = bottom[0].count() / images;
       const int64_t out_size = top[0].count() / images;
-      auto single = convolution(c.settings + kGaussian);
+      auto single = convolution(c.settings + kGaussianFillers);
       Shape one = c.input;
       one[0] = 1;
       TensorList image({one}), image_top(1);
@@ -223,7 +221,7 @@ TEST(Convolution, BatchesGiveWhatTheirImagesGiveOneAtATime) {
 TEST(Convolution, ParameterGradientsAreTheSameBitsOnEveryRun) {
   BlasThreads blas(3);
   auto ctx = Context::cpu(5);
-  auto layer = convolution(std::string("num_output: 4 kernel_size: 3 pad: 1") + kGaussian);
+  auto layer = convolution(std::string("num_output: 4 kernel_size: 3 pad: 1") + kGaussianFillers);
   TensorList bottom({{12, 3, 24, 24}}), top(1);
   fill_gaussian(bottom[0], 11);
   layer->setup(ctx, bottom, top);
@@ -246,8 +244,8 @@ TEST(Convolution, ParameterGradientsAreTheSameBitsOnEveryRun) {
   }
 }
 
-void expect_error(const std::string& settings, const Shape& input,
-                  const std::vector<std::string>& fragments) {
+void expect_convolution_error(const std::string& settings, const Shape& input,
+                              const std::vector<std::string>& fragments) {
   auto ctx = Context::cpu();
   TensorList bottom({input}), top(1);
   try {
@@ -260,16 +258,18 @@ void expect_error(const std::string& settings, const Shape& input,
 }
 
 TEST(Convolution, RejectsBadSettingsWithClearMessages) {
-  expect_error("num_output: 0 kernel_size: 3", {1, 1, 5, 5}, {"num_output"});
-  expect_error("num_output: 2", {1, 1, 5, 5}, {"kernel_size"});
-  expect_error("num_output: 2 kernel_size: 3 stride: 0", {1, 1, 5, 5}, {"stride"});
-  expect_error("num_output: 2 kernel_size: 7", {1, 1, 5, 5},
-               {"kernel 7x7", "padded input 5x5", "(1 x 1 x 5 x 5)"});
-  expect_error("num_output: 2 kernel_size: 3 dilation: 3", {1, 1, 5, 6}, {"extent", "7x7"});
-  expect_error("num_output: 4 kernel_size: 1 group: 2", {1, 3, 5, 5},
-               {"group 2", "3", "(1 x 3 x 5 x 5)"});
-  expect_error("num_output: 2 kernel_size: 1", {1, 3, 5}, {"4-D"});
-  expect_error("num_output: 2 kernel_size: 3 kernel_h: 3 kernel_w: 3", {1, 1, 5, 5}, {"kernel_h"});
+  expect_convolution_error("num_output: 0 kernel_size: 3", {1, 1, 5, 5}, {"num_output"});
+  expect_convolution_error("num_output: 2", {1, 1, 5, 5}, {"kernel_size"});
+  expect_convolution_error("num_output: 2 kernel_size: 3 stride: 0", {1, 1, 5, 5}, {"stride"});
+  expect_convolution_error("num_output: 2 kernel_size: 7", {1, 1, 5, 5},
+                           {"kernel 7x7", "padded input 5x5", "(1 x 1 x 5 x 5)"});
+  expect_convolution_error("num_output: 2 kernel_size: 3 dilation: 3", {1, 1, 5, 6},
+                           {"extent", "7x7"});
+  expect_convolution_error("num_output: 4 kernel_size: 1 group: 2", {1, 3, 5, 5},
+                           {"group 2", "3", "(1 x 3 x 5 x 5)"});
+  expect_convolution_error("num_output: 2 kernel_size: 1", {1, 3, 5}, {"4-D"});
+  expect_convolution_error("num_output: 2 kernel_size: 3 kernel_h: 3 kernel_w: 3", {1, 1, 5, 5},
+                           {"kernel_h"});
 }
 
 TEST(Convolution, ReshapeChecksChannelsAndKeepsWorkingForNewSizes) {

@@ -15,7 +15,7 @@ std::unique_ptr<Layer> eltwise(const std::string& settings) {
   return make_layer("name: 'el' type: 'Eltwise' eltwise_param { " + settings + " }");
 }
 
-struct HandCase {
+struct EltwiseCase {
   std::string settings;
   std::vector<float> forward;
   std::vector<std::vector<float>> backward;  // per bottom, for top diff (1, 2, 3)
@@ -24,14 +24,14 @@ struct HandCase {
 // a = (1, -2, 3), b = (4, 5, -6), c = (0.5, 5, 2).
 TEST(Eltwise, ForwardAndBackwardOnHandPickedValues) {
   for (const auto& [settings, forward, backward] : {
-           HandCase{"operation: SUM", {5.5f, 8, -1}, {{1, 2, 3}, {1, 2, 3}, {1, 2, 3}}},
-           HandCase{"operation: SUM coeff: 1 coeff: -1 coeff: 2",
-                    {-2, 3, 13},
-                    {{1, 2, 3}, {-1, -2, -3}, {2, 4, 6}}},
-           HandCase{
+           EltwiseCase{"operation: SUM", {5.5f, 8, -1}, {{1, 2, 3}, {1, 2, 3}, {1, 2, 3}}},
+           EltwiseCase{"operation: SUM coeff: 1 coeff: -1 coeff: 2",
+                       {-2, 3, 13},
+                       {{1, 2, 3}, {-1, -2, -3}, {2, 4, 6}}},
+           EltwiseCase{
                "operation: PROD", {2, -50, -36}, {{2, 50, -36}, {0.5f, -20, 18}, {4, -20, -54}}},
            // Ties (element 1: b and c are both 5) go to the lower bottom.
-           HandCase{"operation: MAX", {4, 5, 3}, {{0, 0, 3}, {1, 2, 0}, {0, 0, 0}}},
+           EltwiseCase{"operation: MAX", {4, 5, 3}, {{0, 0, 3}, {1, 2, 0}, {0, 0, 0}}},
        }) {
     auto ctx = Context::cpu();
     auto layer = eltwise(settings);

@@ -29,13 +29,13 @@ void write_rows(const std::string& path, int first, int rows) {
   file.close();
 }
 
-struct DataLayer {
+struct Hdf5Reader {
   std::unique_ptr<HDF5DataLayer> layer;
   Tensor data;
   Tensor label;
   std::vector<Tensor*> tops{&data, &label};
 
-  DataLayer(const std::string& source, int batch, bool shuffle, Context& ctx) {
+  Hdf5Reader(const std::string& source, int batch, bool shuffle, Context& ctx) {
     proto::LayerParameter p;
     p.set_name("data");
     p.set_type("HDF5Data");
@@ -66,7 +66,7 @@ class HDF5DataTest : public ::testing::Test {
 };
 
 TEST_F(HDF5DataTest, ReadsRowsInOrderAcrossFilesAndWrapsAround) {
-  DataLayer d(folder_ / "list.txt", 4, false, ctx_);
+  Hdf5Reader d(folder_ / "list.txt", 4, false, ctx_);
   EXPECT_EQ(d.data.shape(), (Shape{4, 2}));
   EXPECT_EQ(d.label.shape(), (Shape{4}));
   EXPECT_EQ(d.next(ctx_), (std::vector<float>{0, 1, 2, 3}));
@@ -75,7 +75,7 @@ TEST_F(HDF5DataTest, ReadsRowsInOrderAcrossFilesAndWrapsAround) {
 }
 
 TEST_F(HDF5DataTest, ShuffleVisitsEveryRowOncePerPassAndResumesExactly) {
-  DataLayer d(folder_ / "list.txt", 3, true, ctx_);
+  Hdf5Reader d(folder_ / "list.txt", 3, true, ctx_);
   std::multiset<float> pass;
   for (int b = 0; b < 2; ++b) {
     for (float v : d.next(ctx_)) pass.insert(v);
@@ -91,7 +91,7 @@ TEST_F(HDF5DataTest, ShuffleVisitsEveryRowOncePerPassAndResumesExactly) {
                expected[2] == expected[4]);
 
   Context other = Context::cpu(1234);
-  DataLayer resumed(folder_ / "list.txt", 3, true, other);
+  Hdf5Reader resumed(folder_ / "list.txt", 3, true, other);
   resumed.layer->load_state(state);
   for (int b = 0; b < 5; ++b) EXPECT_EQ(resumed.next(other), expected[b]) << "batch " << b;
 }
@@ -99,7 +99,7 @@ TEST_F(HDF5DataTest, ShuffleVisitsEveryRowOncePerPassAndResumesExactly) {
 TEST_F(HDF5DataTest, ErrorsNameTheFile) {
   const auto error_of = [&](const std::string& source) -> std::string {
     try {
-      DataLayer d(source, 2, false, ctx_);
+      Hdf5Reader d(source, 2, false, ctx_);
       d.next(ctx_);
       d.next(ctx_);
     } catch (const Error& e) {

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/fillers.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -10,9 +11,6 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::FloatNear;
 using ::testing::HasSubstr;
-
-constexpr const char* kGaussian =
-    "weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 }";
 
 std::unique_ptr<Layer> inner_product(const std::string& settings) {
   return make_layer("name: 'ip' type: 'InnerProduct' inner_product_param { " + settings + " }");
@@ -73,7 +71,7 @@ TEST(InnerProduct, GradientsMatchFiniteDifferences) {
   };
   for (const auto& c : cases) {
     auto ctx = Context::cpu(5);
-    auto layer = inner_product(c.settings + " " + kGaussian);
+    auto layer = inner_product(c.settings + kGaussianFillers);
     TensorList bottom({c.input}), top(1);
     fill_gaussian(bottom[0], 11);
     layer->setup(ctx, bottom, top);
@@ -84,7 +82,7 @@ TEST(InnerProduct, GradientsMatchFiniteDifferences) {
 // Parameter gradients accumulate across backward passes; bottom gradients are overwritten.
 TEST(InnerProduct, AccumulatesParamGradientsAndOverwritesBottomGradient) {
   auto ctx = Context::cpu();
-  auto layer = inner_product(std::string("num_output: 2 ") + kGaussian);
+  auto layer = inner_product(std::string("num_output: 2 ") + kGaussianFillers);
   TensorList bottom({{3, 4}}), top(1);
   fill_gaussian(bottom[0], 3);
   layer->setup(ctx, bottom, top);

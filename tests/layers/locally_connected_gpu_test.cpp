@@ -9,7 +9,7 @@
 namespace visage::testing {
 namespace {
 
-void expect_parity(const std::string& settings, const Shape& input) {
+void expect_locally_connected_parity(const std::string& settings, const Shape& input) {
   TensorList bottom({input});
   fill_gaussian(bottom[0], 19);
   ParityOptions options;
@@ -25,17 +25,18 @@ void expect_parity(const std::string& settings, const Shape& input) {
 
 TEST(LocallyConnectedGpu, MatchesCpu) {
   VISAGE_REQUIRE_GPU();
-  expect_parity("num_output: 4 kernel_size: 3", {2, 3, 7, 6});
-  expect_parity("num_output: 3 kernel_size: 3 stride: 2 pad: 1", {3, 2, 9, 8});
-  expect_parity("num_output: 2 kernel_size: 1 bias_term: false", {1, 4, 5, 5});
-  expect_parity("num_output: 3 kernel_h: 3 kernel_w: 5 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 2",
-                {2, 3, 11, 9});
+  expect_locally_connected_parity("num_output: 4 kernel_size: 3", {2, 3, 7, 6});
+  expect_locally_connected_parity("num_output: 3 kernel_size: 3 stride: 2 pad: 1", {3, 2, 9, 8});
+  expect_locally_connected_parity("num_output: 2 kernel_size: 1 bias_term: false", {1, 4, 5, 5});
+  expect_locally_connected_parity(
+      "num_output: 3 kernel_h: 3 kernel_w: 5 stride_h: 2 stride_w: 1 pad_h: 1 pad_w: 2",
+      {2, 3, 11, 9});
 }
 
 // DeepFace L5's filters (16@7x7/2 over 16 channels, K = 784) on a smaller image.
 TEST(LocallyConnectedGpu, MatchesCpuOnDeepFaceSizedFilters) {
   VISAGE_REQUIRE_GPU();
-  expect_parity("num_output: 16 kernel_size: 7 stride: 2", {8, 16, 29, 29});
+  expect_locally_connected_parity("num_output: 16 kernel_size: 7 stride: 2", {8, 16, 29, 29});
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "tests/support/fillers.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -10,9 +11,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-constexpr const char* kGaussian =
-    " weight_filler { type: 'gaussian' std: 0.5 } bias_filler { type: 'gaussian' std: 0.5 }";
 
 std::unique_ptr<Layer> locally_connected(const std::string& settings) {
   return make_layer("name: 'lc' type: 'LocallyConnected' locally_connected_param { " + settings +
@@ -129,7 +127,7 @@ TEST(LocallyConnected, GradientsMatchFiniteDifferences) {
   };
   for (const auto& c : cases) {
     auto ctx = Context::cpu(5);
-    auto layer = locally_connected(c.settings + kGaussian);
+    auto layer = locally_connected(c.settings + kGaussianFillers);
     TensorList bottom({c.input}), top(1);
     fill_gaussian(bottom[0], 11);
     layer->setup(ctx, bottom, top);
@@ -137,8 +135,8 @@ TEST(LocallyConnected, GradientsMatchFiniteDifferences) {
   }
 }
 
-void expect_error(const std::string& settings, const Shape& input,
-                  const std::vector<std::string>& fragments) {
+void expect_locally_connected_error(const std::string& settings, const Shape& input,
+                                    const std::vector<std::string>& fragments) {
   auto ctx = Context::cpu();
   TensorList bottom({input}), top(1);
   try {
@@ -151,15 +149,18 @@ void expect_error(const std::string& settings, const Shape& input,
 }
 
 TEST(LocallyConnected, RejectsBadSettingsWithClearMessages) {
-  expect_error("num_output: 0 kernel_size: 3", {1, 1, 5, 5}, {"num_output"});
-  expect_error("num_output: 2", {1, 1, 5, 5}, {"kernel_size"});
-  expect_error("num_output: 2 kernel_size: 3 stride: 0", {1, 1, 5, 5}, {"stride"});
-  expect_error("num_output: 2 kernel_size: 6", {1, 1, 5, 5},
-               {"kernel 6x6", "padded input 5x5", "(1 x 1 x 5 x 5)"});
-  expect_error("num_output: 2 kernel_size: 2", {5, 5}, {"4-D"});
-  expect_error("num_output: 2 kernel_size: 3 kernel_h: 3 kernel_w: 3", {1, 1, 5, 5},
-               {"give either kernel_size or kernel_h and kernel_w"});
-  expect_error("num_output: 2 kernel_h: 3", {1, 1, 5, 5}, {"give both kernel_h and kernel_w"});
+  expect_locally_connected_error("num_output: 0 kernel_size: 3", {1, 1, 5, 5}, {"num_output"});
+  expect_locally_connected_error("num_output: 2", {1, 1, 5, 5}, {"kernel_size"});
+  expect_locally_connected_error("num_output: 2 kernel_size: 3 stride: 0", {1, 1, 5, 5},
+                                 {"stride"});
+  expect_locally_connected_error("num_output: 2 kernel_size: 6", {1, 1, 5, 5},
+                                 {"kernel 6x6", "padded input 5x5", "(1 x 1 x 5 x 5)"});
+  expect_locally_connected_error("num_output: 2 kernel_size: 2", {5, 5}, {"4-D"});
+  expect_locally_connected_error("num_output: 2 kernel_size: 3 kernel_h: 3 kernel_w: 3",
+                                 {1, 1, 5, 5},
+                                 {"give either kernel_size or kernel_h and kernel_w"});
+  expect_locally_connected_error("num_output: 2 kernel_h: 3", {1, 1, 5, 5},
+                                 {"give both kernel_h and kernel_w"});
 }
 
 TEST(LocallyConnected, AcceptsANewBatchSizeButNotANewImageSize) {

@@ -258,8 +258,8 @@ TEST(Pooling, MatchesTheDefinitionWithTiesAndAnyWorkerCount) {
   }
 }
 
-void expect_error(const std::string& settings, const Shape& input,
-                  const std::vector<std::string>& fragments) {
+void expect_pooling_error(const std::string& settings, const Shape& input,
+                          const std::vector<std::string>& fragments) {
   auto ctx = Context::cpu();
   TensorList bottom({input}), top(1);
   try {
@@ -272,14 +272,14 @@ void expect_error(const std::string& settings, const Shape& input,
 }
 
 TEST(Pooling, RejectsBadSettingsWithClearMessages) {
-  expect_error("pool: MAX", {1, 1, 4, 4}, {"kernel_size"});
-  expect_error("kernel_size: 2 stride: 0", {1, 1, 4, 4}, {"stride"});
-  expect_error("kernel_size: 2 pad: 2", {1, 1, 4, 4}, {"pad 2x2", "kernel 2x2"});
-  expect_error("kernel_size: 5", {1, 1, 4, 3},
-               {"kernel 5x5", "padded input 4x3", "(1 x 1 x 4 x 3)"});
-  expect_error("pool: STOCHASTIC kernel_size: 2", {1, 1, 4, 4}, {"STOCHASTIC"});
-  expect_error("global_pooling: true kernel_size: 2", {1, 1, 4, 4}, {"global_pooling"});
-  expect_error("kernel_size: 2", {4, 4}, {"4-D"});
+  expect_pooling_error("pool: MAX", {1, 1, 4, 4}, {"kernel_size"});
+  expect_pooling_error("kernel_size: 2 stride: 0", {1, 1, 4, 4}, {"stride"});
+  expect_pooling_error("kernel_size: 2 pad: 2", {1, 1, 4, 4}, {"pad 2x2", "kernel 2x2"});
+  expect_pooling_error("kernel_size: 5", {1, 1, 4, 3},
+                       {"kernel 5x5", "padded input 4x3", "(1 x 1 x 4 x 3)"});
+  expect_pooling_error("pool: STOCHASTIC kernel_size: 2", {1, 1, 4, 4}, {"STOCHASTIC"});
+  expect_pooling_error("global_pooling: true kernel_size: 2", {1, 1, 4, 4}, {"global_pooling"});
+  expect_pooling_error("kernel_size: 2", {4, 4}, {"4-D"});
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 namespace visage::testing {
 namespace {
 
-constexpr ParityOptions kTolerance{.rel_tolerance = 1e-4f, .abs_tolerance = 1e-4f};
+constexpr ParityOptions kScaleTolerance{.rel_tolerance = 1e-4f, .abs_tolerance = 1e-4f};
 
 TEST(ScaleGpu, LearnedScaleAndBiasMatchCpu) {
   for (const std::string settings :
@@ -19,7 +19,7 @@ TEST(ScaleGpu, LearnedScaleAndBiasMatchCpu) {
     expect_cpu_gpu_parity(layer_param("name: 's' type: 'Scale' scale_param { " + settings +
                                       " filler { type: 'gaussian' std: 1 }"
                                       " bias_filler { type: 'gaussian' std: 1 } }"),
-                          bottom, kTolerance);
+                          bottom, kScaleTolerance);
   }
 }
 
@@ -28,7 +28,7 @@ TEST(ScaleGpu, ScaleBottomMatchesCpu) {
   fill_gaussian(bottom[0], 32);
   fill_gaussian(bottom[1], 33);
   expect_cpu_gpu_parity(layer_param("name: 's' type: 'Scale' scale_param { axis: 1 }"), bottom,
-                        kTolerance);
+                        kScaleTolerance);
 }
 
 TEST(BiasGpu, MatchesCpu) {
@@ -36,11 +36,11 @@ TEST(BiasGpu, MatchesCpu) {
   fill_gaussian(bottom[0], 34);
   expect_cpu_gpu_parity(
       layer_param("name: 'b' type: 'Bias' bias_param { filler { type: 'gaussian' std: 1 } }"),
-      bottom, kTolerance);
+      bottom, kScaleTolerance);
   TensorList two({{2, 3, 4}, {3, 4}});
   fill_gaussian(two[0], 35);
   fill_gaussian(two[1], 36);
-  expect_cpu_gpu_parity(layer_param("name: 'b' type: 'Bias'"), two, kTolerance);
+  expect_cpu_gpu_parity(layer_param("name: 'b' type: 'Bias'"), two, kScaleTolerance);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 namespace visage::testing {
 namespace {
 
-void expect_parity(const std::string& settings) {
+void expect_margin_softmax_parity(const std::string& settings) {
   TensorList bottom({{64, 128}, {64}});
   fill_gaussian(bottom[0], 5);
   fill_labels(bottom[1], 6, 1450);
@@ -21,9 +21,13 @@ void expect_parity(const std::string& settings) {
   expect_cpu_gpu_parity(param, bottom);
 }
 
-TEST(MarginSoftmaxLossGpu, CosFaceMatchesCpu) { expect_parity("type: COSINE margin: 0.35"); }
+TEST(MarginSoftmaxLossGpu, CosFaceMatchesCpu) {
+  expect_margin_softmax_parity("type: COSINE margin: 0.35");
+}
 
-TEST(MarginSoftmaxLossGpu, ArcFaceMatchesCpu) { expect_parity("type: ARC margin: 0.5"); }
+TEST(MarginSoftmaxLossGpu, ArcFaceMatchesCpu) {
+  expect_margin_softmax_parity("type: ARC margin: 0.5");
+}
 
 }  // namespace
 }  // namespace visage::testing

@@ -235,13 +235,13 @@ TEST(TripletLossDyadicBatch, HasExactDistancesAndEveryKindOfNegative) {
 
 // One-dimensional embeddings, identities 0, 0, then one face each of identities 1, 2, 3, so that
 // the only anchor-positive pairs are (0, 1) and (1, 0).
-struct HandCase {
+struct TripletCase {
   TensorList bottom{{{5, 1}, {5}}};
   TensorList top{2};
   std::unique_ptr<Layer> layer = make_layer(triplet_prototxt("SEMI_HARD", "SQUARED_L2"));
   Context ctx = Context::cpu();
 
-  explicit HandCase(const std::vector<float>& positions) {
+  explicit TripletCase(const std::vector<float>& positions) {
     set_values(bottom[0], positions);
     set_values(bottom[1], {0, 0, 1, 2, 3});
     layer->setup(ctx, bottom, top);
@@ -257,7 +257,7 @@ TEST(TripletLossSemiHard, TakesTheClosestSemiHardNegativeElseTheClosestEasyOne) 
   // Pair (0, 1): d(a,p) = 0.09; negatives at 0.1225 and 0.16 are semi-hard, 1.21 is easy.
   // Pair (1, 0): d(a,p) = 0.09; negatives at 0.0025 (hard), 0.49 and 0.64 (easy): no semi-hard one,
   // so the closest easy negative (index 3), with zero loss.
-  HandCase c({0.0f, 0.3f, 0.35f, -0.4f, 1.1f});
+  TripletCase c({0.0f, 0.3f, 0.35f, -0.4f, 1.1f});
   ASSERT_EQ(c.mined().size(), 2u);
   EXPECT_EQ(c.mined()[0].negative, 2);
   EXPECT_EQ(c.mined()[1].negative, 3);
@@ -274,7 +274,7 @@ TEST(TripletLossSemiHard, TakesTheClosestSemiHardNegativeElseTheClosestEasyOne) 
 TEST(TripletLossSemiHard, FallsBackToTheFarthestNegativeWhenAllAreHard) {
   // Pair (0, 1): d(a,p) = 1; negatives at 0.25, 0.64, 0.09 are all closer: the farthest, 0.64
   // (index 3), gives loss 1 - 0.64 + 0.2. Pair (1, 0): the negative at 1.69 is easy: loss 0.
-  HandCase c({0.0f, 1.0f, 0.5f, 0.8f, -0.3f});
+  TripletCase c({0.0f, 1.0f, 0.5f, 0.8f, -0.3f});
   ASSERT_EQ(c.mined().size(), 2u);
   EXPECT_EQ(c.mined()[0].negative, 3);
   EXPECT_EQ(c.mined()[1].negative, 4);

@@ -17,7 +17,7 @@
 namespace visage {
 namespace {
 
-NetConfig load(const std::string& style, const std::string& file) {
+NetConfig load_lfw_config(const std::string& style, const std::string& file) {
   return load_net_config(testing::source_path("configs/lfw/" + style + "/" + file));
 }
 
@@ -26,7 +26,7 @@ class LfwConfigs : public ::testing::TestWithParam<const char*> {};
 TEST_P(LfwConfigs, TrainOnTheOtherFoldsIdentitiesWithTheDeployLayers) {
   SKIP_WITHOUT_LFW();
   const std::string style = GetParam();
-  NetConfig train_val = load(style, "train_val.prototxt");
+  NetConfig train_val = load_lfw_config(style, "train_val.prototxt");
   const auto root = testing::lfw_root();
   auto& data = *train_val.param.mutable_layer(0);
   ASSERT_EQ(data.type(), "FaceData");
@@ -52,7 +52,7 @@ TEST_P(LfwConfigs, TrainOnTheOtherFoldsIdentitiesWithTheDeployLayers) {
   EXPECT_EQ(net.tensor("data")->shape(), (Shape{8, 3, 64, 64}));
 
   options.phase = proto::TEST;
-  Net deploy(load(style, "deploy.prototxt"), options, ctx, builtin_layers());
+  Net deploy(load_lfw_config(style, "deploy.prototxt"), options, ctx, builtin_layers());
   EXPECT_EQ(deploy.tensor("embedding")->dim(1), style.starts_with("nn2") ? 128 : 512);
   int64_t deploy_params = deploy.num_param_elements();
   // The DeepFace-style net's F8 classifier is training-only.
@@ -63,8 +63,8 @@ TEST_P(LfwConfigs, TrainOnTheOtherFoldsIdentitiesWithTheDeployLayers) {
 TEST_P(LfwConfigs, DeployPreparesImagesAsTheTestPhase) {
   SKIP_WITHOUT_LFW();
   const std::string style = GetParam();
-  const NetConfig train_val = load(style, "train_val.prototxt");
-  const NetConfig deploy = load(style, "deploy.prototxt");
+  const NetConfig train_val = load_lfw_config(style, "train_val.prototxt");
+  const NetConfig deploy = load_lfw_config(style, "deploy.prototxt");
   const data::Image image =
       data::read_image(testing::lfw_root() / "images/Aaron_Peirsol/Aaron_Peirsol_0001.jpg", 3);
   const data::TransformPipeline test_phase(train_val.param.layer(0).face_transform_param(),

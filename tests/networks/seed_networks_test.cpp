@@ -57,7 +57,7 @@ void use_constant_fillers(google::protobuf::Message& message) {
   }
 }
 
-NetConfig load(const std::string& folder, const std::string& file) {
+NetConfig load_seed_config(const std::string& folder, const std::string& file) {
   return load_net_config(testing::source_path("configs/" + folder + "/" + file));
 }
 
@@ -87,7 +87,7 @@ class SeedNetworks : public ::testing::TestWithParam<SeedNetwork> {
 
   // train_val.prototxt reading the tiny dataset in batches of 4 (2 identities x 2 faces).
   static NetConfig tiny_train_val(const SeedNetwork& seed) {
-    NetConfig config = load(seed.folder, "train_val.prototxt");
+    NetConfig config = load_seed_config(seed.folder, "train_val.prototxt");
     int data_layers = 0;
     for (auto& layer : *config.param.mutable_layer()) {
       if (layer.type() != "FaceData") continue;
@@ -114,7 +114,7 @@ class SeedNetworks : public ::testing::TestWithParam<SeedNetwork> {
 
 TEST_P(SeedNetworks, DeployTotalsMatchThePapers) {
   const SeedNetwork& seed = GetParam();
-  NetConfig config = load(seed.folder, "deploy.prototxt");
+  NetConfig config = load_seed_config(seed.folder, "deploy.prototxt");
   use_constant_fillers(config.param);
   Context ctx = Context::cpu();
   NetOptions options;
@@ -135,7 +135,7 @@ TEST_P(SeedNetworks, DeployTotalsMatchThePapers) {
 
 TEST_P(SeedNetworks, TrainValBuildsWithTheDeployLayersAndTheSolverAcceptsIt) {
   const SeedNetwork& seed = GetParam();
-  const NetConfig deploy = load(seed.folder, "deploy.prototxt");
+  const NetConfig deploy = load_seed_config(seed.folder, "deploy.prototxt");
   const auto& input = deploy.param.layer(0).input_param().shape(0);
   const NetConfig config = tiny_train_val(seed);
   Context ctx = Context::cpu(1);

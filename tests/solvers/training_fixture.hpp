@@ -10,7 +10,7 @@
 #include "core/hdf5.hpp"
 #include "core/rng.hpp"
 #include "tests/support/temp_folder.hpp"
-#include "tests/support/write_text.hpp"
+#include "tests/support/text_file.hpp"
 
 namespace visage::testing {
 

@@ -9,7 +9,7 @@
 
 #include "core/error.hpp"
 #include "tests/support/temp_folder.hpp"
-#include "tests/support/write_text.hpp"
+#include "tests/support/text_file.hpp"
 
 namespace visage {
 namespace {

@@ -8,17 +8,14 @@
 #include "tests/solvers/training_fixture.hpp"
 #include "tests/support/run_visage.hpp"
 #include "tests/support/svg_reading.hpp"
+#include "tests/support/text_file.hpp"
 
 namespace visage {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::read_text;
 using testing::run_visage;
-
-std::string read_text(const fs::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // The (iter, loss) of every train line, read with the same JSON parser the command uses.
 std::vector<std::pair<double, double>> train_lines(const fs::path& log) {
