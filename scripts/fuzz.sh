@@ -101,12 +101,14 @@ declare -A ci_runs=([net_config]=6000 [solver_config]=400000 [image_decoder]=150
 declare -A rss_limit_mb=([net_config]=4096 [solver_config]=2048 [image_decoder]=2048 [pairs]=2048
   [embeddings]=2048 [snapshot]=2048)
 
-# One target's run: its report (two or more lines) goes to $dir/report, and $dir/failed marks a
-# finding.
+# One target's run. It prints its first line when it starts and its result when it ends, each in
+# one write, so that the lines of targets running side by side do not mix; $dir/failed marks a
+# finding (or a run that could not end).
 fuzz_target() {
   local t=$1 dir="$out/fuzz/$1"
-  rm -rf "$dir/seeds" "$dir/crashes" "$dir/report" "$dir/failed"
+  rm -rf "$dir/seeds" "$dir/crashes"
   mkdir -p "$dir/seeds" "$dir/corpus" "$dir/crashes"
+  touch "$dir/failed"  # until the run ends well: a script error on the way counts as a failure
   while IFS= read -r f; do
     cp "$f" "$dir/seeds/$(echo "$f" | tr '/' '_')"
   done < <(seed_files "$t")
@@ -114,26 +116,25 @@ fuzz_target() {
   [[ -d fuzz/regressions/$t ]] && regressions=("fuzz/regressions/$t")
   local budget=(-max_total_time="$seconds")
   ((ci)) && budget=(-runs="${ci_runs[$t]}")
-  echo "== fuzz: $t for ${budget[0]#-} ($(ls "$dir/seeds" | wc -l) seeds, $(ls "$dir/corpus" | wc -l) in the corpus)" >"$dir/report"
-  local log="$dir/fuzz.log"
+  echo "== fuzz: $t for ${budget[0]#-} ($(ls "$dir/seeds" | wc -l) seeds, $(ls "$dir/corpus" | wc -l) in the corpus)"
+  local log="$dir/fuzz.log" result
   # Third-party bugs that Visage cannot avoid are suppressed by name, each explained in the file.
   if ASAN_OPTIONS="allocator_may_return_null=1:max_allocation_size_mb=${max_alloc_mb[$t]}:suppressions=$PWD/fuzz/asan.supp" \
     LSAN_OPTIONS="print_suppressions=0:suppressions=$PWD/fuzz/lsan.supp" \
     "$out/bin/${t}_fuzzer" "${budget[@]}" -seed="$seed" -rss_limit_mb="${rss_limit_mb[$t]}" -timeout=10 \
     -max_len="${max_len[$t]}" -print_final_stats=1 \
     -artifact_prefix="$dir/crashes/" "$dir/corpus" "$dir/seeds" "${regressions[@]}" >"$log" 2>&1; then
-    { grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | tr '\n' ' ' | sed 's/^/   /'
-      echo; } >>"$dir/report"
+    result="   $t: $(grep -E '^(Done|stat::number_of_executed_units|stat::peak_rss_mb)' "$log" | tr -s ' \n' ' ')"
+    rm "$dir/failed"
   else
-    { echo "   FAILED: see $log"
-      grep -E 'ERROR:|SUMMARY:|^finding:' "$log" | head -5 | sed 's/^/   /'; } >>"$dir/report"
-    touch "$dir/failed"
+    result="   $t: FAILED: see $log
+$(grep -E 'ERROR:|SUMMARY:|^finding:' "$log" | head -5 | sed 's/^/   /')"
   fi
+  printf '%s\n' "$result"
 }
 
 # Each target is one single-threaded process: --jobs of them run at once (default: one per core).
-# Which inputs a target tries does not depend on what runs beside it; the reports come in the
-# targets' order.
+# What a target tries does not depend on what runs beside it.
 for t in "${targets[@]}"; do
   while (($(jobs -rp | wc -l) >= jobs)); do wait -n || true; done
   fuzz_target "$t" &
@@ -141,8 +142,7 @@ done
 wait || true
 failed=()
 for t in "${targets[@]}"; do
-  if [[ -e $out/fuzz/$t/report ]]; then cat "$out/fuzz/$t/report"; else echo "== fuzz: $t: the script failed before its run"; fi
-  [[ -e $out/fuzz/$t/failed || ! -e $out/fuzz/$t/report ]] && failed+=("$t")
+  [[ -e $out/fuzz/$t/failed ]] && failed+=("$t")
 done
 
 reproducers=$(for t in "${targets[@]}"; do find "$out/fuzz/$t/crashes" -type f; done | sort)

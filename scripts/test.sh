@@ -10,8 +10,8 @@ scripts/setup.sh
 # CMake.
 scripts/build.sh "$@"
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 600)
-# The fuzz targets (docs/fuzzing.md), about a minute each, replaying every crash found so far: a
-# fixed number of inputs from seed 1, so that CI retraces the same inputs each time. Their clang
-# ASan build (build-fuzz/, library and fuzz targets only) is the cost: about 3 minutes on two
+# The fuzz targets (docs/fuzzing.md), replaying every crash found so far, then a fixed number of
+# inputs from seed 1, so that CI retraces the same inputs each time: 10-40 s each, one per core.
+# With their clang ASan build (build-fuzz/, library and fuzz targets only), about 3 minutes on two
 # cores from nothing.
 scripts/fuzz.sh --ci
