@@ -650,6 +650,13 @@ LFW_NN2_TUNED_HEADER = """\
 # each fold's training people) on top of the embeddings. Triplet loss, as nn2.
 """
 
+LFW_NN2_LONG_HEADER = """\
+# configs/lfw/nn2_tuned trained twice as long (6,000 batches, about 13 minutes a fold here), the
+# one change the validation fold was asked about next (docs/lfw.md): 0.8750 against 0.8550 on
+# fold 2, AUC 0.9465 against 0.9234. The learned metric is fitted and reported too, though at this
+# length it no longer raised the validation AUC (0.9369).
+"""
+
 LFW_NN2_TUNED_METRIC = """\
 # fit-metric's options for scripts/lfw.sh (one line): PCA to 64 whitened dimensions, then the 32
 # most discriminant LDA directions, compared by cosine. Chosen by AUC on the validation fold.
@@ -890,6 +897,10 @@ NETWORKS += [
     LfwNetwork("lfw/nn2_tuned", "lfw_nn2_tuned", "the tuned NN2-style LFW network",
                LFW_NN2_TUNED_HEADER, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
                iterations=3000, jitter=True,
+               metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32")),
+    LfwNetwork("lfw/nn2_long", "lfw_nn2_long", "the NN2-style LFW network, long schedule",
+               LFW_NN2_LONG_HEADER, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
+               iterations=6000, jitter=True,
                metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32")),
     LfwNetwork("lfw/deepface", "lfw_deepface", "the DeepFace-style LFW network",
                LFW_DEEPFACE_HEADER, lfw_deepface_body, "deepface", LFW_DEEPFACE_SAMPLING,

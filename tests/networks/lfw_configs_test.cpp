@@ -78,7 +78,8 @@ TEST_P(LfwConfigs, DeployPreparesImagesAsTheTestPhase) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Styles, LfwConfigs, ::testing::Values("nn2", "nn2_tuned", "deepface"));
+INSTANTIATE_TEST_SUITE_P(Styles, LfwConfigs,
+                         ::testing::Values("nn2", "nn2_tuned", "nn2_long", "deepface"));
 
 }  // namespace
 }  // namespace visage
