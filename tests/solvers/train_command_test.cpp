@@ -18,6 +18,7 @@
 #include "tests/solvers/training_fixture.hpp"
 #include "tests/support/quiet_solver_options.hpp"
 #include "tests/support/run_visage.hpp"
+#include "tests/support/text_file.hpp"
 
 namespace visage {
 namespace {
@@ -101,8 +102,7 @@ TEST(TrainCommand, SigintSnapshotsAndExitsWith130) {
   // Wait until training is under way (a few progress lines), then interrupt.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
-    std::ifstream in(log);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = testing::read_text(log);
     if (std::count(text.begin(), text.end(), '\n') >= 3) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }

@@ -5,15 +5,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "tests/support/run_visage.hpp"
 #include "tests/support/temp_folder.hpp"
+#include "tests/support/text_file.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
+using visage::testing::read_text;
 using visage::testing::run_visage;
 
 constexpr const char* kTinyNet = R"(name: "tiny"
@@ -40,10 +41,7 @@ class Draw : public ::testing::Test {
     const fs::path out = folder_.path() / "graph.dot";
     const auto r = run_visage("draw " + net.string() + " --out " + out.string() + " " + flags);
     EXPECT_EQ(r.exit_code, 0) << r.output;
-    std::ifstream in(out);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return read_text(out);
   }
   std::string dot(const std::string& flags) { return dot(flags, net_); }
 
@@ -129,11 +127,9 @@ TEST_F(Draw, RendersSvgWithGraphviz) {
   const fs::path out = folder_.path() / "graph.svg";
   const auto r = run_visage("draw " + net_.string() + " --out " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  std::ifstream in(out);
-  std::stringstream svg;
-  svg << in.rdbuf();
-  EXPECT_NE(svg.str().find("<svg"), std::string::npos);
-  EXPECT_NE(svg.str().find("conv 4 3x3/2"), std::string::npos);
+  const std::string svg = read_text(out);
+  EXPECT_NE(svg.find("<svg"), std::string::npos);
+  EXPECT_NE(svg.find("conv 4 3x3/2"), std::string::npos);
 }
 
 TEST_F(Draw, WithoutGraphvizSaysHowToGetItOrToWriteDot) {

@@ -3,7 +3,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "core/hdf5_atomic.hpp"
 #include "core/net.hpp"
@@ -15,6 +14,7 @@
 #include "tests/support/run_visage.hpp"
 #include "tests/support/svg_reading.hpp"
 #include "tests/support/temp_folder.hpp"
+#include "tests/support/text_file.hpp"
 
 namespace visage {
 namespace {
@@ -125,8 +125,7 @@ TEST_F(EmbedVerify, ReferencesAreDrawnOnTheRocAndMistakesNamed) {
   const auto drawn = run_visage(verify + " --out " + path("result/lfw") +
                                 " --reference 'Fisher Vector Faces=0.9303;LDML-MkNN=0.875'");
   ASSERT_EQ(drawn.exit_code, 0) << drawn.output;
-  std::ifstream in(dir_.path() / "result/lfw_roc.svg");
-  const std::string svg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string svg = testing::read_text(dir_.path() / "result/lfw_roc.svg");
   EXPECT_NE(svg.find(">Fisher Vector Faces (0.9303)</text>"), std::string::npos);
   EXPECT_NE(svg.find(">LDML-MkNN (0.8750)</text>"), std::string::npos);
 
