@@ -175,7 +175,7 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
   check_loss_tops();
   check_param_layer_names();
   const std::vector<std::vector<int>> layer_slots = collect_params(layers);
-  decide_backward(layers, layer_slots);
+  decide_backward(layers, layer_slots, options.backward_from_outputs);
   if (weights_of != nullptr) take_params_of(*weights_of);
   pack_params();
   if (options.check_memory) check_memory(ctx);
@@ -357,9 +357,10 @@ std::vector<std::vector<int>> Net::collect_params(const proto::NetParameter& lay
 }
 
 // Step 5: a layer needs backward when it has a learnable parameter or a bottom whose gradient
-// someone needs; then everything that does not lead to a loss is pruned.
+// someone needs; then everything that does not lead to a loss (or, from_outputs, to an output) is
+// pruned.
 void Net::decide_backward(const proto::NetParameter& layers,
-                          const std::vector<std::vector<int>>& layer_slots) {
+                          const std::vector<std::vector<int>>& layer_slots, bool from_outputs) {
   std::set<std::string> needs_grad;
   layer_needs_backward_.assign(num_layers(), false);
   propagate_down_.resize(num_layers());
@@ -382,6 +383,9 @@ void Net::decide_backward(const proto::NetParameter& layers,
     }
   }
   std::set<std::string> under_loss;
+  if (from_outputs) {
+    for (auto& name : output_names()) under_loss.insert(std::move(name));
+  }
   for (int i = num_layers() - 1; i >= 0; --i) {
     bool contributes = false;
     for (size_t t = 0; t < tops_[i].size(); ++t) {

@@ -48,6 +48,10 @@ struct NetOptions {
   // Refuse, when built, a net whose memory_bytes() exceed the context's memory (`visage summary`
   // turns it off to describe nets meant for bigger machines).
   bool check_memory = true;
+  // Backward as if every output of the net carried a loss (`visage time` on a deploy net, which
+  // has none). Unlike force_backward, gradients still flow only where a training step sends them:
+  // not into the input images.
+  bool backward_from_outputs = false;
 };
 
 class Net {
@@ -118,7 +122,7 @@ class Net {
   void check_param_layer_names() const;
   std::vector<std::vector<int>> collect_params(const proto::NetParameter& layers);
   void decide_backward(const proto::NetParameter& layers,
-                       const std::vector<std::vector<int>>& layer_slots);
+                       const std::vector<std::vector<int>>& layer_slots, bool from_outputs);
   void take_params_of(Net& other);
   void pack_params();
   void check_memory(const Context& ctx) const;

@@ -48,10 +48,11 @@ void set_input_batch(NetConfig& config, int64_t batch) {
 }  // namespace
 
 int run_time(Args args) {
-  Options options("time",
-                  "Times forward and backward passes of a network, layer by layer, and reports "
-                  "the median per iteration and per image. Inputs are random; every layer runs "
-                  "backward to every input it can differentiate (a training step's work).");
+  Options options(
+      "time",
+      "Times forward and backward passes of a network, layer by layer, and reports "
+      "the median per iteration and per image. Inputs are random; backward is a training "
+      "step's: from the net's outputs to every parameter, not into the input images.");
   options.positional("NET.prototxt", "the network config")
       .value("iterations", "N", "timed iterations", "10")
       .value("warmup", "N", "untimed iterations first (allocation, algorithm choice)", "1")
@@ -82,11 +83,11 @@ int run_time(Args args) {
   Context ctx = make_context(options.get("device"), 1);
   NetConfig config = load_net_config(options.positional_value(0));
   if (requested_batch > 0) set_input_batch(config, requested_batch);
-  // Every layer backward to every input it can differentiate, loss or no loss (deploy nets have
-  // none): a training step's work.
-  if (backward) config.param.set_force_backward(true);
   NetOptions net_options;
   net_options.phase = phase == "train" ? proto::TRAIN : proto::TEST;
+  // A training step's work, loss or no loss (deploy nets have none): every output's gradient
+  // flows back to every parameter, and not into the input images (a data layer's top).
+  net_options.backward_from_outputs = backward;
   Net net(config, net_options, ctx, builtin_layers());
   fill_inputs(net, ctx);
   std::unique_ptr<UpdateRule> rule;

@@ -122,6 +122,48 @@ TEST(Net, PrunesBackwardNobodyNeeds) {
       std::ranges::all_of(net.tensor("label")->diff(), [](float g) { return g == 123.0f; }));
 }
 
+// `visage time` on a deploy net (no loss) does a training step's backward: every layer leading to
+// an output, but no gradient into the input, which force_backward would compute.
+TEST(Net, BackwardFromOutputsSkipsTheInputsGradient) {
+  const std::string deploy = R"(name: 'deploy'
+layer { name: 'data' type: 'Input' top: 'x' input_param { shape { dim: 2 dim: 5 } } }
+layer { name: 'ip1' type: 'InnerProduct' bottom: 'x' top: 'hidden'
+        inner_product_param { num_output: 4 weight_filler { type: 'gaussian' } } }
+layer { name: 'relu1' type: 'ReLU' bottom: 'hidden' top: 'hidden' }
+layer { name: 'ip2' type: 'InnerProduct' bottom: 'hidden' top: 'embedding'
+        inner_product_param { num_output: 3 weight_filler { type: 'gaussian' } } }
+)";
+  auto ctx = Context::cpu();
+  const Net pruned(parse_net_config(deploy), {}, ctx, builtin_layers());
+  for (int i = 0; i < pruned.num_layers(); ++i) EXPECT_FALSE(pruned.layer_needs_backward(i)) << i;
+
+  Net net(parse_net_config(deploy), {.backward_from_outputs = true}, ctx, builtin_layers());
+  for (const char* needed : {"ip1", "relu1", "ip2"}) {
+    EXPECT_TRUE(net.layer_needs_backward(index_of(net, needed))) << needed;
+  }
+  EXPECT_FALSE(net.layer_needs_backward(index_of(net, "data")));
+  fill_gaussian(*net.tensor("x"), 2);
+  std::ranges::fill(net.tensor("x")->mutable_diff(), 123.0f);
+  std::ranges::fill(net.tensor("embedding")->mutable_diff(), 1.0f);
+  net.zero_param_diffs(ctx);
+  net.forward(ctx);
+  net.backward(ctx);
+  EXPECT_TRUE(std::ranges::all_of(net.tensor("x")->diff(), [](float g) { return g == 123.0f; }));
+  const auto ip1_weights = net.layer(index_of(net, "ip1")).params()[0]->diff();
+  EXPECT_TRUE(std::ranges::any_of(ip1_weights, [](float g) { return g != 0; }));
+
+  NetConfig forced = parse_net_config(deploy);
+  forced.param.set_force_backward(true);
+  Net forced_net(forced, {}, ctx, builtin_layers());
+  fill_gaussian(*forced_net.tensor("x"), 2);
+  std::ranges::fill(forced_net.tensor("x")->mutable_diff(), 123.0f);
+  std::ranges::fill(forced_net.tensor("embedding")->mutable_diff(), 1.0f);
+  forced_net.forward(ctx);
+  forced_net.backward(ctx);
+  EXPECT_TRUE(
+      std::ranges::any_of(forced_net.tensor("x")->diff(), [](float g) { return g != 123.0f; }));
+}
+
 TEST(Net, ReluRunsInPlaceAndLossIsTheWeightedTop) {
   auto ctx = Context::cpu();
   Net net(parse_net_config(mlp()), {}, ctx, builtin_layers());
