@@ -8,12 +8,13 @@ CBLAS_TRANSPOSE to_cblas(Trans t) { return t == Trans::yes ? CblasTrans : CblasN
 }  // namespace
 
 void gemm(Trans trans_a, Trans trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c) {
-  const auto lda = static_cast<blasint>(trans_a == Trans::no ? k : m);
-  const auto ldb = static_cast<blasint>(trans_b == Trans::no ? n : k);
+          const float* a, const float* b, float beta, float* c, LeadingDims ld) {
+  const auto lda = static_cast<blasint>(ld.a > 0 ? ld.a : trans_a == Trans::no ? k : m);
+  const auto ldb = static_cast<blasint>(ld.b > 0 ? ld.b : trans_b == Trans::no ? n : k);
+  const auto ldc = static_cast<blasint>(ld.c > 0 ? ld.c : n);
   cblas_sgemm(CblasRowMajor, to_cblas(trans_a), to_cblas(trans_b), static_cast<blasint>(m),
               static_cast<blasint>(n), static_cast<blasint>(k), alpha, a, lda, b, ldb, beta, c,
-              static_cast<blasint>(n));
+              ldc);
 }
 
 void gemv(Trans trans_a, int64_t m, int64_t n, float alpha, const float* a, const float* x,

@@ -8,9 +8,17 @@ namespace visage::cpu {
 
 enum class Trans { no, yes };
 
-// C = alpha * op(A) * op(B) + beta * C, with op(A) M x K and op(B) K x N.
+// Row strides of a GEMM's matrices, in floats; 0: the matrix's own width (packed rows).
+struct LeadingDims {
+  int64_t a = 0;
+  int64_t b = 0;
+  int64_t c = 0;
+};
+
+// C = alpha * op(A) * op(B) + beta * C, with op(A) M x K and op(B) K x N. `ld` lets any of the
+// three be a block of columns of a wider matrix.
 void gemm(Trans trans_a, Trans trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-          const float* a, const float* b, float beta, float* c);
+          const float* a, const float* b, float beta, float* c, LeadingDims ld = {});
 // y = alpha * op(A) * x + beta * y, with A an M x N matrix.
 void gemv(Trans trans_a, int64_t m, int64_t n, float alpha, const float* a, const float* x,
           float beta, float* y);

@@ -22,6 +22,26 @@ constexpr int64_t kCpuGradientFloats = int64_t{1} << 22;
 // the cache between im2col, GEMM and scatter (measured on NN2: 7x7 layers gain 10-15% from
 // chunks of 11 images, 28x28 layers lose 10% from chunks of 6).
 constexpr int64_t kCpuTargetColumns = 512;
+// One image's columns above kCpuBandingFloats (4 MB, more than a core's L2 cache) go through in
+// bands of whole output rows of about kCpuBandFloats (1 MB) each, so that the GEMM reads im2col's
+// output from the cache, not from memory: DeepFace's C1 and C3, and the first layers of NN1 and
+// NN2, whose GEMMs have few output channels to spend each column on.
+constexpr int64_t kCpuBandingFloats = int64_t{1} << 20;
+constexpr int64_t kCpuBandFloats = int64_t{1} << 18;
+
+void add_bias(const float* b, int64_t num_output, int64_t pixels, float* out) {
+  for (int64_t o = 0; b != nullptr && o < num_output; ++o) {
+    std::for_each_n(out + o * pixels, pixels, [&](float& v) { v += b[o]; });
+  }
+}
+
+// b_diff[o] += the sum of row o of dy (num_output rows of `width`).
+void accumulate_bias_diff(const float* dy, int64_t num_output, int64_t width, float* b_diff) {
+  for (int64_t o = 0; o < num_output; ++o) {
+    const float* row = dy + o * width;
+    b_diff[o] += std::accumulate(row, row + width, 0.0f);
+  }
+}
 
 }  // namespace
 
@@ -88,7 +108,12 @@ ConvolutionLayer::CpuPlan ConvolutionLayer::cpu_plan() const {
   // Even chunks: 16 images in chunks of at most 6 run as 6+5+5, not 6+6+4.
   const int64_t chunks = (share + most - 1) / most;
   const int64_t chunk = (share + chunks - 1) / chunks;
-  return {workers, chunk, chunk * per_image};
+  const int64_t row_columns = window_.patch_size() * window_.out_w();
+  if (chunk == 1 && !window_.is_identity() && row_columns * window_.out_h() > kCpuBandingFloats) {
+    const int64_t band_rows = std::clamp<int64_t>(kCpuBandFloats / row_columns, 1, window_.out_h());
+    return {workers, 1, band_rows * row_columns, band_rows};
+  }
+  return {workers, chunk, chunk * per_image, 0};
 }
 
 void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
@@ -102,8 +127,12 @@ void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   float* out = top[0]->mutable_data().data();
 
   cpu::run_blocks(batch_, plan.chunk, plan.workers, [&](int64_t first, int64_t end, int worker) {
-    forward_images(end - first, in + first * image_size, w, b, scratch + worker * plan.scratch,
-                   out + first * out_size);
+    float* columns = scratch + worker * plan.scratch;
+    if (plan.band_rows > 0) {
+      forward_bands(plan.band_rows, in + first * image_size, w, b, columns, out + first * out_size);
+    } else {
+      forward_images(end - first, in + first * image_size, w, b, columns, out + first * out_size);
+    }
   });
 }
 
@@ -131,9 +160,7 @@ void ConvolutionLayer::forward_images(int64_t count, const float* in, const floa
               results + g * out_per_group * width);
   }
   if (direct) {
-    for (int64_t o = 0; b != nullptr && o < num_output_; ++o) {
-      std::for_each_n(out + o * pixels, pixels, [&](float& v) { v += b[o]; });
-    }
+    add_bias(b, num_output_, pixels, out);
     return;
   }
   // (O, count * pixels) -> (count, O, pixels), adding the bias on the way.
@@ -145,6 +172,29 @@ void ConvolutionLayer::forward_images(int64_t count, const float* in, const floa
       for (int64_t p = 0; p < pixels; ++p) dst[p] = src[p] + bias_o;
     }
   }
+}
+
+// A band is a block of columns of the whole image's product, and OpenBLAS sums each output over
+// its patch in the same order whatever the block's width: DeepFace's, NN1's and NN2's outputs are
+// the same bits in bands as from whole images.
+void ConvolutionLayer::forward_bands(int64_t band_rows, const float* in, const float* w,
+                                     const float* b, float* columns, float* out) const {
+  const int64_t out_h = window_.out_h();
+  const int64_t out_w = window_.out_w();
+  const int64_t pixels = out_h * out_w;
+  const int64_t out_per_group = num_output_ / group_;
+  const int64_t patch_per_group = window_.patch_size() / group_;
+  for (int64_t row = 0; row < out_h; row += band_rows) {
+    const int64_t end_row = std::min(row + band_rows, out_h);
+    const int64_t width = (end_row - row) * out_w;
+    cpu::im2col_rows(window_, in, row, end_row, columns);
+    for (int64_t g = 0; g < group_; ++g) {
+      cpu::gemm(Trans::no, Trans::no, out_per_group, width, patch_per_group, 1.0f,
+                w + g * out_per_group * patch_per_group, columns + g * patch_per_group * width,
+                0.0f, out + g * out_per_group * pixels + row * out_w, {.c = pixels});
+    }
+  }
+  add_bias(b, num_output_, pixels, out);
 }
 
 // Backward cuts the batch into contiguous slices of chunks, a few per thread, handed out as the
@@ -185,9 +235,15 @@ void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
     }
     const int64_t end = std::min(chunks * (slice + 1) / slices * plan.chunk, batch_);
     for (int64_t first = chunks * slice / slices * plan.chunk; first < end; first += plan.chunk) {
-      backward_images(std::min(plan.chunk, end - first), in + first * image_size,
-                      top_diff + first * out_size, w, scratch + worker * plan.scratch, my_w_diff,
-                      my_b_diff, in_diff != nullptr ? in_diff + first * image_size : nullptr);
+      float* columns = scratch + worker * plan.scratch;
+      float* image_diff = in_diff != nullptr ? in_diff + first * image_size : nullptr;
+      if (plan.band_rows > 0) {
+        backward_bands(plan.band_rows, in + first * image_size, top_diff + first * out_size, w,
+                       columns, my_w_diff, my_b_diff, image_diff);
+      } else {
+        backward_images(std::min(plan.chunk, end - first), in + first * image_size,
+                        top_diff + first * out_size, w, columns, my_w_diff, my_b_diff, image_diff);
+      }
     }
   });
   for (int64_t slice = 1; slice < slices; ++slice) {
@@ -220,12 +276,7 @@ void ConvolutionLayer::backward_images(int64_t count, const float* in, const flo
     }
     dy = gathered;
   }
-  if (b_diff != nullptr) {
-    for (int64_t o = 0; o < num_output_; ++o) {
-      const float* row = dy + o * width;
-      b_diff[o] += std::accumulate(row, row + width, 0.0f);
-    }
-  }
+  if (b_diff != nullptr) accumulate_bias_diff(dy, num_output_, width, b_diff);
   const bool identity = direct && window_.is_identity();
   const float* cols = in;
   if (!identity) {
@@ -250,6 +301,44 @@ void ConvolutionLayer::backward_images(int64_t count, const float* in, const flo
   if (identity) return;
   for (int64_t i = 0; i < count; ++i) {
     cpu::col2im(window_, columns + i * pixels, in_diff + i * image_size, width);
+  }
+}
+
+// The bands run from the last to the first, so that col2im_add_rows gives each input pixel its
+// terms in col2im's order: the bottom gradient has the same bits as from whole images. The
+// weight gradient sums each band's pixels in turn, a different order than one GEMM over them all.
+void ConvolutionLayer::backward_bands(int64_t band_rows, const float* in, const float* top_diff,
+                                      const float* w, float* columns, float* w_diff, float* b_diff,
+                                      float* in_diff) const {
+  const int64_t out_h = window_.out_h();
+  const int64_t out_w = window_.out_w();
+  const int64_t pixels = out_h * out_w;
+  const int64_t out_per_group = num_output_ / group_;
+  const int64_t patch_per_group = window_.patch_size() / group_;
+  if (b_diff != nullptr) accumulate_bias_diff(top_diff, num_output_, pixels, b_diff);
+  if (in_diff != nullptr) {
+    std::fill_n(in_diff, window_.channels * window_.height * window_.width, 0.0f);
+  }
+  const int64_t bands = (out_h + band_rows - 1) / band_rows;
+  for (int64_t band = bands - 1; band >= 0; --band) {
+    const int64_t row = band * band_rows;
+    const int64_t end_row = std::min(row + band_rows, out_h);
+    const int64_t width = (end_row - row) * out_w;
+    const float* dy = top_diff + row * out_w;
+    cpu::im2col_rows(window_, in, row, end_row, columns);
+    for (int64_t g = 0; g < group_; ++g) {
+      cpu::gemm(Trans::no, Trans::yes, out_per_group, patch_per_group, width, 1.0f,
+                dy + g * out_per_group * pixels, columns + g * patch_per_group * width, 1.0f,
+                w_diff + g * out_per_group * patch_per_group, {.a = pixels});
+    }
+    if (in_diff == nullptr) continue;
+    // The band's patch gradients overwrite its patches, which the weight gradient has used.
+    for (int64_t g = 0; g < group_; ++g) {
+      cpu::gemm(Trans::yes, Trans::no, patch_per_group, width, out_per_group, 1.0f,
+                w + g * out_per_group * patch_per_group, dy + g * out_per_group * pixels, 0.0f,
+                columns + g * patch_per_group * width, {.b = pixels});
+    }
+    cpu::col2im_add_rows(window_, columns, row, end_row, in_diff);
   }
 }
 

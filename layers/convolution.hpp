@@ -40,20 +40,29 @@ class ConvolutionLayer : public Layer {
   Tensor& bias() { return *params_[1]; }
 
   // How the CPU passes cut the batch: `workers` threads take chunks of at most `chunk` images,
-  // whose columns form one GEMM; `scratch` is the floats each worker needs for a chunk.
+  // whose columns form one GEMM; `scratch` is the floats each worker needs for a chunk. An image
+  // whose columns would not fit a core's cache goes through in bands of `band_rows` output rows
+  // (0: whole).
   struct CpuPlan {
     int workers;
     int64_t chunk;
     int64_t scratch;
+    int64_t band_rows;
   };
   CpuPlan cpu_plan() const;
   // count images from in to out through columns (the worker's scratch).
   void forward_images(int64_t count, const float* in, const float* w, const float* b,
                       float* columns, float* out) const;
+  // One image, band by band (band_rows > 0).
+  void forward_bands(int64_t band_rows, const float* in, const float* w, const float* b,
+                     float* columns, float* out) const;
   // The gradients of count images: w_diff and b_diff (may be null) accumulate, in_diff (may be
   // null) is overwritten.
   void backward_images(int64_t count, const float* in, const float* top_diff, const float* w,
                        float* columns, float* w_diff, float* b_diff, float* in_diff) const;
+  // One image, band by band (band_rows > 0).
+  void backward_bands(int64_t band_rows, const float* in, const float* top_diff, const float* w,
+                      float* columns, float* w_diff, float* b_diff, float* in_diff) const;
 
   // The window over one image; channels/height/width follow the current input.
   WindowGeometry window_;

@@ -27,23 +27,18 @@ ColumnRange columns_inside(const WindowGeometry& g, int64_t kj) {
 
 // Both transforms walk the column matrix row by row (one kernel tap of one channel), so that the
 // inner loop runs along an output row and, for stride 1, along contiguous input pixels.
-void im2col(const WindowGeometry& g, const float* image, float* col, int64_t ld) {
-  const int64_t out_h = g.out_h();
+void im2col_rows(const WindowGeometry& g, const float* image, int64_t first_row, int64_t last_row,
+                 float* col, int64_t ld) {
   const int64_t out_w = g.out_w();
   const int64_t plane_size = g.height * g.width;
-  if (ld == 0) ld = out_h * out_w;
-  if (g.is_identity()) {
-    for (int64_t c = 0; c < g.channels; ++c)
-      std::copy_n(image + c * plane_size, plane_size, col + c * ld);
-    return;
-  }
+  if (ld == 0) ld = (last_row - first_row) * out_w;
   for (int64_t c = 0; c < g.channels; ++c) {
     const float* plane = image + c * plane_size;
     for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
       for (int64_t kj = 0; kj < g.kernel_w; ++kj, col += ld) {
         const auto [x0, first, last] = columns_inside(g, kj);
         float* dst = col;
-        for (int64_t oy = 0; oy < out_h; ++oy, dst += out_w) {
+        for (int64_t oy = first_row; oy < last_row; ++oy, dst += out_w) {
           const int64_t y = oy * g.stride_h - g.pad_h + ki * g.dilation_h;
           if (y < 0 || y >= g.height) {
             std::fill_n(dst, out_w, 0.0f);
@@ -63,24 +58,18 @@ void im2col(const WindowGeometry& g, const float* image, float* col, int64_t ld)
   }
 }
 
-void col2im(const WindowGeometry& g, const float* col, float* image, int64_t ld) {
-  const int64_t out_h = g.out_h();
+void col2im_add_rows(const WindowGeometry& g, const float* col, int64_t first_row, int64_t last_row,
+                     float* image, int64_t ld) {
   const int64_t out_w = g.out_w();
   const int64_t plane_size = g.height * g.width;
-  if (ld == 0) ld = out_h * out_w;
-  if (g.is_identity()) {
-    for (int64_t c = 0; c < g.channels; ++c)
-      std::copy_n(col + c * ld, plane_size, image + c * plane_size);
-    return;
-  }
-  std::fill_n(image, g.channels * plane_size, 0.0f);
+  if (ld == 0) ld = (last_row - first_row) * out_w;
   for (int64_t c = 0; c < g.channels; ++c) {
     float* plane = image + c * plane_size;
     for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
       for (int64_t kj = 0; kj < g.kernel_w; ++kj, col += ld) {
         const auto [x0, first, last] = columns_inside(g, kj);
         const float* src = col;
-        for (int64_t oy = 0; oy < out_h; ++oy, src += out_w) {
+        for (int64_t oy = first_row; oy < last_row; ++oy, src += out_w) {
           const int64_t y = oy * g.stride_h - g.pad_h + ki * g.dilation_h;
           if (y < 0 || y >= g.height) continue;
           float* row = plane + y * g.width;
@@ -89,6 +78,29 @@ void col2im(const WindowGeometry& g, const float* col, float* image, int64_t ld)
       }
     }
   }
+}
+
+void im2col(const WindowGeometry& g, const float* image, float* col, int64_t ld) {
+  const int64_t plane_size = g.height * g.width;
+  if (ld == 0) ld = g.out_h() * g.out_w();
+  if (g.is_identity()) {
+    for (int64_t c = 0; c < g.channels; ++c)
+      std::copy_n(image + c * plane_size, plane_size, col + c * ld);
+    return;
+  }
+  im2col_rows(g, image, 0, g.out_h(), col, ld);
+}
+
+void col2im(const WindowGeometry& g, const float* col, float* image, int64_t ld) {
+  const int64_t plane_size = g.height * g.width;
+  if (ld == 0) ld = g.out_h() * g.out_w();
+  if (g.is_identity()) {
+    for (int64_t c = 0; c < g.channels; ++c)
+      std::copy_n(col + c * ld, plane_size, image + c * plane_size);
+    return;
+  }
+  std::fill_n(image, g.channels * plane_size, 0.0f);
+  col2im_add_rows(g, col, 0, g.out_h(), image, ld);
 }
 
 }  // namespace cpu

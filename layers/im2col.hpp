@@ -18,5 +18,15 @@ void im2col(const WindowGeometry& g, const float* image, float* col, int64_t ld 
 // (the image is overwritten, padding entries are dropped). ld as for im2col.
 void col2im(const WindowGeometry& g, const float* col, float* image, int64_t ld = 0);
 
+// Output rows [first_row, last_row) only: col holds the patches of those (last_row - first_row) *
+// out_w pixels, rows ld floats apart (0: exactly that many). Lets a convolution work through a
+// large image a band of rows at a time, in cache.
+void im2col_rows(const WindowGeometry& g, const float* image, int64_t first_row, int64_t last_row,
+                 float* col, int64_t ld = 0);
+// The adjoint of im2col_rows, added to the image (which it does not clear). Adding the bands
+// from the last to the first gives every pixel its terms in col2im's order, so the same bits.
+void col2im_add_rows(const WindowGeometry& g, const float* col, int64_t first_row, int64_t last_row,
+                     float* image, int64_t ld = 0);
+
 }  // namespace cpu
 }  // namespace visage

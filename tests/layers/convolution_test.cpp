@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tests/support/blas_threads.hpp"
 #include "tests/support/fillers.hpp"
 #include "tests/support/gradient_check.hpp"
@@ -240,6 +242,127 @@ TEST(Convolution, ParameterGradientsAreTheSameBitsOnEveryRun) {
       } else {
         ASSERT_TRUE(std::ranges::equal(diff, first[p])) << "run " << run << ", parameter " << p;
       }
+    }
+  }
+}
+
+// Plain sums in double over every tap: the reference for the layer's three results.
+struct DirectConvolution {
+  int64_t channels, height, width, outputs, kernel, stride, pad, group;
+  int64_t out_h() const { return (height + 2 * pad - kernel) / stride + 1; }
+  int64_t out_w() const { return (width + 2 * pad - kernel) / stride + 1; }
+
+  // Calls visit(o, c, oy, ox, ky, kx, input index) for every tap that reads inside the image.
+  template <typename Visit>
+  void taps(Visit visit) const {
+    const int64_t per_group_in = channels / group;
+    const int64_t per_group_out = outputs / group;
+    for (int64_t o = 0; o < outputs; ++o) {
+      for (int64_t ci = 0; ci < per_group_in; ++ci) {
+        const int64_t c = o / per_group_out * per_group_in + ci;
+        for (int64_t oy = 0; oy < out_h(); ++oy) {
+          for (int64_t ox = 0; ox < out_w(); ++ox) {
+            for (int64_t ky = 0; ky < kernel; ++ky) {
+              for (int64_t kx = 0; kx < kernel; ++kx) {
+                const int64_t y = oy * stride - pad + ky;
+                const int64_t x = ox * stride - pad + kx;
+                if (y < 0 || y >= height || x < 0 || x >= width) continue;
+                visit(o, ci, oy, ox, ky, kx, (c * height + y) * width + x);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+void expect_near_all(std::span<const float> actual, const std::vector<double>& expected,
+                     const std::string& what) {
+  ASSERT_EQ(actual.size(), expected.size()) << what;
+  int reported = 0;
+  for (size_t i = 0; i < expected.size() && reported < 5; ++i) {
+    if (std::abs(actual[i] - expected[i]) > 1e-4 * (1 + std::abs(expected[i]))) {
+      ADD_FAILURE() << what << "[" << i << "] = " << actual[i] << ", expected " << expected[i];
+      ++reported;
+    }
+  }
+}
+
+// Images whose column matrix passes 4 MB go through im2col and the GEMMs a band of output rows
+// at a time (the last band shorter here); outputs and all three gradients must still be the
+// convolution's, image by image, on one and two BLAS threads.
+TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
+  const std::vector<DirectConvolution> cases = {
+      {.channels = 16,
+       .height = 56,
+       .width = 56,
+       .outputs = 8,
+       .kernel = 5,
+       .stride = 1,
+       .pad = 2,
+       .group = 2},
+      {.channels = 8,
+       .height = 130,
+       .width = 130,
+       .outputs = 6,
+       .kernel = 7,
+       .stride = 2,
+       .pad = 3,
+       .group = 1},
+  };
+  for (const int threads : {1, 2}) {
+    BlasThreads blas(threads);
+    for (const auto& d : cases) {
+      const std::string where =
+          "kernel " + std::to_string(d.kernel) + ", " + std::to_string(threads) + " BLAS threads";
+      ASSERT_GT(d.channels * d.kernel * d.kernel * d.out_h() * d.out_w(), int64_t{1} << 20)
+          << where << ": not large enough to go in bands";
+      auto ctx = Context::cpu(5);
+      auto layer = convolution(
+          "num_output: " + std::to_string(d.outputs) + " kernel_size: " + std::to_string(d.kernel) +
+          " stride: " + std::to_string(d.stride) + " pad: " + std::to_string(d.pad) +
+          " group: " + std::to_string(d.group) + kGaussianFillers);
+      const int64_t images = 2;
+      TensorList bottom({{images, d.channels, d.height, d.width}}), top(1);
+      fill_gaussian(bottom[0], 21);
+      layer->setup(ctx, bottom, top);
+      layer->forward(ctx, bottom, top);
+      TensorList top_diff({top[0].shape()});
+      fill_gaussian(top_diff[0], 22);
+      std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
+      for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+      layer->backward(ctx, top, {true}, bottom);
+
+      const auto w = layer->params()[0]->data();
+      const auto b = layer->params()[1]->data();
+      const int64_t in_size = d.channels * d.height * d.width;
+      const int64_t out_size = d.outputs * d.out_h() * d.out_w();
+      const int64_t patch = d.channels / d.group * d.kernel * d.kernel;
+      std::vector<double> out(images * out_size), in_diff(images * in_size), w_diff(w.size()),
+          b_diff(b.size());
+      for (int64_t n = 0; n < images; ++n) {
+        const float* x = bottom[0].data().data() + n * in_size;
+        const float* dy = top_diff[0].data().data() + n * out_size;
+        d.taps(
+            [&](int64_t o, int64_t ci, int64_t oy, int64_t ox, int64_t ky, int64_t kx, int64_t at) {
+              const int64_t tap = o * patch + (ci * d.kernel + ky) * d.kernel + kx;
+              const int64_t pixel = (o * d.out_h() + oy) * d.out_w() + ox;
+              out[n * out_size + pixel] += double{w[tap]} * x[at];
+              w_diff[tap] += double{dy[pixel]} * x[at];
+              in_diff[n * in_size + at] += double{dy[pixel]} * w[tap];
+            });
+        for (int64_t o = 0; o < d.outputs; ++o) {
+          for (int64_t p = 0; p < d.out_h() * d.out_w(); ++p) {
+            out[n * out_size + o * d.out_h() * d.out_w() + p] += b[o];
+            b_diff[o] += dy[o * d.out_h() * d.out_w() + p];
+          }
+        }
+      }
+      expect_near_all(top[0].data(), out, where + ": output");
+      expect_near_all(bottom[0].diff(), in_diff, where + ": bottom gradient");
+      expect_near_all(layer->params()[0]->diff(), w_diff, where + ": weight gradient");
+      expect_near_all(layer->params()[1]->diff(), b_diff, where + ": bias gradient");
     }
   }
 }
