@@ -1,6 +1,7 @@
 #include "solvers/adagrad.hpp"
 
 #include "core/error.hpp"
+#include "solvers/fused_update_cpu.hpp"
 
 namespace visage {
 

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "solvers/fused_update_cpu.hpp"
 
 namespace visage {
 

@@ -2,10 +2,10 @@
 // the rule sees (scaled, plus weight decay), and arithmetic that rounds each operation on its own.
 // A rule writes its per-element formula once, as an "element" functor
 //   float operator()(int64_t i, float gradient, float rate) const
-// that updates its history at i and returns the amount subtracted from w[i]; update_on_cpu() runs
-// it in a loop and cuda/fused_update.cuh in one kernel launch. Every operation is spelled with
-// core/rounded_math.hpp: the same expressions, evaluated in the same order and rounded one by
-// one, make CPU and GPU agree bit for bit.
+// that updates its history at i and returns the amount subtracted from w[i];
+// solvers/fused_update_cpu.hpp runs it on the CPU and cuda/fused_update.cuh in one kernel launch.
+// Every operation is spelled with core/rounded_math.hpp: the same expressions, evaluated in the
+// same order and rounded one by one, make CPU and GPU agree bit for bit.
 #pragma once
 
 #include <cmath>
@@ -44,22 +44,6 @@ VISAGE_HOST_DEVICE inline ElementInput element_input(const UpdateStep& step, con
 VISAGE_HOST_DEVICE inline float adaptive_step(float rate, float numerator, float second_moment,
                                               float delta) {
   return mul(rate, div(numerator, add(sqrt(second_moment), delta)));
-}
-
-// One pass over the parameter buffer, slot by slot.
-template <typename Element>
-void update_on_cpu(std::span<const SlotRange> slots, Tensor& params, const UpdateStep& step,
-                   const Element& element) {
-  float* w = params.mutable_data().data();
-  const float* diff = params.diff().data();
-  int64_t begin = 0;
-  for (const SlotRange& slot : slots) {
-    for (int64_t i = begin; i < slot.end; ++i) {
-      const ElementInput in = element_input(step, slot, w[i], diff[i]);
-      w[i] = sub(w[i], element(i, in.gradient, in.rate));
-    }
-    begin = slot.end;
-  }
 }
 
 }  // namespace visage::fused

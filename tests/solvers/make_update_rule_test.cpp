@@ -3,8 +3,11 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "solvers/sgd.hpp"
 #include "solvers/update_rule.hpp"
 #include "tests/solvers/tiny_update.hpp"
+#include "tests/support/blas_threads.hpp"
+#include "tests/support/gradient_check.hpp"
 
 namespace visage {
 namespace {
@@ -42,6 +45,63 @@ TEST(MakeUpdateRule, HistoryBuffersAreNamedForSnapshots) {
   EXPECT_EQ(names("AdaGrad"), Names{"squared_gradient_sum"});
   EXPECT_EQ(names("RMSProp"), Names{"mean_squared_gradient"});
   EXPECT_EQ(names("Adam"), (Names{"first_moment", "second_moment", "steps_taken"}));
+}
+
+// The CPU update splits the parameter buffer into blocks for the threads; the blocks cut through
+// slots of different lr_mult and decay_mult. Three steps of every rule must give the same bits
+// (parameters and history) on one thread as on two.
+TEST(MakeUpdateRule, EveryRuleGivesTheSameBitsOnAnyNumberOfThreads) {
+  const std::vector<ParamSlot> slots = {
+      ParamSlot{"a", 0, {1000003}, 0, 1000003, 1.0f, 1.0f},
+      ParamSlot{"a", 1, {1500001}, 1000003, 1500001, 2.0f, 0.0f},
+      ParamSlot{"b", 0, {777}, 2500004, 777, 0.5f, 1.0f},
+  };
+  const int64_t count = 2500781;
+  const UpdateStep step{0.01f, 1.0f, 0.0005f, Regularization::l2};
+  for (const std::string type : {"SGD", "Nesterov", "AdaGrad", "RMSProp", "Adam"}) {
+    const std::string solver =
+        "type: '" + type + "'" + (type == "AdaGrad" || type == "RMSProp" ? "" : " momentum: 0.9");
+    std::vector<std::vector<float>> results;
+    for (const int threads : {1, 2}) {
+      visage::testing::BlasThreads blas(threads);
+      auto ctx = Context::cpu();
+      Tensor params(Shape{count});
+      visage::testing::fill_gaussian(params, 31);
+      const auto rule = make_update_rule(parse_solver_config(solver), slots, count);
+      for (int iteration = 0; iteration < 3; ++iteration) {
+        Tensor gradient(Shape{count});
+        visage::testing::fill_gaussian(gradient, 40 + iteration);
+        std::ranges::copy(gradient.data(), params.mutable_diff().begin());
+        rule->apply(ctx, params, step);
+      }
+      std::vector<float> state(params.data().begin(), params.data().end());
+      for (const auto& [name, tensor] : rule->history()) {
+        state.insert(state.end(), tensor->data().begin(), tensor->data().end());
+      }
+      results.push_back(std::move(state));
+    }
+    EXPECT_TRUE(results[0] == results[1]) << type;
+    if (type != "SGD") continue;
+    // And they are the plain loop's, element by element with its slot's multipliers.
+    Tensor params(Shape{count});
+    visage::testing::fill_gaussian(params, 31);
+    std::vector<float> w(params.data().begin(), params.data().end());
+    std::vector<float> velocity(count, 0.0f);
+    const SgdElement element{velocity.data(), 0.9f};
+    for (int iteration = 0; iteration < 3; ++iteration) {
+      Tensor gradient(Shape{count});
+      visage::testing::fill_gaussian(gradient, 40 + iteration);
+      for (int64_t i = 0, s = 0; i < count; ++i) {
+        if (i == slots[s].offset + slots[s].count) ++s;
+        const SlotRange slot{slots[s].offset + slots[s].count, slots[s].lr_mult,
+                             slots[s].decay_mult};
+        const auto in = fused::element_input(step, slot, w[i], gradient.data()[i]);
+        w[i] = fused::sub(w[i], element(i, in.gradient, in.rate));
+      }
+    }
+    w.insert(w.end(), velocity.begin(), velocity.end());
+    EXPECT_TRUE(results[0] == w);
+  }
 }
 
 TEST(MakeUpdateRule, RejectsMomentumWithAdaGradAndRmsPropAndUnknownTypes) {
