@@ -382,21 +382,29 @@ void Net::decide_backward(const proto::NetParameter& layers,
       for (const auto& t : top_names_[i]) needs_grad.insert(t);
     }
   }
-  std::set<std::string> under_loss;
-  if (from_outputs) {
-    for (auto& name : output_names()) under_loss.insert(std::move(name));
+  // Tensors whose gradient reaches a loss; in a net without one, from_outputs lets its outputs
+  // stand for the losses.
+  std::set<std::string> leads_to_loss;
+  bool has_loss = false;
+  for (int i = 0; i < num_layers(); ++i) {
+    for (size_t t = 0; t < tops_[i].size(); ++t) {
+      has_loss = has_loss || layers_[i]->loss_weight(static_cast<int>(t)) != 0.0f;
+    }
+  }
+  if (from_outputs && !has_loss) {
+    for (auto& name : output_names()) leads_to_loss.insert(std::move(name));
   }
   for (int i = num_layers() - 1; i >= 0; --i) {
     bool contributes = false;
     for (size_t t = 0; t < tops_[i].size(); ++t) {
       contributes = contributes || layers_[i]->loss_weight(static_cast<int>(t)) != 0.0f ||
-                    under_loss.count(top_names_[i][t]) > 0;
+                    leads_to_loss.count(top_names_[i][t]) > 0;
     }
     if (!contributes && !force) {
       layer_needs_backward_[i] = false;
       propagate_down_[i].assign(bottoms_[i].size(), false);
     } else {
-      for (const auto& b : bottom_names_[i]) under_loss.insert(b);
+      for (const auto& b : bottom_names_[i]) leads_to_loss.insert(b);
     }
   }
 }
@@ -477,8 +485,13 @@ Tensor* Net::tensor(const std::string& name) {
 }
 
 std::vector<std::string> Net::output_names() const {
+  // An in-place layer (ReLU, Dropout) reads the tensor it writes; that read does not consume it.
   std::set<std::string> consumed;
-  for (const auto& names : bottom_names_) consumed.insert(names.begin(), names.end());
+  for (int i = 0; i < num_layers(); ++i) {
+    for (const auto& name : bottom_names_[i]) {
+      if (std::ranges::find(top_names_[i], name) == top_names_[i].end()) consumed.insert(name);
+    }
+  }
   std::vector<std::string> out;
   for (const auto& name : tensor_names_) {
     if (consumed.count(name) == 0) out.push_back(name);

@@ -48,9 +48,9 @@ struct NetOptions {
   // Refuse, when built, a net whose memory_bytes() exceed the context's memory (`visage summary`
   // turns it off to describe nets meant for bigger machines).
   bool check_memory = true;
-  // Backward as if every output of the net carried a loss (`visage time` on a deploy net, which
-  // has none). Unlike force_backward, gradients still flow only where a training step sends them:
-  // not into the input images.
+  // In a net without a loss (a deploy net, which `visage time` times), backward runs from every
+  // output as if it carried one; the caller sets the outputs' gradients. Unlike force_backward,
+  // gradients still flow only where a training step sends them: not into the input images.
   bool backward_from_outputs = false;
 };
 
@@ -96,7 +96,8 @@ class Net {
   // Named tensors ("data", "loss", ...); nullptr when absent.
   Tensor* tensor(const std::string& name);
   const std::vector<std::string>& tensor_names() const { return tensor_names_; }
-  // Tensors no layer consumes (the net's outputs), in order of creation.
+  // Tensors no layer consumes (the net's outputs), in order of creation; a tensor that only an
+  // in-place layer reads (a final ReLU) is still an output.
   std::vector<std::string> output_names() const;
 
   const std::vector<ParamSlot>& learnable_params() const { return slots_; }

@@ -22,12 +22,12 @@ constexpr int64_t kCpuGradientFloats = int64_t{1} << 22;
 // the cache between im2col, GEMM and scatter (measured on NN2: 7x7 layers gain 10-15% from
 // chunks of 11 images, 28x28 layers lose 10% from chunks of 6).
 constexpr int64_t kCpuTargetColumns = 512;
-// One image's columns above kCpuBandingFloats (4 MB, more than a core's L2 cache) go through in
-// bands of whole output rows of about kCpuBandFloats (1 MB) each, so that the GEMM reads im2col's
-// output from the cache, not from memory: DeepFace's C1 and C3, and the first layers of NN1 and
-// NN2, whose GEMMs have few output channels to spend each column on.
-constexpr int64_t kCpuBandingFloats = int64_t{1} << 20;
-constexpr int64_t kCpuBandFloats = int64_t{1} << 18;
+// A chunk of one image whose columns pass kCpuBandImagesAboveFloats (4 MB, more than a core's L2
+// cache) goes through in bands of whole output rows of about kCpuBandTargetFloats (1 MB) each, so
+// that the GEMM reads im2col's output from the cache, not from memory: DeepFace's C1 and C3 and
+// the first layers of NN1 and NN2, whose GEMMs have few output channels to spend each column on.
+constexpr int64_t kCpuBandImagesAboveFloats = int64_t{1} << 20;
+constexpr int64_t kCpuBandTargetFloats = int64_t{1} << 18;
 
 void add_bias(const float* b, int64_t num_output, int64_t pixels, float* out) {
   for (int64_t o = 0; b != nullptr && o < num_output; ++o) {
@@ -108,10 +108,12 @@ ConvolutionLayer::CpuPlan ConvolutionLayer::cpu_plan() const {
   // Even chunks: 16 images in chunks of at most 6 run as 6+5+5, not 6+6+4.
   const int64_t chunks = (share + most - 1) / most;
   const int64_t chunk = (share + chunks - 1) / chunks;
-  const int64_t row_columns = window_.patch_size() * window_.out_w();
-  if (chunk == 1 && !window_.is_identity() && row_columns * window_.out_h() > kCpuBandingFloats) {
-    const int64_t band_rows = std::clamp<int64_t>(kCpuBandFloats / row_columns, 1, window_.out_h());
-    return {workers, 1, band_rows * row_columns, band_rows};
+  const int64_t floats_per_output_row = window_.patch_size() * window_.out_w();
+  if (chunk == 1 && !window_.is_identity() &&
+      floats_per_output_row * window_.out_h() > kCpuBandImagesAboveFloats) {
+    const int64_t band_rows =
+        std::clamp<int64_t>(kCpuBandTargetFloats / floats_per_output_row, 1, window_.out_h());
+    return {workers, 1, band_rows * floats_per_output_row, band_rows};
   }
   return {workers, chunk, chunk * per_image, 0};
 }
@@ -174,9 +176,9 @@ void ConvolutionLayer::forward_images(int64_t count, const float* in, const floa
   }
 }
 
-// A band is a block of columns of the whole image's product, and OpenBLAS sums each output over
-// its patch in the same order whatever the block's width: DeepFace's, NN1's and NN2's outputs are
-// the same bits in bands as from whole images.
+// A band is a block of columns of the whole image's product. OpenBLAS sums each output over its
+// patch in the same order whatever the block's width, so the outputs keep their bits (checked on
+// DeepFace, NN1 and NN2 with this machine's OpenBLAS; the tests ask only for the same values).
 void ConvolutionLayer::forward_bands(int64_t band_rows, const float* in, const float* w,
                                      const float* b, float* columns, float* out) const {
   const int64_t out_h = window_.out_h();
@@ -305,7 +307,7 @@ void ConvolutionLayer::backward_images(int64_t count, const float* in, const flo
 }
 
 // The bands run from the last to the first, so that col2im_add_rows gives each input pixel its
-// terms in col2im's order: the bottom gradient has the same bits as from whole images. The
+// terms in col2im's order, and the bottom gradient keeps its bits as the outputs do (above). The
 // weight gradient sums each band's pixels in turn, a different order than one GEMM over them all.
 void ConvolutionLayer::backward_bands(int64_t band_rows, const float* in, const float* top_diff,
                                       const float* w, float* columns, float* w_diff, float* b_diff,

@@ -3,7 +3,8 @@
 // so Caffe weights load unchanged. CPU: chunks of images are im2col'ed side by side into the
 // context's shared workspace and one single-threaded OpenBLAS GEMM per group covers a whole chunk,
 // the BLAS threads working on different chunks (a one-image chunk writes its result in place, and
-// skips im2col for a 1x1 stride-1 unpadded kernel). GPU (cuda/convolution.cu): cuDNN with
+// skips im2col for a 1x1 stride-1 unpadded kernel; an image whose columns would not fit a core's
+// cache goes through a band of output rows at a time). GPU (cuda/convolution.cu): cuDNN with
 // algorithms chosen once per input shape and cached.
 #pragma once
 
@@ -40,9 +41,9 @@ class ConvolutionLayer : public Layer {
   Tensor& bias() { return *params_[1]; }
 
   // How the CPU passes cut the batch: `workers` threads take chunks of at most `chunk` images,
-  // whose columns form one GEMM; `scratch` is the floats each worker needs for a chunk. An image
-  // whose columns would not fit a core's cache goes through in bands of `band_rows` output rows
-  // (0: whole).
+  // whose columns form one GEMM; `scratch` is the floats each worker needs for a chunk (or a
+  // band). A one-image chunk whose columns would not fit a core's cache goes through in bands of
+  // `band_rows` output rows (0: whole).
   struct CpuPlan {
     int workers;
     int64_t chunk;

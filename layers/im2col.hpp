@@ -24,7 +24,7 @@ void col2im(const WindowGeometry& g, const float* col, float* image, int64_t ld 
 void im2col_rows(const WindowGeometry& g, const float* image, int64_t first_row, int64_t last_row,
                  float* col, int64_t ld = 0);
 // The adjoint of im2col_rows, added to the image (which it does not clear). Adding the bands
-// from the last to the first gives every pixel its terms in col2im's order, so the same bits.
+// from the last to the first gives every pixel its terms in col2im's order.
 void col2im_add_rows(const WindowGeometry& g, const float* col, int64_t first_row, int64_t last_row,
                      float* image, int64_t ld = 0);
 

@@ -10,7 +10,6 @@
 
 #include <cmath>
 #include <cstdint>
-#include <span>
 
 #include "core/host_device.hpp"
 #include "core/rounded_math.hpp"

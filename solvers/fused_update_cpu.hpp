@@ -1,7 +1,8 @@
 // The CPU half of solvers/fused_update.hpp: a rule's element functor over the whole parameter
-// buffer, in blocks handed to the BLAS threads. The pass is memory-bound (SGD with momentum moves
-// 20 bytes per parameter, 2.4 GB a step for DeepFace), so two cores move more than one. Each
-// element's update reads and writes that element alone, so the bits do not depend on the split.
+// buffer, in blocks handed to as many worker threads as OpenBLAS has (cpu::run_blocks). The pass
+// is memory-bound (SGD with momentum moves 20 bytes per parameter, 2.4 GB a step for DeepFace),
+// and two cores move more than one. Each element's update reads and writes that element alone,
+// so the bits do not depend on the split.
 #pragma once
 
 #include <algorithm>

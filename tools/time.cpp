@@ -85,8 +85,8 @@ int run_time(Args args) {
   if (requested_batch > 0) set_input_batch(config, requested_batch);
   NetOptions net_options;
   net_options.phase = phase == "train" ? proto::TRAIN : proto::TEST;
-  // A training step's work, loss or no loss (deploy nets have none): every output's gradient
-  // flows back to every parameter, and not into the input images (a data layer's top).
+  // A training step's work, loss or no loss (deploy nets have none: their outputs stand for it),
+  // back to every parameter and not into the input images.
   net_options.backward_from_outputs = backward;
   Net net(config, net_options, ctx, builtin_layers());
   fill_inputs(net, ctx);

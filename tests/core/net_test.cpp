@@ -123,7 +123,8 @@ TEST(Net, PrunesBackwardNobodyNeeds) {
 }
 
 // `visage time` on a deploy net (no loss) does a training step's backward: every layer leading to
-// an output, but no gradient into the input, which force_backward would compute.
+// an output (here one written in place), but no gradient into the input, which force_backward
+// would compute. A net with a loss keeps its own pruning.
 TEST(Net, BackwardFromOutputsSkipsTheInputsGradient) {
   const std::string deploy = R"(name: 'deploy'
 layer { name: 'data' type: 'Input' top: 'x' input_param { shape { dim: 2 dim: 5 } } }
@@ -132,13 +133,24 @@ layer { name: 'ip1' type: 'InnerProduct' bottom: 'x' top: 'hidden'
 layer { name: 'relu1' type: 'ReLU' bottom: 'hidden' top: 'hidden' }
 layer { name: 'ip2' type: 'InnerProduct' bottom: 'hidden' top: 'embedding'
         inner_product_param { num_output: 3 weight_filler { type: 'gaussian' } } }
+layer { name: 'relu2' type: 'ReLU' bottom: 'embedding' top: 'embedding' }
 )";
   auto ctx = Context::cpu();
   const Net pruned(parse_net_config(deploy), {}, ctx, builtin_layers());
+  EXPECT_THAT(pruned.output_names(), ElementsAre("embedding"));
   for (int i = 0; i < pruned.num_layers(); ++i) EXPECT_FALSE(pruned.layer_needs_backward(i)) << i;
 
+  // A side output with parameters, outside the loss: a training step leaves it alone.
+  const std::string side = mlp() + R"(layer { name: 'side' type: 'InnerProduct' bottom: 'x'
+        top: 'side' inner_product_param { num_output: 2 weight_filler { type: 'gaussian' } } }
+)";
+  const Net with_loss(parse_net_config(side), {.backward_from_outputs = true}, ctx,
+                      builtin_layers());
+  EXPECT_FALSE(with_loss.layer_needs_backward(index_of(with_loss, "side")));
+  EXPECT_TRUE(with_loss.layer_needs_backward(index_of(with_loss, "ip1")));
+
   Net net(parse_net_config(deploy), {.backward_from_outputs = true}, ctx, builtin_layers());
-  for (const char* needed : {"ip1", "relu1", "ip2"}) {
+  for (const char* needed : {"ip1", "relu1", "ip2", "relu2"}) {
     EXPECT_TRUE(net.layer_needs_backward(index_of(net, needed))) << needed;
   }
   EXPECT_FALSE(net.layer_needs_backward(index_of(net, "data")));

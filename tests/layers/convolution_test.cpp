@@ -248,9 +248,9 @@ TEST(Convolution, ParameterGradientsAreTheSameBitsOnEveryRun) {
 
 // Plain sums in double over every tap: the reference for the layer's three results.
 struct DirectConvolution {
-  int64_t channels, height, width, outputs, kernel, stride, pad, group;
-  int64_t out_h() const { return (height + 2 * pad - kernel) / stride + 1; }
-  int64_t out_w() const { return (width + 2 * pad - kernel) / stride + 1; }
+  int64_t channels, height, width, outputs, kernel, stride, pad, dilation, group;
+  int64_t out_h() const { return (height + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1; }
+  int64_t out_w() const { return (width + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1; }
 
   // Calls visit(o, c, oy, ox, ky, kx, input index) for every tap that reads inside the image.
   template <typename Visit>
@@ -264,8 +264,8 @@ struct DirectConvolution {
           for (int64_t ox = 0; ox < out_w(); ++ox) {
             for (int64_t ky = 0; ky < kernel; ++ky) {
               for (int64_t kx = 0; kx < kernel; ++kx) {
-                const int64_t y = oy * stride - pad + ky;
-                const int64_t x = ox * stride - pad + kx;
+                const int64_t y = oy * stride - pad + ky * dilation;
+                const int64_t x = ox * stride - pad + kx * dilation;
                 if (y < 0 || y >= height || x < 0 || x >= width) continue;
                 visit(o, ci, oy, ox, ky, kx, (c * height + y) * width + x);
               }
@@ -291,25 +291,13 @@ void expect_near_all(std::span<const float> actual, const std::vector<double>& e
 
 // Images whose column matrix passes 4 MB go through im2col and the GEMMs a band of output rows
 // at a time (the last band shorter here); outputs and all three gradients must still be the
-// convolution's, image by image, on one and two BLAS threads.
+// convolution's, image by image, on one and two BLAS threads, with groups, stride and dilation.
 TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
   const std::vector<DirectConvolution> cases = {
-      {.channels = 16,
-       .height = 56,
-       .width = 56,
-       .outputs = 8,
-       .kernel = 5,
-       .stride = 1,
-       .pad = 2,
-       .group = 2},
-      {.channels = 8,
-       .height = 130,
-       .width = 130,
-       .outputs = 6,
-       .kernel = 7,
-       .stride = 2,
-       .pad = 3,
-       .group = 1},
+      // channels, height, width, outputs, kernel, stride, pad, dilation, group
+      {16, 56, 56, 8, 5, 1, 2, 1, 2},
+      {8, 130, 130, 6, 7, 2, 3, 1, 1},
+      {32, 64, 64, 4, 3, 1, 2, 2, 1},
   };
   for (const int threads : {1, 2}) {
     BlasThreads blas(threads);
@@ -322,7 +310,8 @@ TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
       auto layer = convolution(
           "num_output: " + std::to_string(d.outputs) + " kernel_size: " + std::to_string(d.kernel) +
           " stride: " + std::to_string(d.stride) + " pad: " + std::to_string(d.pad) +
-          " group: " + std::to_string(d.group) + kGaussianFillers);
+          " dilation: " + std::to_string(d.dilation) + " group: " + std::to_string(d.group) +
+          kGaussianFillers);
       const int64_t images = 2;
       TensorList bottom({{images, d.channels, d.height, d.width}}), top(1);
       fill_gaussian(bottom[0], 21);
@@ -332,6 +321,7 @@ TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
       fill_gaussian(top_diff[0], 22);
       std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
       for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+      std::ranges::fill(bottom[0].mutable_diff(), 123.0f);  // to be overwritten, not added to
       layer->backward(ctx, top, {true}, bottom);
 
       const auto w = layer->params()[0]->data();

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "solvers/fused_update_cpu.hpp"
 #include "solvers/sgd.hpp"
 #include "solvers/update_rule.hpp"
 #include "tests/solvers/tiny_update.hpp"
@@ -47,16 +48,18 @@ TEST(MakeUpdateRule, HistoryBuffersAreNamedForSnapshots) {
   EXPECT_EQ(names("Adam"), (Names{"first_moment", "second_moment", "steps_taken"}));
 }
 
-// The CPU update splits the parameter buffer into blocks for the threads; the blocks cut through
-// slots of different lr_mult and decay_mult. Three steps of every rule must give the same bits
-// (parameters and history) on one thread as on two.
+// The CPU update splits the parameter buffer into blocks for the threads; the blocks end at and
+// cut through slots of different lr_mult and decay_mult. Three steps of every rule must give the
+// same bits (parameters and history) on one thread as on two, and SGD's are the plain loop's.
 TEST(MakeUpdateRule, EveryRuleGivesTheSameBitsOnAnyNumberOfThreads) {
+  // The first slot ends where the first block does, the second inside the third block.
+  constexpr int64_t kBlock = fused::kCpuUpdateBlock;
   const std::vector<ParamSlot> slots = {
-      ParamSlot{"a", 0, {1000003}, 0, 1000003, 1.0f, 1.0f},
-      ParamSlot{"a", 1, {1500001}, 1000003, 1500001, 2.0f, 0.0f},
-      ParamSlot{"b", 0, {777}, 2500004, 777, 0.5f, 1.0f},
+      ParamSlot{"a", 0, {kBlock}, 0, kBlock, 1.0f, 1.0f},
+      ParamSlot{"a", 1, {1500001}, kBlock, 1500001, 2.0f, 0.0f},
+      ParamSlot{"b", 0, {777}, kBlock + 1500001, 777, 0.5f, 1.0f},
   };
-  const int64_t count = 2500781;
+  const int64_t count = kBlock + 1500001 + 777;
   const UpdateStep step{0.01f, 1.0f, 0.0005f, Regularization::l2};
   for (const std::string type : {"SGD", "Nesterov", "AdaGrad", "RMSProp", "Adam"}) {
     const std::string solver =
