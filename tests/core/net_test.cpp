@@ -144,12 +144,13 @@ layer { name: 'relu2' type: 'ReLU' bottom: 'embedding' top: 'embedding' }
   const std::string side = mlp() + R"(layer { name: 'side' type: 'InnerProduct' bottom: 'x'
         top: 'side' inner_product_param { num_output: 2 weight_filler { type: 'gaussian' } } }
 )";
-  const Net with_loss(parse_net_config(side), {.backward_from_outputs = true}, ctx,
-                      builtin_layers());
+  NetOptions from_outputs;
+  from_outputs.backward_from_outputs = true;
+  const Net with_loss(parse_net_config(side), from_outputs, ctx, builtin_layers());
   EXPECT_FALSE(with_loss.layer_needs_backward(index_of(with_loss, "side")));
   EXPECT_TRUE(with_loss.layer_needs_backward(index_of(with_loss, "ip1")));
 
-  Net net(parse_net_config(deploy), {.backward_from_outputs = true}, ctx, builtin_layers());
+  Net net(parse_net_config(deploy), from_outputs, ctx, builtin_layers());
   for (const char* needed : {"ip1", "relu1", "ip2", "relu2"}) {
     EXPECT_TRUE(net.layer_needs_backward(index_of(net, needed))) << needed;
   }
