@@ -79,7 +79,8 @@ TEST_P(LfwConfigs, DeployPreparesImagesAsTheTestPhase) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Styles, LfwConfigs,
-                         ::testing::Values("nn2", "nn2_tuned", "nn2_long", "deepface"));
+                         ::testing::Values("nn2", "nn2_tuned", "nn2_long", "nn2_xlong",
+                                           "deepface"));
 
 }  // namespace
 }  // namespace visage
