@@ -14,6 +14,16 @@
 
 namespace visage {
 
+// How GPU convolutions choose their cuDNN algorithms (the CPU has one way).
+enum class ConvolutionAlgorithms {
+  // cuDNN's heuristics, among deterministic fp32 algorithms that sum directly: the same digits on
+  // every run, and within rounding of the CPU.
+  reproducible,
+  // Every fp32 algorithm timed once per input shape and the fastest kept, FFT, Winograd and
+  // non-deterministic ones included (PyTorch's cudnn.benchmark): digits may differ between runs.
+  fastest,
+};
+
 class Context {
  public:
   static Context cpu(uint64_t seed = 1);
@@ -30,6 +40,11 @@ class Context {
   std::string describe() const;
 
   Rng& rng() { return rng_; }
+
+  ConvolutionAlgorithms convolution_algorithms() const { return convolution_algorithms_; }
+  void set_convolution_algorithms(ConvolutionAlgorithms choice) {
+    convolution_algorithms_ = choice;
+  }
 
   // GPU resources; each throws on a CPU context.
   CudaResources& cuda() const;
@@ -62,6 +77,7 @@ class Context {
 
   int device_id_ = -1;
   Rng rng_;
+  ConvolutionAlgorithms convolution_algorithms_ = ConvolutionAlgorithms::reproducible;
   std::shared_ptr<CudaResources> cuda_;
   std::vector<float> host_workspace_;
   std::shared_ptr<Communicator> communicator_;

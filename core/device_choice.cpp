@@ -17,4 +17,10 @@ Context make_context(const std::string& device, uint64_t seed) {
   fail("device ", device, ": expected auto, cpu, gpu or gpu:N");
 }
 
+ConvolutionAlgorithms parse_convolution_algorithms(const std::string& name) {
+  if (name == "reproducible") return ConvolutionAlgorithms::reproducible;
+  if (name == "fastest") return ConvolutionAlgorithms::fastest;
+  fail("--conv-algorithms ", name, ": expected reproducible or fastest");
+}
+
 }  // namespace visage

@@ -1,9 +1,11 @@
 // GPU half of layers/convolution.cpp: cuDNN 9 (legacy convolution API). Descriptors are RAII
-// (cuda/cudnn_descriptors.hpp); the forward, backward-data and backward-filter algorithms are
-// chosen by cuDNN's heuristics (cudnnGet*Algorithm_v7), the best ranked that is deterministic and
-// direct (no FFT or Winograd), the first time an input shape is seen, and cached per shape, so a
-// shape change costs one lookup, not a new search. Scratch memory comes
-// from the context's shared workspace arena. Everything is queued on the context's stream.
+// (cuda/cudnn_descriptors.hpp). The forward, backward-data and backward-filter algorithms are
+// chosen the first time an input shape is seen, as the context's ConvolutionAlgorithms says:
+// reproducible takes cuDNN's heuristics (cudnnGet*Algorithm_v7), the best ranked that is
+// deterministic and direct (no FFT or Winograd); fastest times every fp32 algorithm
+// (cudnnFind*Algorithm) and keeps the quickest. The choice is cached per shape, so a shape change
+// costs one lookup, not a new search. Scratch memory comes from the context's shared workspace
+// arena. Everything is queued on the context's stream.
 #include <algorithm>
 #include <map>
 
@@ -44,21 +46,24 @@ bool is_transform_based(cudnnConvolutionBwdFilterAlgo_t algo) {
          algo == CUDNN_CONVOLUTION_BWD_FILTER_ALGO_WINOGRAD_NONFUSED;
 }
 
-// The first (best ranked) algorithm of a cuDNN perf list that is usable here: it runs, fits the
-// workspace, keeps fp32 arithmetic, is deterministic (the same gradients on every run: atomics
-// in some backward algorithms sum in a different order each time) and sums directly.
+// The first algorithm of a cuDNN perf list (ranked by heuristics, or sorted by measured time) that
+// is usable here: it runs, fits the workspace and keeps fp32 arithmetic. A reproducible choice
+// also needs it deterministic (atomics in some backward algorithms sum in a different order on
+// each run) and direct.
 template <typename Perf>
-const Perf* pick(const Perf* results, int count, const char* what, const std::string& layer) {
+const Perf* pick(const Perf* results, int count, ConvolutionAlgorithms choice, const char* what,
+                 const std::string& layer) {
+  const bool reproducible = choice == ConvolutionAlgorithms::reproducible;
   for (int i = 0; i < count; ++i) {
     const Perf& p = results[i];
     if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= kWorkspaceLimit &&
-        is_fp32_exact(p.mathType) && p.determinism == CUDNN_DETERMINISTIC &&
-        !is_transform_based(p.algo)) {
+        is_fp32_exact(p.mathType) &&
+        (!reproducible || (p.determinism == CUDNN_DETERMINISTIC && !is_transform_based(p.algo)))) {
       return &p;
     }
   }
-  fail(layer, ": cuDNN offers no deterministic, direct fp32 ", what, " algorithm within ",
-       kWorkspaceLimit >> 20, " MiB of workspace (", count, " candidates ranked)");
+  fail(layer, ": cuDNN offers no ", reproducible ? "deterministic, direct " : "", "fp32 ", what,
+       " algorithm within ", kWorkspaceLimit >> 20, " MiB of workspace (", count, " candidates)");
 }
 
 }  // namespace
@@ -73,25 +78,28 @@ struct ConvolutionLayer::CudnnPlan {
   };
 
   // Sets the descriptors for this input shape and finds (or recalls) its algorithms.
-  void prepare(cudnnHandle_t handle, const Shape& in, const Shape& out, const std::string& layer);
+  void prepare(cudnnHandle_t handle, ConvolutionAlgorithms choice, const Shape& in,
+               const Shape& out, const std::string& layer);
 
   gpu::TensorDescriptor input;
   gpu::TensorDescriptor output;
   gpu::TensorDescriptor bias;
   gpu::FilterDescriptor filter;
   gpu::ConvolutionDescriptor convolution;
-  std::map<Shape, Algorithms> cache;
+  std::map<std::pair<ConvolutionAlgorithms, Shape>, Algorithms> cache;
   Shape described;  // the input shape `input` and `output` describe now
   const Algorithms* algorithms = nullptr;
 };
 
-void ConvolutionLayer::CudnnPlan::prepare(cudnnHandle_t handle, const Shape& in, const Shape& out,
+void ConvolutionLayer::CudnnPlan::prepare(cudnnHandle_t handle, ConvolutionAlgorithms choice,
+                                          const Shape& in, const Shape& out,
                                           const std::string& layer) {
-  if (described == in) return;
-  input.set_nchw(in[0], in[1], in[2], in[3]);
-  output.set_nchw(out[0], out[1], out[2], out[3]);
-  described = in;
-  auto found = cache.find(in);
+  if (described != in) {
+    input.set_nchw(in[0], in[1], in[2], in[3]);
+    output.set_nchw(out[0], out[1], out[2], out[3]);
+    described = in;
+  }
+  auto found = cache.find({choice, in});
   if (found == cache.end()) {
     cudnnConvolutionFwdAlgoPerf_t fwd[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
     cudnnConvolutionBwdDataAlgoPerf_t data[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
@@ -99,18 +107,31 @@ void ConvolutionLayer::CudnnPlan::prepare(cudnnHandle_t handle, const Shape& in,
     int n_fwd = 0;
     int n_data = 0;
     int n_filt = 0;
-    VISAGE_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
-        handle, input.get(), filter.get(), convolution.get(), output.get(),
-        CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n_fwd, fwd));
-    VISAGE_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
-        handle, filter.get(), output.get(), convolution.get(), input.get(),
-        CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n_data, data));
-    VISAGE_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
-        handle, input.get(), output.get(), convolution.get(), filter.get(),
-        CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n_filt, filt));
-    Algorithms chosen{pick(fwd, n_fwd, "forward", layer)->algo,
-                      pick(data, n_data, "backward-data", layer)->algo,
-                      pick(filt, n_filt, "backward-filter", layer)->algo, 0, 0};
+    if (choice == ConvolutionAlgorithms::reproducible) {
+      VISAGE_CUDA_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(
+          handle, input.get(), filter.get(), convolution.get(), output.get(),
+          CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n_fwd, fwd));
+      VISAGE_CUDA_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(
+          handle, filter.get(), output.get(), convolution.get(), input.get(),
+          CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n_data, data));
+      VISAGE_CUDA_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(
+          handle, input.get(), output.get(), convolution.get(), filter.get(),
+          CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n_filt, filt));
+    } else {
+      // Runs every algorithm on scratch buffers of its own (host-blocking), sorted by time.
+      VISAGE_CUDA_CHECK(cudnnFindConvolutionForwardAlgorithm(
+          handle, input.get(), filter.get(), convolution.get(), output.get(),
+          CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n_fwd, fwd));
+      VISAGE_CUDA_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(
+          handle, filter.get(), output.get(), convolution.get(), input.get(),
+          CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n_data, data));
+      VISAGE_CUDA_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(
+          handle, input.get(), output.get(), convolution.get(), filter.get(),
+          CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n_filt, filt));
+    }
+    Algorithms chosen{pick(fwd, n_fwd, choice, "forward", layer)->algo,
+                      pick(data, n_data, choice, "backward-data", layer)->algo,
+                      pick(filt, n_filt, choice, "backward-filter", layer)->algo, 0, 0};
     // The perf lists' memory fields are estimates; ask for the exact sizes.
     std::size_t data_bytes = 0;
     std::size_t filter_bytes = 0;
@@ -124,7 +145,7 @@ void ConvolutionLayer::CudnnPlan::prepare(cudnnHandle_t handle, const Shape& in,
         handle, input.get(), output.get(), convolution.get(), filter.get(), chosen.backward_filter,
         &filter_bytes));
     chosen.backward_bytes = std::max(data_bytes, filter_bytes);
-    found = cache.emplace(in, chosen).first;
+    found = cache.emplace(std::pair{choice, in}, chosen).first;
   }
   algorithms = &found->second;
 }
@@ -139,7 +160,8 @@ ConvolutionLayer::CudnnPlan& ConvolutionLayer::prepare_cudnn(Context& ctx, Tenso
                             window_.dilation_h, window_.dilation_w, group_);
     cudnn_->bias.set_nchw(1, num_output_, 1, 1);
   }
-  cudnn_->prepare(gpu::cudnn(ctx), bottom[0]->shape(), top[0]->shape(), describe());
+  cudnn_->prepare(gpu::cudnn(ctx), ctx.convolution_algorithms(), bottom[0]->shape(),
+                  top[0]->shape(), describe());
   return *cudnn_;
 }
 

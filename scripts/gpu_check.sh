@@ -8,8 +8,8 @@
 #   scripts/gpu_check.sh run          there, from the repository root: every step below, in order,
 #                                     each under a time limit; a failing step does not stop the
 #                                     others; none starts after GPU_CHECK_DEADLINE seconds
-#                                     (default 540). Log, summary and each net's `visage time`
-#                                     table in $OUT (else build-gpu/check/).
+#                                     (default 540). Log, summary and the nets' `visage time`
+#                                     tables in $OUT (else build-gpu/check/).
 #   scripts/gpu_check.sh pack BUILD DIST [BINARY...]
 #                                     packs BUILD/bin's binaries (default: visage visage_tests
 #                                     visage_gpu_tests) with the shared libraries they need that are
@@ -27,8 +27,9 @@
 #   gpu-tests     every test suite of visage_gpu_tests in its own process (one illegal address
 #                 kills a CUDA context), CUDA_LAUNCH_BLOCKING=1 so an error names its kernel,
 #                 VISAGE_GPU_REQUIRED=1 so that "no GPU" fails instead of skipping; any skip fails
-#   time          `visage time --device gpu --batch 128` of the quickstart, DeepFace, NN1 and NN2
-#                 deploy nets (fp32 training step)
+#   time          `visage time --device gpu --batch 128 --update SGD` of the quickstart, DeepFace,
+#                 NN1 and NN2 deploy nets (fp32 training step), with --conv-algorithms
+#                 reproducible and then fastest; the layer tables in $OUT/time.txt
 #   train         50 iterations of the quickstart on the GPU and the same run on the CPU; their
 #                 losses must agree (scripts/compare_losses.py states the tolerance)
 #   bench         PyTorch's yardstick, bench.py --device cuda --batch 128 (fp32) on DeepFace,
@@ -218,15 +219,21 @@ gpu_tests_step() {
   return $status
 }
 
-# Each net's whole table goes to $out/time_NET.txt, its headline into the log.
+# Each net's training step (forward, backward, SGD update, like bench.py's), with cuDNN's
+# reproducible algorithms and then its fastest: the headlines into the log, the whole layer
+# tables into $out/time.txt.
 time_step() {
-  local status=0 net
-  for net in quickstart deepface facenet_nn1 facenet_nn2; do
-    echo "-- $net"
-    timeout --kill-after=5 90 build-gpu/pkg/bin/visage time "configs/$net/deploy.prototxt" \
-      --device gpu --batch 128 --iterations 5 --warmup 2 2>&1 | tee "$out/time_$net.txt" |
-      grep -E "^timing|iteration:|error" || status=1
-    grep -q "iteration:" "$out/time_$net.txt" || status=1
+  local status=0 algorithms net table
+  : >"$out/time.txt"
+  for algorithms in reproducible fastest; do
+    for net in quickstart deepface facenet_nn1 facenet_nn2; do
+      echo "-- $net, $algorithms"
+      table=$(timeout --kill-after=5 90 build-gpu/pkg/bin/visage time \
+        "configs/$net/deploy.prototxt" --device gpu --batch 128 --iterations 5 --warmup 2 \
+        --update SGD --conv-algorithms "$algorithms" 2>&1) || status=1
+      printf '== %s, %s\n%s\n' "$net" "$algorithms" "$table" >>"$out/time.txt"
+      grep -E "^timing|iteration:|error" <<<"$table" || status=1
+    done
   done
   return $status
 }
@@ -277,13 +284,16 @@ ratios() {
   python3 - "$log" <<'PY' || true
 import re, sys
 text = open(sys.argv[1]).read()
-ours = dict(re.findall(r"^-- (\w+)\ntiming .*\n.*?iteration: [0-9.]+ ms median, ([0-9.]+) ms per image", text, re.M))
+ours = {(net, how): float(ms) for net, how, ms in re.findall(
+    r"^-- (\w+), (\w+)\ntiming .*\n.*?iteration: [0-9.]+ ms median, ([0-9.]+) ms per image",
+    text, re.M)}
 theirs = dict(re.findall(r"^(\S+)\s+cuda batch \d+ fp32: .*?train\s+([0-9.]+) ms/img", text, re.M))
-for torch_name, our_name in (("DeepFace", "deepface"), ("NN1", "facenet_nn1"), ("NN2", "facenet_nn2")):
-    if our_name in ours and torch_name in theirs:
-        mine, torch = float(ours[our_name]), float(theirs[torch_name])
-        print(f"{torch_name:8s} training step, fp32, batch 128: Visage {mine:.3f} ms/img, "
-              f"PyTorch {torch:.3f} ms/img: Visage at {torch / mine:.2f}x PyTorch's speed")
+for how in ("reproducible", "fastest"):
+    for torch_name, our_name in (("DeepFace", "deepface"), ("NN1", "facenet_nn1"), ("NN2", "facenet_nn2")):
+        if (our_name, how) in ours and torch_name in theirs:
+            mine, torch = ours[(our_name, how)], float(theirs[torch_name])
+            print(f"{torch_name:8s} training step, fp32, batch 128, {how:12s}: Visage {mine:.3f} "
+                  f"ms/img, PyTorch {torch:.3f} ms/img: Visage at {torch / mine:.2f}x PyTorch's speed")
 PY
 }
 

@@ -62,6 +62,7 @@ int run_time(Args args) {
              "config says)",
              "0")
       .value("device", "DEV", kDeviceHelp, "auto")
+      .value("conv-algorithms", "HOW", kConvolutionAlgorithmsHelp, "reproducible")
       .flag("forward-only", "time the forward pass only")
       .value("update", "RULE",
              "also apply this update rule to every parameter in each iteration, as a training "
@@ -80,7 +81,10 @@ int run_time(Args args) {
   VISAGE_CHECK(requested_batch >= 0, "--batch must be a positive number of images, got ",
                requested_batch);
 
+  const ConvolutionAlgorithms convolution_algorithms =
+      parse_convolution_algorithms(options.get("conv-algorithms"));
   Context ctx = make_context(options.get("device"), 1);
+  ctx.set_convolution_algorithms(convolution_algorithms);
   NetConfig config = load_net_config(options.positional_value(0));
   if (requested_batch > 0) set_input_batch(config, requested_batch);
   NetOptions net_options;
@@ -131,7 +135,9 @@ int run_time(Args args) {
     }
   }
   std::cout << "timing '" << net.name() << "' on " << ctx.describe() << ", batch " << batch << ", "
-            << iterations << " iterations after " << warmup << " warm-up\n";
+            << iterations << " iterations after " << warmup << " warm-up";
+  if (ctx.is_gpu()) std::cout << ", " << options.get("conv-algorithms") << " convolutions";
+  std::cout << "\n";
   for (int it = 0; it < warmup + iterations; ++it) {
     const bool timed = it >= warmup;
     const auto start = Clock::now();

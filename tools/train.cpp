@@ -124,6 +124,7 @@ int run_train(Args args) {
       .value("snapshot", "FILE", "resume from this snapshot (.h5)")
       .value("weights", "FILE", "start from these weights (Visage snapshot or Caffe HDF5 weights)")
       .value("device", "WHERE", kDeviceHelp, "auto")
+      .value("conv-algorithms", "HOW", kConvolutionAlgorithmsHelp, "reproducible")
       .value("gpus", "LIST",
              "train on these GPUs of this machine (0,1,2,3), one process each, started through "
              "mpirun")
@@ -135,6 +136,8 @@ int run_train(Args args) {
   VISAGE_CHECK(!(options.has("snapshot") && options.has("weights")),
                "give --snapshot (resume) or --weights (fine-tune), not both");
 
+  const ConvolutionAlgorithms convolution_algorithms =
+      parse_convolution_algorithms(options.get("conv-algorithms"));
   if (options.has("gpus") && !launched_by_mpi()) relaunch_under_mpirun(args, options.get("gpus"));
   const std::string solver_path = options.get("solver");
   const proto::SolverParameter param = load_solver_config(solver_path);
@@ -145,6 +148,7 @@ int run_train(Args args) {
     device = concat("gpu:", local_rank_from_environment() % std::max(device::count(), 1));
   }
   Context ctx = make_context(device, 1);
+  ctx.set_convolution_algorithms(convolution_algorithms);
   if (communicator && ctx.is_gpu()) {
     communicator = device::with_nccl(std::move(communicator), ctx.device_id());
   }

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/context.hpp"
 #include "core/device_api.hpp"
 #include "core/layer.hpp"
 
@@ -47,6 +48,8 @@ struct ParityOptions {
   bool check_backward = true;
   // Seed of the random top gradients fed to backward.
   uint64_t seed = 4242;
+  // How the GPU side's convolutions choose their algorithms.
+  ConvolutionAlgorithms convolution_algorithms = ConvolutionAlgorithms::reproducible;
 };
 
 // Skips (GTEST_SKIP) without a GPU; otherwise reports every mismatch with EXPECT-style failures.

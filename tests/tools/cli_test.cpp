@@ -79,6 +79,21 @@ TEST(Cli, TimeWithUpdateTimesTheWholeTrainingStep) {
       << forward_only.output;
 }
 
+// --conv-algorithms is read (and checked) before any device is opened, by train and time alike.
+TEST(Cli, ConvolutionAlgorithmsAreCheckedWhereRead) {
+  const std::string net = config("configs/examples/face_mlp.prototxt");
+  EXPECT_EQ(run_visage("time " + net + " --iterations 1 --device cpu --conv-algorithms fastest")
+                .exit_code,
+            0);
+  for (const std::string command : {"time " + net, "train --solver " + net}) {
+    const Result r = run_visage(command + " --device cpu --conv-algorithms quickest");
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_NE(r.output.find("--conv-algorithms quickest: expected reproducible or fastest"),
+              std::string::npos)
+        << r.output;
+  }
+}
+
 TEST(Cli, MalformedConfigGivesPositionNotCrash) {
   const visage::testing::TempFolder folder;
   const std::string path = folder / "bad.prototxt";
