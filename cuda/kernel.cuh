@@ -39,6 +39,22 @@ inline unsigned int blocks_for(int64_t n) {
   return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 ? 65535 : blocks));
 }
 
+// Whether a kernel whose indices stay below `bound` may count in 32 bits: integer division and
+// remainder, which index arithmetic is full of, take several times fewer instructions there than
+// in 64 bits. The margin covers the last grid stride (at most 65535 x 256) past the bound.
+inline bool fits_int32(int64_t bound) { return bound <= (int64_t{1} << 30); }
+
+// Calls launch(int32_t{}) when indices below `bound` fit in 32 bits, else launch(int64_t{}): a
+// templated lambda then launches kernel<Index>.
+template <typename Launch>
+void with_index_type(int64_t bound, Launch&& launch) {
+  if (fits_int32(bound)) {
+    launch(int32_t{});
+  } else {
+    launch(int64_t{});
+  }
+}
+
 inline cudaStream_t stream(const Context& ctx) { return static_cast<cudaStream_t>(ctx.stream()); }
 cublasHandle_t cublas(const Context& ctx);
 cudnnHandle_t cudnn(const Context& ctx);
@@ -53,3 +69,8 @@ cudnnHandle_t cudnn(const Context& ctx);
 #define VISAGE_KERNEL_LOOP(i, n)                                                         \
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < (n); \
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
+
+// The same loop with an index of type Index (int32_t where gpu::fits_int32 says so).
+#define VISAGE_KERNEL_LOOP_AS(Index, i, n)                                           \
+  for (Index i = static_cast<Index>(blockIdx.x * blockDim.x + threadIdx.x); i < (n); \
+       i += static_cast<Index>(blockDim.x * gridDim.x))

@@ -2,7 +2,7 @@
 // locations, one gather kernel builds the (L, N, K) patch matrices, one cuBLAS strided-batched
 // GEMM multiplies every location's patches by its own filters, and one kernel transposes the
 // (L, N, O) results into the NCHW top. Backward mirrors it; the bottom gradient is a gather over
-// the locations that read each pixel (no atomics).
+// the locations that read each pixel (no atomics). Indices are 32-bit where they fit.
 #include <algorithm>
 
 #include "cuda/kernel.cuh"
@@ -30,22 +30,37 @@ Chunk chunk_of(const WindowGeometry& g, int64_t batch, int64_t outputs) {
   return {g, g.out_h(), g.out_w(), batch, outputs, 0, 0};
 }
 
-__device__ int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
+// The chunk's sizes in the kernel's index type (int32_t where every index fits: these kernels
+// are mostly index arithmetic, and 64-bit division is slow).
+template <typename Index>
+struct Dims {
+  Index channels, height, width, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
+  Index out_h, out_w, batch, outputs, patch, first, count;
+};
+
+template <typename Index>
+Dims<Index> dims_of(const Chunk& c) {
+  const auto as = [](int64_t v) { return static_cast<Index>(v); };
+  const WindowGeometry& g = c.g;
+  return {as(g.channels), as(g.height),       as(g.width), as(g.kernel_h),
+          as(g.kernel_w), as(g.pad_h),        as(g.pad_w), as(g.stride_h),
+          as(g.stride_w), as(c.out_h),        as(c.out_w), as(c.batch),
+          as(c.outputs),  as(g.patch_size()), as(c.first), as(c.count)};
+}
 
 // columns[l][n][k] for the chunk's locations (see gather_patches in the CPU half).
-__global__ void gather_patches(int64_t total, Chunk c, const float* in, float* columns) {
-  const WindowGeometry& g = c.g;
-  const int64_t patch = g.patch_size();
-  const int64_t taps = g.kernel_h * g.kernel_w;
-  VISAGE_KERNEL_LOOP(i, total) {
-    const int64_t k = i % patch;
-    const int64_t n = (i / patch) % c.batch;
-    const int64_t l = c.first + i / (patch * c.batch);
-    const int64_t channel = k / taps;
-    const int64_t y = (l / c.out_w) * g.stride_h - g.pad_h + (k % taps) / g.kernel_w;
-    const int64_t x = (l % c.out_w) * g.stride_w - g.pad_w + k % g.kernel_w;
-    const bool inside = y >= 0 && y < g.height && x >= 0 && x < g.width;
-    columns[i] = inside ? in[((n * g.channels + channel) * g.height + y) * g.width + x] : 0.0f;
+template <typename Index>
+__global__ void gather_patches(Index total, Dims<Index> d, const float* in, float* columns) {
+  const Index taps = d.kernel_h * d.kernel_w;
+  VISAGE_KERNEL_LOOP_AS(Index, i, total) {
+    const Index k = i % d.patch;
+    const Index n = (i / d.patch) % d.batch;
+    const Index l = d.first + i / (d.patch * d.batch);
+    const Index channel = k / taps;
+    const Index y = (l / d.out_w) * d.stride_h - d.pad_h + (k % taps) / d.kernel_w;
+    const Index x = (l % d.out_w) * d.stride_w - d.pad_w + k % d.kernel_w;
+    const bool inside = y >= 0 && y < d.height && x >= 0 && x < d.width;
+    columns[i] = inside ? in[((n * d.channels + channel) * d.height + y) * d.width + x] : 0.0f;
   }
 }
 
@@ -65,73 +80,76 @@ RowSpan rows_read_by(const Chunk& c) {
 
 // in_diff[n][ch][y][x] += the column gradients of the chunk's locations that read (y, x), for
 // the rows the chunk reads only (so all chunks together cost about one pass over the columns).
-__global__ void scatter_patches(int64_t total, Chunk c, RowSpan span, const float* columns_diff,
-                                float* in_diff) {
-  const WindowGeometry& g = c.g;
-  const int64_t patch = g.patch_size();
-  VISAGE_KERNEL_LOOP(i, total) {
-    const int64_t x = i % g.width;
-    const int64_t y = span.first_row + (i / g.width) % span.rows;
-    const int64_t channel = (i / (g.width * span.rows)) % g.channels;
-    const int64_t n = i / (g.width * span.rows * g.channels);
+template <typename Index>
+__global__ void scatter_patches(Index total, Dims<Index> d, Index first_row, Index rows,
+                                const float* columns_diff, float* in_diff) {
+  VISAGE_KERNEL_LOOP_AS(Index, i, total) {
+    const Index x = i % d.width;
+    const Index y = first_row + (i / d.width) % rows;
+    const Index channel = (i / (d.width * rows)) % d.channels;
+    const Index n = i / (d.width * rows * d.channels);
     // Output rows oy with oy * stride - pad <= y < oy * stride - pad + kernel, likewise columns.
-    const int64_t ry = y + g.pad_h;
-    const int64_t rx = x + g.pad_w;
-    const int64_t oy0 = ry < g.kernel_h ? 0 : (ry - g.kernel_h) / g.stride_h + 1;
-    const int64_t oy1 = smaller(ry / g.stride_h + 1, c.out_h);
-    const int64_t ox0 = rx < g.kernel_w ? 0 : (rx - g.kernel_w) / g.stride_w + 1;
-    const int64_t ox1 = smaller(rx / g.stride_w + 1, c.out_w);
+    const Index ry = y + d.pad_h;
+    const Index rx = x + d.pad_w;
+    const Index oy0 = ry < d.kernel_h ? 0 : (ry - d.kernel_h) / d.stride_h + 1;
+    const Index oy1 = min(ry / d.stride_h + 1, d.out_h);
+    const Index ox0 = rx < d.kernel_w ? 0 : (rx - d.kernel_w) / d.stride_w + 1;
+    const Index ox1 = min(rx / d.stride_w + 1, d.out_w);
     float sum = 0;
-    for (int64_t oy = oy0; oy < oy1; ++oy) {
-      for (int64_t ox = ox0; ox < ox1; ++ox) {
-        const int64_t l = oy * c.out_w + ox;
-        if (l < c.first || l >= c.first + c.count) continue;
-        const int64_t ki = ry - oy * g.stride_h;
-        const int64_t kj = rx - ox * g.stride_w;
-        const int64_t k = (channel * g.kernel_h + ki) * g.kernel_w + kj;
-        sum += columns_diff[((l - c.first) * c.batch + n) * patch + k];
+    for (Index oy = oy0; oy < oy1; ++oy) {
+      for (Index ox = ox0; ox < ox1; ++ox) {
+        const Index l = oy * d.out_w + ox;
+        if (l < d.first || l >= d.first + d.count) continue;
+        const Index ki = ry - oy * d.stride_h;
+        const Index kj = rx - ox * d.stride_w;
+        const Index k = (channel * d.kernel_h + ki) * d.kernel_w + kj;
+        sum += columns_diff[((l - d.first) * d.batch + n) * d.patch + k];
       }
     }
-    in_diff[((n * g.channels + channel) * g.height + y) * g.width + x] += sum;
+    in_diff[((n * d.channels + channel) * d.height + y) * d.width + x] += sum;
   }
 }
 
 // top[n][o][first + l] = results[l][n][o] + bias[first + l][o].
-__global__ void results_to_top(int64_t total, Chunk c, const float* results, const float* bias,
+template <typename Index>
+__global__ void results_to_top(Index total, Dims<Index> d, const float* results, const float* bias,
                                float* out) {
-  VISAGE_KERNEL_LOOP(i, total) {
-    const int64_t o = i % c.outputs;
-    const int64_t n = (i / c.outputs) % c.batch;
-    const int64_t l = c.first + i / (c.outputs * c.batch);
-    const float b = bias != nullptr ? bias[l * c.outputs + o] : 0.0f;
-    out[(n * c.outputs + o) * c.out_h * c.out_w + l] = results[i] + b;
+  VISAGE_KERNEL_LOOP_AS(Index, i, total) {
+    const Index o = i % d.outputs;
+    const Index n = (i / d.outputs) % d.batch;
+    const Index l = d.first + i / (d.outputs * d.batch);
+    const float b = bias != nullptr ? bias[l * d.outputs + o] : 0.0f;
+    out[(n * d.outputs + o) * d.out_h * d.out_w + l] = results[i] + b;
   }
 }
 
 // dy[l][n][o] = top_diff[n][o][first + l].
-__global__ void top_to_results(int64_t total, Chunk c, const float* top_diff, float* dy) {
-  VISAGE_KERNEL_LOOP(i, total) {
-    const int64_t o = i % c.outputs;
-    const int64_t n = (i / c.outputs) % c.batch;
-    const int64_t l = c.first + i / (c.outputs * c.batch);
-    dy[i] = top_diff[(n * c.outputs + o) * c.out_h * c.out_w + l];
+template <typename Index>
+__global__ void top_to_results(Index total, Dims<Index> d, const float* top_diff, float* dy) {
+  VISAGE_KERNEL_LOOP_AS(Index, i, total) {
+    const Index o = i % d.outputs;
+    const Index n = (i / d.outputs) % d.batch;
+    const Index l = d.first + i / (d.outputs * d.batch);
+    dy[i] = top_diff[(n * d.outputs + o) * d.out_h * d.out_w + l];
   }
 }
 
 // bias_diff[first + l][o] += sum over n of dy[l][n][o].
-__global__ void accumulate_bias(int64_t total, Chunk c, const float* dy, float* bias_diff) {
-  VISAGE_KERNEL_LOOP(i, total) {
-    const int64_t o = i % c.outputs;
-    const int64_t l = i / c.outputs;
+template <typename Index>
+__global__ void accumulate_bias(Index total, Dims<Index> d, const float* dy, float* bias_diff) {
+  VISAGE_KERNEL_LOOP_AS(Index, i, total) {
+    const Index o = i % d.outputs;
+    const Index l = i / d.outputs;
     float sum = 0;
-    for (int64_t n = 0; n < c.batch; ++n) sum += dy[(l * c.batch + n) * c.outputs + o];
-    bias_diff[(c.first + l) * c.outputs + o] += sum;
+    for (Index n = 0; n < d.batch; ++n) sum += dy[(l * d.batch + n) * d.outputs + o];
+    bias_diff[(d.first + l) * d.outputs + o] += sum;
   }
 }
 
-template <typename Kernel, typename... Args>
-void launch(const Context& ctx, Kernel kernel, int64_t total, Args... args) {
-  kernel<<<gpu::blocks_for(total), gpu::kThreadsPerBlock, 0, gpu::stream(ctx)>>>(total, args...);
+template <typename Index, typename... Params, typename... Args>
+void launch(const Context& ctx, void (*kernel)(Index, Params...), int64_t total, Args... args) {
+  kernel<<<gpu::blocks_for(total), gpu::kThreadsPerBlock, 0, gpu::stream(ctx)>>>(
+      static_cast<Index>(total), args...);
   VISAGE_CUDA_CHECK_LAUNCH();
 }
 
@@ -149,13 +167,17 @@ void LocallyConnectedLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors to
   const float* b = bias_term_ ? bias().gpu_data(ctx) : nullptr;
   float* out = top[0]->mutable_gpu_data(ctx);
   Chunk c = chunk_of(window_, n, o);
-  for (c.first = 0; c.first < locations(); c.first += chunk) {
-    c.count = std::min(chunk, locations() - c.first);
-    launch(ctx, gather_patches, c.count * n * k, c, in, columns);
-    gpu::gemm_strided_batched(ctx, Trans::no, Trans::yes, n, o, k, 1.0f, columns, n * k,
-                              w + c.first * o * k, o * k, 0.0f, results, n * o, c.count);
-    launch(ctx, results_to_top, c.count * n * o, c, results, b, out);
-  }
+  const int64_t bound = std::max({bottom[0]->count(), top[0]->count(), chunk * n * (k + o)});
+  gpu::with_index_type(bound, [&]<typename Index>(Index) {
+    for (c.first = 0; c.first < locations(); c.first += chunk) {
+      c.count = std::min(chunk, locations() - c.first);
+      const Dims<Index> d = dims_of<Index>(c);
+      launch(ctx, gather_patches<Index>, c.count * n * k, d, in, columns);
+      gpu::gemm_strided_batched(ctx, Trans::no, Trans::yes, n, o, k, 1.0f, columns, n * k,
+                                w + c.first * o * k, o * k, 0.0f, results, n * o, c.count);
+      launch(ctx, results_to_top<Index>, c.count * n * o, d, results, b, out);
+    }
+  });
 }
 
 void LocallyConnectedLayer::backward_gpu(Context& ctx, Tensors top,
@@ -180,21 +202,26 @@ void LocallyConnectedLayer::backward_gpu(Context& ctx, Tensors top,
     in_diff = bottom[0]->mutable_gpu_diff(ctx);
   }
   Chunk c = chunk_of(window_, n, o);
-  for (c.first = 0; c.first < locations(); c.first += chunk) {
-    c.count = std::min(chunk, locations() - c.first);
-    launch(ctx, top_to_results, c.count * n * o, c, top_diff, dy);
-    if (b_diff != nullptr) launch(ctx, accumulate_bias, c.count * o, c, dy, b_diff);
-    launch(ctx, gather_patches, c.count * n * k, c, in, columns);
-    gpu::gemm_strided_batched(ctx, Trans::yes, Trans::no, o, k, n, 1.0f, dy, n * o, columns, n * k,
-                              1.0f, w_diff + c.first * o * k, o * k, c.count);
-    if (in_diff == nullptr) continue;
-    gpu::gemm_strided_batched(ctx, Trans::no, Trans::no, n, k, o, 1.0f, dy, n * o,
-                              w + c.first * o * k, o * k, 0.0f, columns_diff, n * k, c.count);
-    const RowSpan span = rows_read_by(c);
-    if (span.rows <= 0) continue;  // every window of the chunk lies in the padding
-    launch(ctx, scatter_patches, n * window_.channels * span.rows * window_.width, c, span,
-           columns_diff, in_diff);
-  }
+  const int64_t bound = std::max({bottom[0]->count(), top[0]->count(), chunk * n * (2 * k + o)});
+  gpu::with_index_type(bound, [&]<typename Index>(Index) {
+    for (c.first = 0; c.first < locations(); c.first += chunk) {
+      c.count = std::min(chunk, locations() - c.first);
+      const Dims<Index> d = dims_of<Index>(c);
+      launch(ctx, top_to_results<Index>, c.count * n * o, d, top_diff, dy);
+      if (b_diff != nullptr) launch(ctx, accumulate_bias<Index>, c.count * o, d, dy, b_diff);
+      launch(ctx, gather_patches<Index>, c.count * n * k, d, in, columns);
+      gpu::gemm_strided_batched(ctx, Trans::yes, Trans::no, o, k, n, 1.0f, dy, n * o, columns,
+                                n * k, 1.0f, w_diff + c.first * o * k, o * k, c.count);
+      if (in_diff == nullptr) continue;
+      gpu::gemm_strided_batched(ctx, Trans::no, Trans::no, n, k, o, 1.0f, dy, n * o,
+                                w + c.first * o * k, o * k, 0.0f, columns_diff, n * k, c.count);
+      const RowSpan span = rows_read_by(c);
+      if (span.rows <= 0) continue;  // every window of the chunk lies in the padding
+      launch(ctx, scatter_patches<Index>, n * window_.channels * span.rows * window_.width, d,
+             static_cast<Index>(span.first_row), static_cast<Index>(span.rows),
+             static_cast<const float*>(columns_diff), in_diff);
+    }
+  });
 }
 
 }  // namespace visage

@@ -1,7 +1,10 @@
 // GPU half of layers/pooling.cpp. Forward: one thread per output. Backward: one thread per input
 // pixel gathering from the windows that contain it (Caffe's scheme), so no atomics and the result
-// does not depend on scheduling. MAX compares against the argmax recorded by forward.
+// does not depend on scheduling. MAX compares against the argmax recorded by forward. Indices are
+// 32-bit where they fit: the kernels are mostly index arithmetic, and 64-bit division is slow.
+#include <algorithm>
 #include <cfloat>
+#include <cstdint>
 
 #include "cuda/kernel.cuh"
 #include "layers/pooling.hpp"
@@ -11,24 +14,37 @@ namespace {
 
 using proto::PoolingParameter;
 
-__device__ int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
+// The window's sizes in the kernel's index type (int32_t where every index fits).
+template <typename Index>
+struct Sizes {
+  Index height, width, pooled_h, pooled_w, kernel_h, kernel_w, pad_h, pad_w, stride_h, stride_w;
+};
 
-__global__ void pool_forward(int64_t total, WindowGeometry w, PoolingParameter::PoolMethod method,
-                             const float* in, float* out, float* argmax) {
-  const int64_t pooled_h = w.out_h();
-  const int64_t pooled_w = w.out_w();
-  VISAGE_KERNEL_LOOP(i, total) {
-    const int64_t px = i % pooled_w;
-    const int64_t py = (i / pooled_w) % pooled_h;
-    const int64_t plane = i / (pooled_w * pooled_h);
-    const float* x = in + plane * w.height * w.width;
+template <typename Index>
+Sizes<Index> sizes_of(const WindowGeometry& w) {
+  return {static_cast<Index>(w.height),   static_cast<Index>(w.width),
+          static_cast<Index>(w.out_h()),  static_cast<Index>(w.out_w()),
+          static_cast<Index>(w.kernel_h), static_cast<Index>(w.kernel_w),
+          static_cast<Index>(w.pad_h),    static_cast<Index>(w.pad_w),
+          static_cast<Index>(w.stride_h), static_cast<Index>(w.stride_w)};
+}
+
+template <typename Index>
+__global__ void pool_forward(Index total, WindowGeometry w, Sizes<Index> s,
+                             PoolingParameter::PoolMethod method, const float* in, float* out,
+                             float* argmax) {
+  VISAGE_KERNEL_LOOP_AS(Index, i, total) {
+    const Index px = i % s.pooled_w;
+    const Index py = (i / s.pooled_w) % s.pooled_h;
+    const Index plane = i / (s.pooled_w * s.pooled_h);
+    const float* x = in + plane * s.height * s.width;
     const ClippedWindow win = clipped_window(w, py, px);
     if (method == PoolingParameter::MAX) {
       float best = -FLT_MAX;
-      int64_t best_index = -1;
-      for (int64_t yy = win.y0; yy < win.y1; ++yy) {
-        for (int64_t xx = win.x0; xx < win.x1; ++xx) {
-          const int64_t k = yy * w.width + xx;
+      Index best_index = -1;
+      for (Index yy = static_cast<Index>(win.y0); yy < win.y1; ++yy) {
+        for (Index xx = static_cast<Index>(win.x0); xx < win.x1; ++xx) {
+          const Index k = yy * s.width + xx;
           if (x[k] > best) {
             best = x[k];
             best_index = k;
@@ -40,9 +56,9 @@ __global__ void pool_forward(int64_t total, WindowGeometry w, PoolingParameter::
     } else {
       const bool squares = method == PoolingParameter::L2;
       float sum = 0;
-      for (int64_t yy = win.y0; yy < win.y1; ++yy) {
-        for (int64_t xx = win.x0; xx < win.x1; ++xx) {
-          const float v = x[yy * w.width + xx];
+      for (Index yy = static_cast<Index>(win.y0); yy < win.y1; ++yy) {
+        for (Index xx = static_cast<Index>(win.x0); xx < win.x1; ++xx) {
+          const float v = x[yy * s.width + xx];
           sum += squares ? v * v : v;
         }
       }
@@ -51,28 +67,26 @@ __global__ void pool_forward(int64_t total, WindowGeometry w, PoolingParameter::
   }
 }
 
-__global__ void pool_backward(int64_t total, WindowGeometry w, PoolingParameter::PoolMethod method,
-                              const float* in, const float* out, const float* top_diff,
-                              const float* argmax, float* in_diff) {
-  const int64_t pooled_h = w.out_h();
-  const int64_t pooled_w = w.out_w();
-  VISAGE_KERNEL_LOOP(i, total) {
-    const int64_t x = i % w.width;
-    const int64_t y = (i / w.width) % w.height;
-    const int64_t plane = i / (w.width * w.height);
+template <typename Index>
+__global__ void pool_backward(Index total, WindowGeometry w, Sizes<Index> s,
+                              PoolingParameter::PoolMethod method, const float* in,
+                              const float* out, const float* top_diff, const float* argmax,
+                              float* in_diff) {
+  VISAGE_KERNEL_LOOP_AS(Index, i, total) {
+    const Index x = i % s.width;
+    const Index y = (i / s.width) % s.height;
+    const Index plane = i / (s.width * s.height);
     // The outputs whose windows contain (y, x).
-    const int64_t py0 =
-        (y + w.pad_h < w.kernel_h) ? 0 : (y + w.pad_h - w.kernel_h) / w.stride_h + 1;
-    const int64_t py1 = smaller((y + w.pad_h) / w.stride_h + 1, pooled_h);
-    const int64_t px0 =
-        (x + w.pad_w < w.kernel_w) ? 0 : (x + w.pad_w - w.kernel_w) / w.stride_w + 1;
-    const int64_t px1 = smaller((x + w.pad_w) / w.stride_w + 1, pooled_w);
-    const int64_t base = plane * pooled_h * pooled_w;
-    const float self = static_cast<float>(y * w.width + x);
+    const Index py0 = (y + s.pad_h < s.kernel_h) ? 0 : (y + s.pad_h - s.kernel_h) / s.stride_h + 1;
+    const Index py1 = min((y + s.pad_h) / s.stride_h + 1, s.pooled_h);
+    const Index px0 = (x + s.pad_w < s.kernel_w) ? 0 : (x + s.pad_w - s.kernel_w) / s.stride_w + 1;
+    const Index px1 = min((x + s.pad_w) / s.stride_w + 1, s.pooled_w);
+    const Index base = plane * s.pooled_h * s.pooled_w;
+    const float self = static_cast<float>(y * s.width + x);
     float grad = 0;
-    for (int64_t py = py0; py < py1; ++py) {
-      for (int64_t px = px0; px < px1; ++px) {
-        const int64_t o = base + py * pooled_w + px;
+    for (Index py = py0; py < py1; ++py) {
+      for (Index px = px0; px < px1; ++px) {
+        const Index o = base + py * s.pooled_w + px;
         if (method == PoolingParameter::MAX) {
           if (argmax[o] == self) grad += top_diff[o];
         } else if (method == PoolingParameter::AVE) {
@@ -91,8 +105,12 @@ __global__ void pool_backward(int64_t total, WindowGeometry w, PoolingParameter:
 void PoolingLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors top) {
   const int64_t total = top[0]->count();
   float* argmax = method_ == PoolingParameter::MAX ? argmax_.mutable_gpu_data(ctx) : nullptr;
-  pool_forward<<<gpu::blocks_for(total), gpu::kThreadsPerBlock, 0, gpu::stream(ctx)>>>(
-      total, window_, method_, bottom[0]->gpu_data(ctx), top[0]->mutable_gpu_data(ctx), argmax);
+  // Bottom indices bound top ones: a window starts inside its plane.
+  gpu::with_index_type(bottom[0]->count(), [&]<typename Index>(Index) {
+    pool_forward<Index><<<gpu::blocks_for(total), gpu::kThreadsPerBlock, 0, gpu::stream(ctx)>>>(
+        static_cast<Index>(total), window_, sizes_of<Index>(window_), method_,
+        bottom[0]->gpu_data(ctx), top[0]->mutable_gpu_data(ctx), argmax);
+  });
   VISAGE_CUDA_CHECK_LAUNCH();
 }
 
@@ -102,10 +120,13 @@ void PoolingLayer::backward_gpu(Context& ctx, Tensors top, const std::vector<boo
   const int64_t total = bottom[0]->count();
   const bool is_max = method_ == PoolingParameter::MAX;
   const bool is_l2 = method_ == PoolingParameter::L2;
-  pool_backward<<<gpu::blocks_for(total), gpu::kThreadsPerBlock, 0, gpu::stream(ctx)>>>(
-      total, window_, method_, is_l2 ? bottom[0]->gpu_data(ctx) : nullptr,
-      is_l2 ? top[0]->gpu_data(ctx) : nullptr, top[0]->gpu_diff(ctx),
-      is_max ? argmax_.gpu_data(ctx) : nullptr, bottom[0]->mutable_gpu_diff(ctx));
+  gpu::with_index_type(std::max(total, top[0]->count()), [&]<typename Index>(Index) {
+    pool_backward<Index><<<gpu::blocks_for(total), gpu::kThreadsPerBlock, 0, gpu::stream(ctx)>>>(
+        static_cast<Index>(total), window_, sizes_of<Index>(window_), method_,
+        is_l2 ? bottom[0]->gpu_data(ctx) : nullptr, is_l2 ? top[0]->gpu_data(ctx) : nullptr,
+        top[0]->gpu_diff(ctx), is_max ? argmax_.gpu_data(ctx) : nullptr,
+        bottom[0]->mutable_gpu_diff(ctx));
+  });
   VISAGE_CUDA_CHECK_LAUNCH();
 }
 
