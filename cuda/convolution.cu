@@ -49,17 +49,22 @@ bool is_transform_based(cudnnConvolutionBwdFilterAlgo_t algo) {
 // The first algorithm of a cuDNN perf list (ranked by heuristics, or sorted by measured time) that
 // is usable here: it runs, fits the workspace and keeps fp32 arithmetic. A reproducible choice
 // also needs it deterministic (atomics in some backward algorithms sum in a different order on
-// each run) and direct.
+// each run) and direct. The lists also rate each algorithm under CUDNN_DEFAULT_MATH, which allows
+// TF32 on Ampere and later; the descriptor runs everything as CUDNN_FMA_MATH, so entries rated
+// that way come first, and the others only stand in where none is usable.
 template <typename Perf>
 const Perf* pick(const Perf* results, int count, ConvolutionAlgorithms choice, const char* what,
                  const std::string& layer) {
   const bool reproducible = choice == ConvolutionAlgorithms::reproducible;
-  for (int i = 0; i < count; ++i) {
-    const Perf& p = results[i];
-    if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= kWorkspaceLimit &&
-        is_fp32_exact(p.mathType) &&
-        (!reproducible || (p.determinism == CUDNN_DETERMINISTIC && !is_transform_based(p.algo)))) {
-      return &p;
+  for (const bool rated_as_run : {true, false}) {
+    for (int i = 0; i < count; ++i) {
+      const Perf& p = results[i];
+      if (p.status == CUDNN_STATUS_SUCCESS && p.memory <= kWorkspaceLimit &&
+          is_fp32_exact(p.mathType) && (!rated_as_run || p.mathType == CUDNN_FMA_MATH) &&
+          (!reproducible ||
+           (p.determinism == CUDNN_DETERMINISTIC && !is_transform_based(p.algo)))) {
+        return &p;
+      }
     }
   }
   fail(layer, ": cuDNN offers no ", reproducible ? "deterministic, direct " : "", "fp32 ", what,
@@ -78,8 +83,8 @@ struct ConvolutionLayer::CudnnPlan {
   };
 
   // Sets the descriptors for this input shape and finds (or recalls) its algorithms.
-  void prepare(cudnnHandle_t handle, ConvolutionAlgorithms choice, const Shape& in,
-               const Shape& out, const std::string& layer);
+  void prepare(cudnnHandle_t handle, gpu::CachingAllocator& allocator, ConvolutionAlgorithms choice,
+               const Shape& in, const Shape& out, const std::string& layer);
 
   gpu::TensorDescriptor input;
   gpu::TensorDescriptor output;
@@ -91,9 +96,9 @@ struct ConvolutionLayer::CudnnPlan {
   const Algorithms* algorithms = nullptr;
 };
 
-void ConvolutionLayer::CudnnPlan::prepare(cudnnHandle_t handle, ConvolutionAlgorithms choice,
-                                          const Shape& in, const Shape& out,
-                                          const std::string& layer) {
+void ConvolutionLayer::CudnnPlan::prepare(cudnnHandle_t handle, gpu::CachingAllocator& allocator,
+                                          ConvolutionAlgorithms choice, const Shape& in,
+                                          const Shape& out, const std::string& layer) {
   if (described != in) {
     input.set_nchw(in[0], in[1], in[2], in[3]);
     output.set_nchw(out[0], out[1], out[2], out[3]);
@@ -118,7 +123,10 @@ void ConvolutionLayer::CudnnPlan::prepare(cudnnHandle_t handle, ConvolutionAlgor
           handle, input.get(), output.get(), convolution.get(), filter.get(),
           CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n_filt, filt));
     } else {
-      // Runs every algorithm on scratch buffers of its own (host-blocking), sorted by time.
+      // Runs every algorithm on scratch buffers of its own (host-blocking), sorted by time. Those
+      // come from cudaMalloc: the blocks the caching allocator keeps go back to the driver first,
+      // or large-workspace algorithms would fail to allocate and drop out of the race.
+      allocator.release_cache();
       VISAGE_CUDA_CHECK(cudnnFindConvolutionForwardAlgorithm(
           handle, input.get(), filter.get(), convolution.get(), output.get(),
           CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n_fwd, fwd));
@@ -160,8 +168,8 @@ ConvolutionLayer::CudnnPlan& ConvolutionLayer::prepare_cudnn(Context& ctx, Tenso
                             window_.dilation_h, window_.dilation_w, group_);
     cudnn_->bias.set_nchw(1, num_output_, 1, 1);
   }
-  cudnn_->prepare(gpu::cudnn(ctx), ctx.convolution_algorithms(), bottom[0]->shape(),
-                  top[0]->shape(), describe());
+  cudnn_->prepare(gpu::cudnn(ctx), *ctx.cuda().allocator(), ctx.convolution_algorithms(),
+                  bottom[0]->shape(), top[0]->shape(), describe());
   return *cudnn_;
 }
 

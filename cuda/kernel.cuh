@@ -32,17 +32,22 @@ inline int checked_int(int64_t value, const char* what) {
 }
 
 constexpr int kThreadsPerBlock = 256;
+// blocks_for's cap: a grid-stride loop covers what lies beyond.
+constexpr int kMaxBlocks = 65535;
 
 // Blocks for a grid-stride loop over n elements (capped; the loop covers the rest).
 inline unsigned int blocks_for(int64_t n) {
   const int64_t blocks = (n + kThreadsPerBlock - 1) / kThreadsPerBlock;
-  return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > 65535 ? 65535 : blocks));
+  return static_cast<unsigned int>(blocks < 1 ? 1 : (blocks > kMaxBlocks ? kMaxBlocks : blocks));
 }
 
 // Whether a kernel whose indices stay below `bound` may count in 32 bits: integer division and
 // remainder, which index arithmetic is full of, take several times fewer instructions there than
-// in 64 bits. The margin covers the last grid stride (at most 65535 x 256) past the bound.
-inline bool fits_int32(int64_t bound) { return bound <= (int64_t{1} << 30); }
+// in 64 bits. The margin covers the last grid stride past the bound (blocks_for's grid).
+inline bool fits_int32(int64_t bound) {
+  static_assert(int64_t{kMaxBlocks} * kThreadsPerBlock < (int64_t{1} << 30));
+  return bound <= (int64_t{1} << 30);
+}
 
 // Calls launch(int32_t{}) when indices below `bound` fit in 32 bits, else launch(int64_t{}): a
 // templated lambda then launches kernel<Index>.
@@ -71,6 +76,7 @@ cudnnHandle_t cudnn(const Context& ctx);
        i += static_cast<int64_t>(blockDim.x) * gridDim.x)
 
 // The same loop with an index of type Index (int32_t where gpu::fits_int32 says so).
-#define VISAGE_KERNEL_LOOP_AS(Index, i, n)                                           \
-  for (Index i = static_cast<Index>(blockIdx.x * blockDim.x + threadIdx.x); i < (n); \
-       i += static_cast<Index>(blockDim.x * gridDim.x))
+#define VISAGE_KERNEL_LOOP_AS(Index, i, n)                                         \
+  for (Index i = static_cast<Index>(blockIdx.x) * static_cast<Index>(blockDim.x) + \
+                 static_cast<Index>(threadIdx.x);                                  \
+       i < (n); i += static_cast<Index>(blockDim.x) * static_cast<Index>(gridDim.x))

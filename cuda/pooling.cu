@@ -105,8 +105,8 @@ __global__ void pool_backward(Index total, WindowGeometry w, Sizes<Index> s,
 void PoolingLayer::forward_gpu(Context& ctx, Tensors bottom, Tensors top) {
   const int64_t total = top[0]->count();
   float* argmax = method_ == PoolingParameter::MAX ? argmax_.mutable_gpu_data(ctx) : nullptr;
-  // Bottom indices bound top ones: a window starts inside its plane.
-  gpu::with_index_type(bottom[0]->count(), [&]<typename Index>(Index) {
+  // Padding can make the top larger than the bottom.
+  gpu::with_index_type(std::max(total, bottom[0]->count()), [&]<typename Index>(Index) {
     pool_forward<Index><<<gpu::blocks_for(total), gpu::kThreadsPerBlock, 0, gpu::stream(ctx)>>>(
         static_cast<Index>(total), window_, sizes_of<Index>(window_), method_,
         bottom[0]->gpu_data(ctx), top[0]->mutable_gpu_data(ctx), argmax);

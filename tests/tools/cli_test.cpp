@@ -85,7 +85,7 @@ TEST(Cli, ConvolutionAlgorithmsAreCheckedWhereRead) {
   EXPECT_EQ(run_visage("time " + net + " --iterations 1 --device cpu --conv-algorithms fastest")
                 .exit_code,
             0);
-  for (const std::string command : {"time " + net, "train --solver " + net}) {
+  for (const std::string& command : {"time " + net, "train --solver " + net}) {
     const Result r = run_visage(command + " --device cpu --conv-algorithms quickest");
     EXPECT_EQ(r.exit_code, 1) << command;
     EXPECT_NE(r.output.find("--conv-algorithms quickest: expected reproducible or fastest"),
