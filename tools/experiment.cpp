@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "tools/command.hpp"
 #include "tools/experiment_evaluation.hpp"
@@ -82,10 +83,12 @@ int run_experiment(Args args) {
              "where the tables go (default: results/ beside the spec, results/<scale>/ for a "
              "scale other than full)")
       .value("device", "WHERE", "where to train and evaluate: auto, cpu, gpu or gpu:N", "auto")
+      .value("conv-algorithms", "HOW", kConvolutionAlgorithmsHelp, "reproducible")
       .flag("plan", "print the variants, their run ids and whether each is trained; do nothing");
   if (!options.parse(args)) return 0;
   const int jobs = options.get_int("jobs");
   VISAGE_CHECK(jobs >= 1, "--jobs must be >= 1, not ", jobs);
+  parse_convolution_algorithms(options.get("conv-algorithms"));  // checked before any training
   const std::string scale = options.get("scale");
 
   std::vector<PlannedExperiment> experiments;
@@ -123,6 +126,7 @@ int run_experiment(Args args) {
     // This very executable (not the file it was started from, which a rebuild may replace).
     training.visage = "/proc/self/exe";
     training.device = options.get("device");
+    training.conv_algorithms = options.get("conv-algorithms");
     training.jobs = jobs;
     if (const int signal = train_runs(runs, training); signal != 0) return 128 + signal;
   }

@@ -103,8 +103,14 @@ class Training {
     const fs::path solver_file = folder_ / "solver.prototxt";
     write_text_proto(solver, solver_file.string());
 
-    std::vector<std::string> argv = {options_.visage.string(), "train",    "--solver",
-                                     solver_file.string(),     "--device", options_.device};
+    std::vector<std::string> argv = {options_.visage.string(),
+                                     "train",
+                                     "--solver",
+                                     solver_file.string(),
+                                     "--device",
+                                     options_.device,
+                                     "--conv-algorithms",
+                                     options_.conv_algorithms};
     const auto resume = latest_snapshot(folder_, solver.max_iter());
     if (resume) argv.insert(argv.end(), {"--snapshot", resume->string()});
     fs::path output;

@@ -23,6 +23,7 @@ struct TrainingOptions {
   std::filesystem::path runs;    // one folder per run id
   std::filesystem::path visage;  // this executable, which runs `visage train`
   std::string device = "auto";
+  std::string conv_algorithms = "reproducible";  // visage train --conv-algorithms
   int jobs = 1;  // runs training at once; > 1 sends each run's output to its folder's train.out
 };
 
