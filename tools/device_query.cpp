@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "core/blas_kernels.hpp"
 #include "core/device_api.hpp"
 #include "tools/options.hpp"
 
@@ -7,12 +8,13 @@ namespace visage::tools {
 
 int run_device_query(Args args) {
   Options options("device-query",
-                  "Prints the GPUs Visage can use with the driver, CUDA runtime, cuDNN and NCCL "
-                  "versions, or says why there is none.");
+                  "Prints the BLAS kernels the CPU runs, and the GPUs Visage can use with the "
+                  "driver, CUDA runtime, cuDNN and NCCL versions, or says why there is none.");
   options.flag("require-gpu", "exit with status 1 when no GPU can be used (for scripts)");
   if (!options.parse(args)) return 0;
   std::cout << "Visage " VISAGE_VERSION ", built "
             << (device::built_with_cuda() ? "with" : "without") << " CUDA\n"
+            << "CPU: " << cpu::describe_blas() << "\n"
             << device::describe();
   if (options.get_flag("require-gpu") && device::count() == 0) {
     std::cerr << "visage device-query: no usable GPU (--require-gpu)\n";

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "tools/blas_spin.hpp"
+#include "tools/blas_environment.hpp"
 #include "tools/command.hpp"
 
 namespace {
@@ -53,7 +53,7 @@ void print_usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  visage::tools::shorten_blas_spin(argv);
+  visage::tools::configure_openblas(argv);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
       std::strcmp(argv[1], "help") == 0) {
     print_usage(argc < 2 ? std::cerr : std::cout);

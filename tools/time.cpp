@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "core/blas_kernels.hpp"
 #include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
@@ -137,6 +138,7 @@ int run_time(Args args) {
   std::cout << "timing '" << net.name() << "' on " << ctx.describe() << ", batch " << batch << ", "
             << iterations << " iterations after " << warmup << " warm-up";
   if (ctx.is_gpu()) std::cout << ", " << options.get("conv-algorithms") << " convolutions";
+  if (!ctx.is_gpu()) std::cout << "\nBLAS: " << cpu::describe_blas();
   std::cout << "\n";
   for (int it = 0; it < warmup + iterations; ++it) {
     const bool timed = it >= warmup;

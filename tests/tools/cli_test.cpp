@@ -1,9 +1,11 @@
 // The `visage` command line, run as a user would: through the built binary.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <string>
 
+#include "core/blas_kernels.hpp"
 #include "tests/support/run_visage.hpp"
 #include "tests/support/temp_folder.hpp"
 
@@ -101,6 +103,32 @@ TEST(Cli, MalformedConfigGivesPositionNotCrash) {
   const Result r = run_visage("summary " + path);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find(path + ":4:9:"), std::string::npos) << r.output;
+}
+
+// OpenBLAS 0.3.21 runs its SSE3 (Prescott) kernels on processors newer than its model table;
+// `visage` then chooses kernels for the processor's AVX2 or AVX-512. The test keeps the
+// environment it was given: where OPENBLAS_CORETYPE is set, that choice must be reported as kept.
+TEST(Cli, DeviceQueryNamesBlasKernelsThatSuitTheProcessor) {
+  const Result r = run_visage("device-query");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string prefix = "CPU: OpenBLAS ";
+  const std::size_t line = r.output.find(prefix);
+  ASSERT_NE(line, std::string::npos) << r.output;
+  const std::size_t kernels_end = r.output.find(" kernels, ", line);
+  ASSERT_NE(kernels_end, std::string::npos) << r.output;
+  const std::size_t kernels_begin = r.output.rfind(", ", kernels_end) + 2;
+  const std::string kernels = r.output.substr(kernels_begin, kernels_end - kernels_begin);
+  const char* forced = std::getenv("OPENBLAS_CORETYPE");
+  if (forced != nullptr && *forced != '\0') {
+    EXPECT_NE(r.output.find(std::string("OPENBLAS_CORETYPE=") + forced + " from the environment"),
+              std::string::npos)
+        << r.output;
+  } else {
+    EXPECT_EQ(visage::cpu::better_openblas_kernels(kernels, visage::cpu::host_instruction_sets()),
+              std::nullopt)
+        << "visage runs OpenBLAS's " << kernels << " kernels on a processor with faster ones:\n"
+        << r.output;
+  }
 }
 
 TEST(Cli, DeviceQueryAnswersWithOrWithoutGpu) {
