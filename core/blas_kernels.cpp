@@ -71,11 +71,14 @@ std::string describe_blas() {
       out << " (chosen by Visage: OpenBLAS took this processor for a " << own_choice
           << "; set OPENBLAS_CORETYPE to choose)";
     }
-  } else if (forced != nullptr && *forced != '\0') {
+    return out.str();
+  }
+  if (forced != nullptr && *forced != '\0') {
     out << " (OPENBLAS_CORETYPE=" << forced << " from the environment)";
-    if (const auto better = better_openblas_kernels(kernels, host_instruction_sets())) {
-      out << "; this processor could run " << *better << "'s, which are faster";
-    }
+  }
+  if (const auto better = better_openblas_kernels(kernels, host_instruction_sets())) {
+    out << "; this processor runs OpenBLAS's faster " << *better
+        << " kernels with OPENBLAS_CORETYPE=" << *better << ", set before the program starts";
   }
   return out.str();
 }

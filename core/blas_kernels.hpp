@@ -32,8 +32,9 @@ std::optional<std::string_view> better_openblas_kernels(std::string_view openbla
 // (tools/blas_environment.hpp), so that the replacement can be reported.
 inline constexpr const char* kOpenblasOwnChoiceVariable = "VISAGE_OPENBLAS_OWN_CHOICE";
 
-// One line for people: "OpenBLAS 0.3.21, SkylakeX kernels, 2 threads", and where the kernels
-// were chosen when OpenBLAS did not choose them itself.
+// One line for people: "OpenBLAS 0.3.21, SkylakeX kernels, 2 threads", where the kernels were
+// chosen when OpenBLAS did not choose them itself, and how to get faster ones where the process
+// runs a fallback (a program other than `visage`: the tests, the Python module).
 std::string describe_blas();
 
 }  // namespace visage::cpu

@@ -167,3 +167,8 @@ def test_shape_and_params_wait_for_a_forward_on_another_thread(quickstart):
         # The read waits for the net's lock, which the forward pass holds, instead of reading
         # tensors while it reshapes and writes them; and it waits without the GIL (the ticker ran).
         assert waited > 0.05 and ticks >= 10
+
+
+def test_blas_names_the_library_kernels_and_threads():
+    line = visage.blas()
+    assert line.startswith("OpenBLAS ") and " kernels, " in line and "thread" in line, line
