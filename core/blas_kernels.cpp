@@ -36,13 +36,15 @@ std::string openblas_version() {
 }  // namespace
 
 InstructionSets host_instruction_sets() {
+  InstructionSets sets;
+#if defined(__x86_64__)
   // GCC's checks include the operating system's consent (XCR0) for the AVX and AVX-512 registers.
   __builtin_cpu_init();
-  InstructionSets sets;
   sets.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   sets.avx512 = sets.avx2_fma && __builtin_cpu_supports("avx512f") &&
                 __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw") &&
                 __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#endif
   return sets;
 }
 

@@ -19,12 +19,14 @@ struct InstructionSets {
   bool avx512 = false;    // AVX-512 F, CD, BW, DQ and VL: what OpenBLAS's SkylakeX kernels use
 };
 
-// What this processor and the operating system both support.
+// What this processor and the operating system both support (nothing off x86-64).
 InstructionSets host_instruction_sets();
 
 // The OPENBLAS_CORETYPE that suits `sets` when `openblas_core` (the name OpenBLAS reports) is one
 // of its fallbacks for processors without AVX2, and the processor has AVX2 or AVX-512; nullopt
-// when OpenBLAS's choice stands.
+// when OpenBLAS's choice stands. SkylakeX also for processors with AVX-512 BF16, where OpenBLAS
+// 0.3.25 picks Cooperlake: the two have the same single-precision kernels, and Cooperlake's
+// bfloat16 ones are not called by Visage.
 std::optional<std::string_view> better_openblas_kernels(std::string_view openblas_core,
                                                         InstructionSets sets);
 
