@@ -3,7 +3,6 @@
 #include <cblas.h>
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <cstdlib>
 #include <sstream>
@@ -11,8 +10,10 @@
 namespace visage::cpu {
 namespace {
 
-// OpenBLAS's x86-64 cores whose kernels use neither AVX2 nor AVX-512 (its corename table).
-constexpr std::array<std::string_view, 18> kPreAvx2Cores = {
+// OpenBLAS's x86-64 cores whose kernels use neither AVX2 nor AVX-512 (its corename table): its
+// choices for old processors, and its fallbacks for ones it does not know. AMD's Bulldozer
+// family is left out: OpenBLAS picks those only for their own processors.
+constexpr std::string_view kPreAvx2Cores[] = {
     "Unknown", "Katmai",  "Coppermine", "Northwood",    "Prescott", "Banias",
     "Atom",    "Core2",   "Penryn",     "Dunnington",   "Nehalem",  "Sandybridge",
     "Athlon",  "Opteron", "Barcelona",  "Opteron_SSE3", "Nano",     "Bobcat"};
@@ -50,37 +51,49 @@ InstructionSets host_instruction_sets() {
 
 std::optional<std::string_view> better_openblas_kernels(std::string_view openblas_core,
                                                         InstructionSets sets) {
-  const bool fallback =
-      std::any_of(kPreAvx2Cores.begin(), kPreAvx2Cores.end(),
-                  [&](std::string_view c) { return same_name(c, openblas_core); });
+  const bool fallback = std::ranges::any_of(
+      kPreAvx2Cores, [&](std::string_view c) { return same_name(c, openblas_core); });
   if (!fallback) return std::nullopt;
   if (sets.avx512) return "SkylakeX";
   if (sets.avx2_fma) return "Haswell";
   return std::nullopt;
 }
 
-std::string describe_blas() {
-  const std::string kernels = openblas_get_corename();
+BlasState blas_state() {
+  const auto variable = [](const char* name) {
+    const char* value = std::getenv(name);
+    return std::string(value != nullptr ? value : "");
+  };
+  return {.library = openblas_version(),
+          .kernels = openblas_get_corename(),
+          .threads = openblas_get_num_threads(),
+          .coretype = variable("OPENBLAS_CORETYPE"),
+          .own_choice = variable(kOpenblasOwnChoiceVariable),
+          .sets = host_instruction_sets()};
+}
+
+std::string describe_blas(const BlasState& state) {
   std::ostringstream out;
-  out << openblas_version() << ", " << kernels << " kernels, " << openblas_get_num_threads()
-      << (openblas_get_num_threads() == 1 ? " thread" : " threads");
-  const char* own_choice = std::getenv(kOpenblasOwnChoiceVariable);
-  const char* forced = std::getenv("OPENBLAS_CORETYPE");
-  if (own_choice != nullptr && *own_choice != '\0') {
-    if (same_name(kernels, own_choice)) {
-      out << " (this OpenBLAS has no kernels for the processor's AVX2 or AVX-512)";
-    } else {
-      out << " (chosen by Visage: OpenBLAS took this processor for a " << own_choice
-          << "; set OPENBLAS_CORETYPE to choose)";
-    }
+  out << state.library << ", " << state.kernels << " kernels, " << state.threads
+      << (state.threads == 1 ? " thread" : " threads");
+  // Visage's own choice only where OPENBLAS_CORETYPE still holds what it chose: an inherited
+  // record with a value the user set since is the user's choice.
+  const auto chosen = better_openblas_kernels(state.own_choice, state.sets);
+  if (chosen && same_name(state.coretype, *chosen) && same_name(state.kernels, *chosen)) {
+    out << " (chosen by Visage: OpenBLAS took this processor for a " << state.own_choice
+        << "; set OPENBLAS_CORETYPE to choose)";
     return out.str();
   }
-  if (forced != nullptr && *forced != '\0') {
-    out << " (OPENBLAS_CORETYPE=" << forced << " from the environment)";
+  if (!state.coretype.empty()) {
+    out << " (OPENBLAS_CORETYPE=" << state.coretype << " from the environment)";
   }
-  if (const auto better = better_openblas_kernels(kernels, host_instruction_sets())) {
-    out << "; this processor runs OpenBLAS's faster " << *better
-        << " kernels with OPENBLAS_CORETYPE=" << *better << ", set before the program starts";
+  if (const auto better = better_openblas_kernels(state.kernels, state.sets)) {
+    if (same_name(state.coretype, *better)) {
+      out << "; this OpenBLAS build has no " << *better << " kernels";
+    } else {
+      out << "; this processor runs OpenBLAS's faster " << *better
+          << " kernels with OPENBLAS_CORETYPE=" << *better << ", set before OpenBLAS is loaded";
+    }
   }
   return out.str();
 }

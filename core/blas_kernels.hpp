@@ -1,11 +1,11 @@
 // Which of OpenBLAS's kernels this process multiplies with, and whether they suit the processor.
 //
 // Debian 12's OpenBLAS (0.3.21, built for every x86-64 core at once) picks its kernels from a
-// table of processor models. A model newer than the table, such as Emerald Rapids (family 6,
-// model 207), falls through to its oldest x86-64 kernels, Prescott's (SSE3): NN2's CPU training
-// step then runs 3x slower (docs/benchmarks.md). OpenBLAS 0.3.25 fixed this by choosing from
-// the instruction sets the processor reports when the model is unknown; this is that rule, for
-// the OpenBLAS we link.
+// table of processor models. For an Intel model newer than the table, such as Emerald Rapids
+// (family 6, model 207), it returns its oldest x86-64 kernels, Prescott's (SSE3), before reaching
+// the fallback by instruction set that 0.3.19 added: NN2's CPU training step then runs 3x slower
+// (docs/benchmarks.md). OpenBLAS 0.3.25 removed that early return (its pull request 4268); this
+// is the rule it then applies, for the OpenBLAS we link.
 #pragma once
 
 #include <optional>
@@ -34,9 +34,22 @@ std::optional<std::string_view> better_openblas_kernels(std::string_view openbla
 // (tools/blas_environment.hpp), so that the replacement can be reported.
 inline constexpr const char* kOpenblasOwnChoiceVariable = "VISAGE_OPENBLAS_OWN_CHOICE";
 
-// One line for people: "OpenBLAS 0.3.21, SkylakeX kernels, 2 threads", where the kernels were
-// chosen when OpenBLAS did not choose them itself, and how to get faster ones where the process
-// runs a fallback (a program other than `visage`: the tests, the Python module).
-std::string describe_blas();
+// What describe_blas reports on, read from OpenBLAS and the environment by blas_state().
+struct BlasState {
+  std::string library;  // "OpenBLAS 0.3.21"
+  std::string kernels;  // openblas_get_corename(): "SkylakeX"
+  int threads = 1;
+  std::string coretype;    // OPENBLAS_CORETYPE, empty when unset
+  std::string own_choice;  // VISAGE_OPENBLAS_OWN_CHOICE, empty when unset
+  InstructionSets sets;
+};
+
+BlasState blas_state();
+
+// One line for people: "OpenBLAS 0.3.21, SkylakeX kernels, 2 threads", who chose the kernels when
+// OpenBLAS did not, and how to get faster ones where the process runs a fallback (a program
+// other than `visage`, such as the tests and the Python module, or a forced OPENBLAS_CORETYPE).
+std::string describe_blas(const BlasState& state);
+inline std::string describe_blas() { return describe_blas(blas_state()); }
 
 }  // namespace visage::cpu

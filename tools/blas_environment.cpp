@@ -9,20 +9,32 @@
 #include "core/blas_kernels.hpp"
 
 namespace visage::tools {
+namespace {
+
+// An empty value names nothing (OPENBLAS_CORETYPE="" no core): taken as unset, and replaced.
+bool is_unset(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr || *value == '\0';
+}
+
+}  // namespace
 
 void configure_openblas(char** argv) {
   bool changed = false;
   bool chose_kernels = false;
-  if (std::getenv("OPENBLAS_THREAD_TIMEOUT") == nullptr) {
-    setenv("OPENBLAS_THREAD_TIMEOUT", "20", /*overwrite=*/0);
+  if (is_unset("OPENBLAS_THREAD_TIMEOUT")) {
+    // A failed setenv (out of memory) must not re-execute: the new image would try again.
+    if (setenv("OPENBLAS_THREAD_TIMEOUT", "20", /*overwrite=*/1) != 0) return;
     changed = true;
   }
-  if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
+  if (is_unset("OPENBLAS_CORETYPE")) {
     const std::string own_choice = openblas_get_corename();
     if (const auto better =
             cpu::better_openblas_kernels(own_choice, cpu::host_instruction_sets())) {
-      setenv("OPENBLAS_CORETYPE", std::string(*better).c_str(), /*overwrite=*/0);
-      setenv(cpu::kOpenblasOwnChoiceVariable, own_choice.c_str(), /*overwrite=*/1);
+      if (setenv("OPENBLAS_CORETYPE", std::string(*better).c_str(), /*overwrite=*/1) != 0 ||
+          setenv(cpu::kOpenblasOwnChoiceVariable, own_choice.c_str(), /*overwrite=*/1) != 0) {
+        return;
+      }
       changed = chose_kernels = true;
     }
   }

@@ -1,7 +1,8 @@
 """Visage from Python: load a net and its weights, compute embeddings from numpy batches, read and
 write Visage's files (embeddings, weights, snapshots, pairs) and run the LFW verification protocol
 on numpy arrays. The engine is the C++ library the `visage` command line runs (the extension
-module `visage._visage`), so the numbers are the command line's. docs/python.md has the guide.
+module `visage._visage`), so the numbers are the command line's where both run the same OpenBLAS
+kernels (`visage.blas()` names them). docs/python.md has the guide.
 
     >>> import visage
     >>> net = visage.Net("configs/quickstart/deploy.prototxt", "weights.h5")
