@@ -137,8 +137,11 @@ int run_time(Args args) {
   }
   std::cout << "timing '" << net.name() << "' on " << ctx.describe() << ", batch " << batch << ", "
             << iterations << " iterations after " << warmup << " warm-up";
-  if (ctx.is_gpu()) std::cout << ", " << options.get("conv-algorithms") << " convolutions";
-  if (!ctx.is_gpu()) std::cout << "\nBLAS: " << cpu::describe_blas();
+  if (ctx.is_gpu()) {
+    std::cout << ", " << options.get("conv-algorithms") << " convolutions";
+  } else {
+    std::cout << "\nBLAS: " << cpu::describe_blas();
+  }
   std::cout << "\n";
   for (int it = 0; it < warmup + iterations; ++it) {
     const bool timed = it >= warmup;
