@@ -6,7 +6,8 @@
 #   scripts/lfw.sh NETWORK [FOLD ... | validate]     (NETWORK: a folder of configs/lfw/)
 #
 # With fold numbers (1-10) it trains only those; the report needs all ten. A fold whose final
-# snapshot exists is not trained again, so an interrupted run continues where it stopped.
+# snapshot exists is not trained again, and one that was interrupted resumes from its newest
+# snapshot, so an interrupted run continues where it stopped.
 # `validate` is for choosing hyper-parameters without the test folds: it trains one model on
 # folds 3-10 only (runs/lfw/NETWORK/validation/) and scores fold 2's pairs with it, so neither
 # the choice nor the model sees fold 1, and no 10-fold result is looked at.
@@ -22,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
   exit "$1"
 }
 [[ $# -ge 1 ]] || usage 2
@@ -96,9 +97,13 @@ train() {
   }
   sed "s/^snapshot_prefix: \"snapshots\/$prefix\"/snapshot_prefix: \"snapshots\/${prefix}_$name\"/" \
     "$config/solver.prototxt" >"$dir/solver.prototxt"
-  echo "== $name: training on $what ($dir)"
+  # The newest snapshot of an interrupted run (Ctrl-C or SIGTERM write one) is resumed exactly.
+  local resume=() newest
+  newest=$(ls "$dir/snapshots/${prefix}_${name}_iter_"*.h5 2>/dev/null | sort -V | tail -n 1 || true)
+  [[ -n $newest ]] && resume=(--snapshot "$newest")
+  echo "== $name: training on $what ($dir${newest:+, resuming $newest})"
   local start=$SECONDS
-  $visage train --solver "$dir/solver.prototxt"
+  $visage train --solver "$dir/solver.prototxt" "${resume[@]}"
   echo "$name trained in $(((SECONDS - start) / 60))m$(((SECONDS - start) % 60))s"
 }
 

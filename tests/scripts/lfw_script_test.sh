@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/lfw.sh's bookkeeping, with a stand-in `visage` that records its calls and writes the
 # files they would write, on a made-up LFW of 10 folds x 3 people: which folds each training and
-# each learned metric leaves out, what `validate` scores, and that a second run redoes nothing
-# but what changed.
+# each learned metric leaves out, what `validate` scores, that a second run redoes nothing
+# but what changed, and that an interrupted fold resumes from its newest snapshot.
 #
 #   tests/scripts/lfw_script_test.sh SOURCE_DIR
 set -euo pipefail
@@ -16,7 +16,7 @@ cp "$source_dir/scripts/lfw.sh" "$work/repo/scripts/"
 for file in solver train_val deploy; do
   cp "$source_dir/configs/lfw/nn2/$file.prototxt" "$work/repo/configs/lfw/tiny/"
 done
-sed -i 's/^max_iter: .*/max_iter: 7/; s/lfw_nn2/tiny/' "$work/repo/configs/lfw/tiny/solver.prototxt"
+sed -i 's/^max_iter: .*/max_iter: 20/; s/lfw_nn2/tiny/' "$work/repo/configs/lfw/tiny/solver.prototxt"
 
 # Fold f names people F<f>a, F<f>b (a matched pair of F<f>a) and F<f>c (mismatched with F<f>b).
 {
@@ -115,4 +115,15 @@ echo "--lda 3" >configs/lfw/tiny/metric_options
 scripts/lfw.sh tiny >/dev/null
 [[ $(grep -c '^fit-metric .*--lda 3 ' "$VISAGE_CALLS") == 10 ]] || fail "new options did not refit every metric"
 if grep -q '^\(train\|embed\) ' "$VISAGE_CALLS"; then fail "new metric options retrained or re-embedded"; fi
-echo "lfw.sh: folds, validation and metrics keep their people apart; reruns redo only what changed"
+
+# --- an interrupted fold resumes from its newest snapshot (iteration 12, not 9) -------------------
+snapshots=$runs/fold3/snapshots
+rm $snapshots/tiny_fold3_iter_20.h5
+touch $snapshots/tiny_fold3_iter_9.h5 $snapshots/tiny_fold3_iter_12.h5
+: >"$VISAGE_CALLS"
+scripts/lfw.sh tiny 3 >/dev/null
+[[ $(grep '^train ' "$VISAGE_CALLS") == \
+  "train --solver $runs/fold3/solver.prototxt --snapshot $snapshots/tiny_fold3_iter_12.h5" ]] ||
+  fail "fold 3 did not resume from iteration 12: $(grep '^train ' "$VISAGE_CALLS")"
+echo "lfw.sh: folds, validation and metrics keep their people apart; reruns redo only what changed;"
+echo "an interrupted fold resumes"
