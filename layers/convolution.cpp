@@ -6,6 +6,7 @@
 #include "core/filler.hpp"
 #include "core/math.hpp"
 #include "layers/sliced_parallel.hpp"
+#include "layers/winograd.hpp"
 
 namespace visage {
 
@@ -86,6 +87,7 @@ void ConvolutionLayer::reshape(Tensors bottom, Tensors top) {
   window_.width = in.dim(3);
   with_context(describe(), [&] { check_kernel_fits(window_, in.shape_string()); });
   batch_ = in.dim(0);
+  winograd_ = cpu::winograd_applies(window_, group_);
   top[0]->reshape({batch_, num_output_, window_.out_h(), window_.out_w()});
 }
 
@@ -119,6 +121,11 @@ ConvolutionLayer::CpuPlan ConvolutionLayer::cpu_plan() const {
 }
 
 void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
+  if (winograd_) {
+    forward_winograd(ctx, bottom[0]->data().data(), weights().data().data(),
+                     bias_term_ ? bias().data().data() : nullptr, top[0]->mutable_data().data());
+    return;
+  }
   const CpuPlan plan = cpu_plan();
   const int64_t image_size = window_.channels * window_.height * window_.width;
   const int64_t out_size = num_output_ * window_.out_h() * window_.out_w();
@@ -205,6 +212,13 @@ void ConvolutionLayer::forward_bands(int64_t band_rows, const float* in, const f
 // added in slice order at the end: the result does not depend on which thread ran which slice.
 void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
+  if (winograd_) {
+    backward_winograd(ctx, bottom[0]->data().data(), top[0]->diff().data(), weights().data().data(),
+                      weights().mutable_diff().data(),
+                      bias_term_ ? bias().mutable_diff().data() : nullptr,
+                      propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr);
+    return;
+  }
   const CpuPlan plan = cpu_plan();
   const int64_t image_size = window_.channels * window_.height * window_.width;
   const int64_t out_size = num_output_ * window_.out_h() * window_.out_w();

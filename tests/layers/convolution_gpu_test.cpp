@@ -1,5 +1,5 @@
-// Convolution on the GPU (cuDNN) against the CPU (im2col + OpenBLAS). Tolerance: rel 1e-4,
-// abs 1e-4 (sums of up to a few hundred products, added in different orders; TF32 is off).
+// Convolution on the GPU (cuDNN) against the CPU (im2col or Winograd + OpenBLAS). Tolerance: rel
+// 1e-4, abs 1e-4 (sums of up to a few hundred products, added in different orders; TF32 is off).
 #include <gtest/gtest.h>
 
 #include "core/registry.hpp"
@@ -35,6 +35,8 @@ TEST(ConvolutionGpu, MatchesCpu) {
                             {2, 6, 6, 6});
   expect_convolution_parity("num_output: 4 kernel_size: 3 dilation: 2 pad: 2", {2, 3, 9, 9});
   expect_convolution_parity("num_output: 16 kernel_size: 1", {4, 32, 7, 7});
+  // 3x3 stride 1, 14 wide: the CPU's Winograd F(2x2, 3x3), with a last tile row half outside.
+  expect_convolution_parity("num_output: 16 kernel_size: 3 pad: 1", {3, 24, 15, 14});
 }
 
 // DeepFace C1 on a batch of 2 (11x11 kernels: 363 products per output).

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "layers/winograd.hpp"
 #include "tests/support/blas_threads.hpp"
 #include "tests/support/fillers.hpp"
 #include "tests/support/gradient_check.hpp"
@@ -103,6 +104,9 @@ TEST(Convolution, GradientsMatchFiniteDifferences) {
       // Batches that the CPU passes put into one GEMM (several images side by side).
       {"num_output: 3 kernel_size: 3 pad: 1", {5, 2, 4, 3}},
       {"num_output: 4 kernel_size: 1 group: 2", {4, 4, 2, 3}},
+      // 3x3 stride 1, at least 11 wide: Winograd's F(2x2, 3x3), with a half-outside last tile.
+      {"num_output: 2 kernel_size: 3 pad: 1", {2, 3, 5, 13}},
+      {"num_output: 3 kernel_size: 3", {1, 2, 6, 13}},
   };
   for (const auto& c : cases) {
     auto ctx = Context::cpu(5);
@@ -289,6 +293,75 @@ void expect_near_all(std::span<const float> actual, const std::vector<double>& e
   }
 }
 
+// Runs `images` random images through the layer d describes, forward and backward, and compares
+// the output and all three gradients with the direct sums.
+void expect_direct_convolution(const DirectConvolution& d, int64_t images,
+                               const std::string& where) {
+  auto ctx = Context::cpu(5);
+  auto layer = convolution(
+      "num_output: " + std::to_string(d.outputs) + " kernel_size: " + std::to_string(d.kernel) +
+      " stride: " + std::to_string(d.stride) + " pad: " + std::to_string(d.pad) + " dilation: " +
+      std::to_string(d.dilation) + " group: " + std::to_string(d.group) + kGaussianFillers);
+  TensorList bottom({{images, d.channels, d.height, d.width}}), top(1);
+  fill_gaussian(bottom[0], 21);
+  layer->setup(ctx, bottom, top);
+  layer->forward(ctx, bottom, top);
+  TensorList top_diff({top[0].shape()});
+  fill_gaussian(top_diff[0], 22);
+  std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
+  for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+  std::ranges::fill(bottom[0].mutable_diff(), 123.0f);  // to be overwritten, not added to
+  layer->backward(ctx, top, {true}, bottom);
+
+  const auto w = layer->params()[0]->data();
+  const auto b = layer->params()[1]->data();
+  const int64_t in_size = d.channels * d.height * d.width;
+  const int64_t out_size = d.outputs * d.out_h() * d.out_w();
+  const int64_t patch = d.channels / d.group * d.kernel * d.kernel;
+  std::vector<double> out(images * out_size), in_diff(images * in_size), w_diff(w.size()),
+      b_diff(b.size());
+  for (int64_t n = 0; n < images; ++n) {
+    const float* x = bottom[0].data().data() + n * in_size;
+    const float* dy = top_diff[0].data().data() + n * out_size;
+    d.taps([&](int64_t o, int64_t ci, int64_t oy, int64_t ox, int64_t ky, int64_t kx, int64_t at) {
+      const int64_t tap = o * patch + (ci * d.kernel + ky) * d.kernel + kx;
+      const int64_t pixel = (o * d.out_h() + oy) * d.out_w() + ox;
+      out[n * out_size + pixel] += double{w[tap]} * x[at];
+      w_diff[tap] += double{dy[pixel]} * x[at];
+      in_diff[n * in_size + at] += double{dy[pixel]} * w[tap];
+    });
+    for (int64_t o = 0; o < d.outputs; ++o) {
+      for (int64_t p = 0; p < d.out_h() * d.out_w(); ++p) {
+        out[n * out_size + o * d.out_h() * d.out_w() + p] += b[o];
+        b_diff[o] += dy[o * d.out_h() * d.out_w() + p];
+      }
+    }
+  }
+  expect_near_all(top[0].data(), out, where + ": output");
+  expect_near_all(bottom[0].diff(), in_diff, where + ": bottom gradient");
+  expect_near_all(layer->params()[0]->diff(), w_diff, where + ": weight gradient");
+  expect_near_all(layer->params()[1]->diff(), b_diff, where + ": bias gradient");
+}
+
+std::string describe(const DirectConvolution& d) {
+  return std::to_string(d.channels) + "x" + std::to_string(d.height) + "x" +
+         std::to_string(d.width) + " -> " + std::to_string(d.outputs) + ", kernel " +
+         std::to_string(d.kernel) + " stride " + std::to_string(d.stride) + " pad " +
+         std::to_string(d.pad);
+}
+
+WindowGeometry geometry(const DirectConvolution& d) {
+  WindowGeometry g;
+  g.channels = d.channels;
+  g.height = d.height;
+  g.width = d.width;
+  g.kernel_h = g.kernel_w = d.kernel;
+  g.stride_h = g.stride_w = d.stride;
+  g.pad_h = g.pad_w = d.pad;
+  g.dilation_h = g.dilation_w = d.dilation;
+  return g;
+}
+
 // Images whose column matrix passes 4 MB go through im2col and the GEMMs a band of output rows
 // at a time (the last band shorter here); outputs and all three gradients must still be the
 // convolution's, image by image, on one and two BLAS threads, with groups, stride and dilation.
@@ -302,59 +375,46 @@ TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
   for (const int threads : {1, 2}) {
     BlasThreads blas(threads);
     for (const auto& d : cases) {
-      const std::string where =
-          "kernel " + std::to_string(d.kernel) + ", " + std::to_string(threads) + " BLAS threads";
+      const std::string where = describe(d) + ", " + std::to_string(threads) + " BLAS threads";
       ASSERT_GT(d.channels * d.kernel * d.kernel * d.out_h() * d.out_w(), int64_t{1} << 20)
           << where << ": not large enough to go in bands";
-      auto ctx = Context::cpu(5);
-      auto layer = convolution(
-          "num_output: " + std::to_string(d.outputs) + " kernel_size: " + std::to_string(d.kernel) +
-          " stride: " + std::to_string(d.stride) + " pad: " + std::to_string(d.pad) +
-          " dilation: " + std::to_string(d.dilation) + " group: " + std::to_string(d.group) +
-          kGaussianFillers);
-      const int64_t images = 2;
-      TensorList bottom({{images, d.channels, d.height, d.width}}), top(1);
-      fill_gaussian(bottom[0], 21);
-      layer->setup(ctx, bottom, top);
-      layer->forward(ctx, bottom, top);
-      TensorList top_diff({top[0].shape()});
-      fill_gaussian(top_diff[0], 22);
-      std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
-      for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
-      std::ranges::fill(bottom[0].mutable_diff(), 123.0f);  // to be overwritten, not added to
-      layer->backward(ctx, top, {true}, bottom);
-
-      const auto w = layer->params()[0]->data();
-      const auto b = layer->params()[1]->data();
-      const int64_t in_size = d.channels * d.height * d.width;
-      const int64_t out_size = d.outputs * d.out_h() * d.out_w();
-      const int64_t patch = d.channels / d.group * d.kernel * d.kernel;
-      std::vector<double> out(images * out_size), in_diff(images * in_size), w_diff(w.size()),
-          b_diff(b.size());
-      for (int64_t n = 0; n < images; ++n) {
-        const float* x = bottom[0].data().data() + n * in_size;
-        const float* dy = top_diff[0].data().data() + n * out_size;
-        d.taps(
-            [&](int64_t o, int64_t ci, int64_t oy, int64_t ox, int64_t ky, int64_t kx, int64_t at) {
-              const int64_t tap = o * patch + (ci * d.kernel + ky) * d.kernel + kx;
-              const int64_t pixel = (o * d.out_h() + oy) * d.out_w() + ox;
-              out[n * out_size + pixel] += double{w[tap]} * x[at];
-              w_diff[tap] += double{dy[pixel]} * x[at];
-              in_diff[n * in_size + at] += double{dy[pixel]} * w[tap];
-            });
-        for (int64_t o = 0; o < d.outputs; ++o) {
-          for (int64_t p = 0; p < d.out_h() * d.out_w(); ++p) {
-            out[n * out_size + o * d.out_h() * d.out_w() + p] += b[o];
-            b_diff[o] += dy[o * d.out_h() * d.out_w() + p];
-          }
-        }
-      }
-      expect_near_all(top[0].data(), out, where + ": output");
-      expect_near_all(bottom[0].diff(), in_diff, where + ": bottom gradient");
-      expect_near_all(layer->params()[0]->diff(), w_diff, where + ": weight gradient");
-      expect_near_all(layer->params()[1]->diff(), b_diff, where + ": bias gradient");
+      ASSERT_FALSE(cpu::winograd_applies(geometry(d), d.group)) << where;
+      expect_direct_convolution(d, 2, where);
     }
   }
+}
+
+// 3x3 stride-1 windows go through Winograd's F(2x2, 3x3): its transforms differ from the direct
+// sums only by rounding, for every padding, for outputs of odd height or width (a last tile
+// half outside), for several images in one block, and for large images in bands of tile rows.
+TEST(Convolution, WinogradGivesTheDirectConvolution) {
+  struct Case {
+    DirectConvolution d;
+    int64_t images;
+  };
+  const std::vector<Case> cases = {
+      // channels, height, width, outputs, kernel, stride, pad, dilation, group; images
+      {{3, 12, 11, 5, 3, 1, 1, 1, 1}, 3},    // odd width
+      {{4, 13, 16, 6, 3, 1, 0, 1, 1}, 5},    // no padding, odd height
+      {{2, 15, 14, 3, 3, 1, 2, 1, 1}, 2},    // pad 2: the outer ring of outputs reads 1 pixel row
+      {{8, 12, 12, 4, 3, 1, 1, 1, 1}, 7},    // several images to a block
+      {{32, 57, 56, 16, 3, 1, 1, 1, 1}, 2},  // 29 x 28 tiles: bands of tile rows
+  };
+  for (const int threads : {1, 2, 3}) {
+    BlasThreads blas(threads);
+    for (const auto& [d, images] : cases) {
+      const std::string where = describe(d) + ", " + std::to_string(images) + " images, " +
+                                std::to_string(threads) + " BLAS threads";
+      ASSERT_TRUE(cpu::winograd_applies(geometry(d), d.group)) << where;
+      expect_direct_convolution(d, images, where);
+    }
+  }
+  // Not through Winograd: a stride, a dilation, groups, or outputs under 11 wide.
+  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 3, 2, 1, 1, 1}), 1));
+  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 3, 1, 2, 2, 1}), 1));
+  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 3, 1, 1, 1, 2}), 2));
+  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 10, 4, 3, 1, 1, 1, 1}), 1));
+  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 5, 1, 2, 1, 1}), 1));
 }
 
 void expect_convolution_error(const std::string& settings, const Shape& input,
