@@ -2,6 +2,8 @@
 
 #include <cblas.h>
 
+#include <array>
+
 namespace visage::cpu {
 namespace {
 CBLAS_TRANSPOSE to_cblas(Trans t) { return t == Trans::yes ? CblasTrans : CblasNoTrans; }
@@ -38,5 +40,18 @@ float dot(int64_t n, const float* x, const float* y) {
 }
 
 float asum(int64_t n, const float* x) { return cblas_sasum(static_cast<blasint>(n), x, 1); }
+
+float sum(int64_t n, const float* x) {
+  constexpr int64_t kLanes = 16;
+  std::array<float, kLanes> partial{};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int64_t lane = 0; lane < kLanes; ++lane) partial[lane] += x[i + lane];
+  }
+  for (int64_t lane = 0; i < n; ++i, ++lane) partial[lane] += x[i];
+  float total = 0.0f;
+  for (const float p : partial) total += p;
+  return total;
+}
 
 }  // namespace visage::cpu

@@ -27,5 +27,8 @@ void axpby(int64_t n, float alpha, const float* x, float beta, float* y);
 void scal(int64_t n, float alpha, float* x);
 float dot(int64_t n, const float* x, const float* y);
 float asum(int64_t n, const float* x);
+// The sum of x[0..n), in 16 interleaved partial sums added up in a fixed order: it vectorises
+// (a plain running sum waits on each add), and gives the same bits on every run.
+float sum(int64_t n, const float* x);
 
 }  // namespace visage::cpu

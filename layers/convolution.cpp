@@ -1,7 +1,6 @@
 #include "layers/convolution.hpp"
 
 #include <algorithm>
-#include <numeric>
 
 #include "core/filler.hpp"
 #include "core/math.hpp"
@@ -39,8 +38,7 @@ void add_bias(const float* b, int64_t num_output, int64_t pixels, float* out) {
 // b_diff[o] += the sum of row o of dy (num_output rows of `width`).
 void accumulate_bias_diff(const float* dy, int64_t num_output, int64_t width, float* b_diff) {
   for (int64_t o = 0; o < num_output; ++o) {
-    const float* row = dy + o * width;
-    b_diff[o] += std::accumulate(row, row + width, 0.0f);
+    b_diff[o] += cpu::sum(width, dy + o * width);
   }
 }
 

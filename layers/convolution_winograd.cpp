@@ -3,7 +3,6 @@
 // blocks handed to the BLAS threads as they come free, and in backward contiguous slices whose
 // parameter gradients are added in slice order, so every run gives the same bits.
 #include <algorithm>
-#include <numeric>
 
 #include "core/math.hpp"
 #include "layers/convolution.hpp"
@@ -119,7 +118,7 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
       const int64_t count = std::min(plan.chunk, end - first);
       const float* dy = top_diff + first * out_size;
       for (int64_t o = 0; db != nullptr && o < count * num_output_; ++o) {
-        db[o % num_output_] += std::accumulate(dy + o * pixels, dy + (o + 1) * pixels, 0.0f);
+        db[o % num_output_] += cpu::sum(pixels, dy + o * pixels);
       }
       float* dx = in_diff != nullptr ? in_diff + first * image_size : nullptr;
       if (dx != nullptr) std::fill_n(dx, count * image_size, 0.0f);

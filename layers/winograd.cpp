@@ -110,29 +110,28 @@ void winograd_inputs(const WindowGeometry& g, const float* images, int64_t count
   const int64_t pitch = winograd_pitch(g.channels, columns);
   const int64_t padded_w = 2 * tiles_w + 2;
   const int64_t height = g.height, width = g.width, channels = g.channels;
-  // The image's columns sit at [pad_w, pad_w + width) of a padded row: tiles_w >= (width + 2 *
-  // pad_w - 2) / 2 makes the padded row at least width + 2 * pad_w long.
-  Rows4 in = rows_of(padded_w), down = rows_of(padded_w);
+  // The image's columns sit at [pad_w, pad_w + width) of a padded row (tiles_w >= (width + 2 *
+  // pad_w - 2) / 2 makes it at least width + 2 * pad_w long). Only those columns of `down` are
+  // written: the others stay 0. Rows above or below the image read `zeros`.
+  Rows4 down = rows_of(padded_w);
+  const std::vector<float> zeros(width);
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t c = 0; c < channels; ++c) {
       const float* plane = images + (i * channels + c) * height * width;
       for (int64_t row = first_row; row < last_row; ++row) {
+        std::array<const float*, 4> in{};
         for (int64_t k = 0; k < 4; ++k) {
           const int64_t y = 2 * row + k - g.pad_h;
-          std::ranges::fill(in[k], 0.0f);
-          if (y >= 0 && y < height) {
-            std::copy_n(plane + y * width, width, in[k].begin() + g.pad_w);
-          }
+          in[k] = y >= 0 && y < height ? plane + y * width : zeros.data();
         }
-        const float *r0 = in[0].data(), *r1 = in[1].data(), *r2 = in[2].data(), *r3 = in[3].data();
-        float *t0 = down[0].data(), *t1 = down[1].data(), *t2 = down[2].data(),
-              *t3 = down[3].data();
-        for (int64_t x = 0; x < padded_w; ++x) {
-          t0[x] = r0[x] - r2[x];
-          t1[x] = r1[x] + r2[x];
-          t2[x] = r2[x] - r1[x];
-          t3[x] = r1[x] - r3[x];
-        }
+        const float *r0 = in[0], *r1 = in[1], *r2 = in[2], *r3 = in[3];
+        float *t0 = down[0].data() + g.pad_w, *t1 = down[1].data() + g.pad_w,
+              *t2 = down[2].data() + g.pad_w, *t3 = down[3].data() + g.pad_w;
+        // One result per loop: GCC vectorises a loop only if it can rule out few enough overlaps.
+        for (int64_t x = 0; x < width; ++x) t0[x] = r0[x] - r2[x];
+        for (int64_t x = 0; x < width; ++x) t1[x] = r1[x] + r2[x];
+        for (int64_t x = 0; x < width; ++x) t2[x] = r2[x] - r1[x];
+        for (int64_t x = 0; x < width; ++x) t3[x] = r1[x] - r3[x];
         const int64_t column = first_column(i, row, first_row, last_row, tiles_w);
         for (int64_t k = 0; k < 4; ++k) {
           const float* t = down[k].data();
@@ -220,8 +219,8 @@ void winograd_outputs(const WindowGeometry& g, const float* m, int64_t outputs, 
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(outputs, columns);
   const int64_t out_h = g.out_h(), out_w = g.out_w();
+  const int64_t whole = out_w / 2;  // tiles with both columns inside; an odd width has one more
   Rows4 down = rows_of(tiles_w);
-  std::vector<float> line(2 * tiles_w);
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t o = 0; o < outputs; ++o) {
       float* plane = out + (i * outputs + o) * out_h * out_w;
@@ -245,11 +244,12 @@ void winograd_outputs(const WindowGeometry& g, const float* m, int64_t outputs, 
           }
           const float *s0 = down[0].data(), *s1 = down[1].data(), *s2 = down[2].data(),
                       *s3 = down[3].data();
-          for (int64_t tile = 0; tile < tiles_w; ++tile) {
-            line[2 * tile] = s0[tile] + s1[tile] + s2[tile] + b;
-            line[2 * tile + 1] = s1[tile] - s2[tile] - s3[tile] + b;
+          float* y = plane + (2 * row + a) * out_w;
+          for (int64_t tile = 0; tile < whole; ++tile) {
+            y[2 * tile] = s0[tile] + s1[tile] + s2[tile] + b;
+            y[2 * tile + 1] = s1[tile] - s2[tile] - s3[tile] + b;
           }
-          std::copy_n(line.begin(), out_w, plane + (2 * row + a) * out_w);
+          if (whole < tiles_w) y[2 * whole] = s0[whole] + s1[whole] + s2[whole] + b;
         }
       }
     }
@@ -263,25 +263,30 @@ void winograd_outputs_adjoint(const WindowGeometry& g, const float* out_diff, in
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(outputs, columns);
   const int64_t out_h = g.out_h(), out_w = g.out_w();
+  const int64_t whole = out_w / 2;  // tiles with both columns inside; an odd width has one more
   std::array<Rows4, 2> across = {rows_of(tiles_w), rows_of(tiles_w)};
-  std::vector<float> line(2 * tiles_w);
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t o = 0; o < outputs; ++o) {
       const float* plane = out_diff + (i * outputs + o) * out_h * out_w;
       for (int64_t row = first_row; row < last_row; ++row) {
         for (int64_t a = 0; a < 2; ++a) {
-          std::ranges::fill(line, 0.0f);
-          if (2 * row + a < out_h) {
-            std::copy_n(plane + (2 * row + a) * out_w, out_w, line.begin());
-          }
           float *h0 = across[a][0].data(), *h1 = across[a][1].data(), *h2 = across[a][2].data(),
                 *h3 = across[a][3].data();
-          for (int64_t tile = 0; tile < tiles_w; ++tile) {
-            const float y0 = line[2 * tile], y1 = line[2 * tile + 1];
+          if (2 * row + a >= out_h) {  // past the last row: dy = 0
+            for (auto& h : across[a]) std::ranges::fill(h, 0.0f);
+            continue;
+          }
+          const float* y = plane + (2 * row + a) * out_w;
+          for (int64_t tile = 0; tile < whole; ++tile) {
+            const float y0 = y[2 * tile], y1 = y[2 * tile + 1];
             h0[tile] = y0;
             h1[tile] = y0 + y1;
             h2[tile] = y0 - y1;
             h3[tile] = -y1;
+          }
+          if (whole < tiles_w) {  // the last column's right neighbour is past the edge
+            h0[whole] = h1[whole] = h2[whole] = y[2 * whole];
+            h3[whole] = 0.0f;
           }
         }
         const int64_t column = first_column(i, row, first_row, last_row, tiles_w);
@@ -291,12 +296,10 @@ void winograd_outputs_adjoint(const WindowGeometry& g, const float* out_diff, in
           float* d1 = d0 + 4 * pitch;
           float* d2 = d1 + 4 * pitch;
           float* d3 = d2 + 4 * pitch;
-          for (int64_t tile = 0; tile < tiles_w; ++tile) {
-            d0[tile] = top[tile];
-            d1[tile] = top[tile] + bottom[tile];
-            d2[tile] = top[tile] - bottom[tile];
-            d3[tile] = -bottom[tile];
-          }
+          std::copy_n(top, tiles_w, d0);
+          for (int64_t tile = 0; tile < tiles_w; ++tile) d1[tile] = top[tile] + bottom[tile];
+          for (int64_t tile = 0; tile < tiles_w; ++tile) d2[tile] = top[tile] - bottom[tile];
+          for (int64_t tile = 0; tile < tiles_w; ++tile) d3[tile] = -bottom[tile];
         }
       }
     }
