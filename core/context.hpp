@@ -14,13 +14,16 @@
 
 namespace visage {
 
-// How GPU convolutions choose their cuDNN algorithms (the CPU has one way).
+// How convolutions choose their algorithms.
 enum class ConvolutionAlgorithms {
-  // cuDNN's heuristics, among deterministic fp32 algorithms that sum directly: the same digits on
-  // every run, and within rounding of the CPU.
+  // Direct sums. CPU: im2col and GEMM. GPU: cuDNN's heuristics among deterministic fp32
+  // algorithms that sum directly. The same digits on every run, within rounding of each other,
+  // and the digits every documented result was trained with.
   reproducible,
-  // Every fp32 algorithm timed once per input shape and the fastest kept, FFT, Winograd and
-  // non-deterministic ones included (PyTorch's cudnn.benchmark): digits may differ between runs.
+  // Fewer multiplies, other rounding. CPU: 3x3 stride-1 layers through Winograd's F(2x2, 3x3),
+  // still the same digits on every run. GPU: every fp32 algorithm timed once per input shape and
+  // the fastest kept, FFT, Winograd and non-deterministic ones included (PyTorch's
+  // cudnn.benchmark): digits may differ between runs.
   fastest,
 };
 

@@ -18,9 +18,10 @@ inline constexpr const char* kDeviceHelp =
     "where to run: auto (the first GPU if there is one, else the CPU), cpu, gpu or gpu:N";
 
 inline constexpr const char* kConvolutionAlgorithmsHelp =
-    "how GPU convolutions pick cuDNN's algorithms: reproducible (deterministic, direct fp32 sums: "
-    "the same digits on every run) or fastest (every fp32 algorithm timed once per shape, FFT, "
-    "Winograd and non-deterministic ones too, like PyTorch's cudnn.benchmark: digits may change "
-    "between runs). No effect on the CPU";
+    "how convolutions pick their algorithms: reproducible (direct fp32 sums: the same digits on "
+    "every run, those of the documented results) or fastest (fewer multiplies, other rounding: on "
+    "the CPU 3x3 stride-1 layers go through Winograd's F(2x2, 3x3), still the same digits on every "
+    "run; on the GPU every fp32 algorithm is timed once per shape, FFT, Winograd and "
+    "non-deterministic ones too, like PyTorch's cudnn.benchmark: digits may change between runs)";
 
 }  // namespace visage

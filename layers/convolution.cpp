@@ -1,6 +1,7 @@
 #include "layers/convolution.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 #include "core/filler.hpp"
 #include "core/math.hpp"
@@ -38,7 +39,8 @@ void add_bias(const float* b, int64_t num_output, int64_t pixels, float* out) {
 // b_diff[o] += the sum of row o of dy (num_output rows of `width`).
 void accumulate_bias_diff(const float* dy, int64_t num_output, int64_t width, float* b_diff) {
   for (int64_t o = 0; o < num_output; ++o) {
-    b_diff[o] += cpu::sum(width, dy + o * width);
+    const float* row = dy + o * width;
+    b_diff[o] += std::accumulate(row, row + width, 0.0f);
   }
 }
 
@@ -85,7 +87,7 @@ void ConvolutionLayer::reshape(Tensors bottom, Tensors top) {
   window_.width = in.dim(3);
   with_context(describe(), [&] { check_kernel_fits(window_, in.shape_string()); });
   batch_ = in.dim(0);
-  winograd_ = cpu::winograd_applies(window_, group_);
+  winograd_applies_ = cpu::winograd_applies(window_, group_);
   top[0]->reshape({batch_, num_output_, window_.out_h(), window_.out_w()});
 }
 
@@ -119,7 +121,7 @@ ConvolutionLayer::CpuPlan ConvolutionLayer::cpu_plan() const {
 }
 
 void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  if (winograd_) {
+  if (winograd_applies_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
     forward_winograd(ctx, bottom[0]->data().data(), weights().data().data(),
                      bias_term_ ? bias().data().data() : nullptr, top[0]->mutable_data().data());
     return;
@@ -210,7 +212,7 @@ void ConvolutionLayer::forward_bands(int64_t band_rows, const float* in, const f
 // added in slice order at the end: the result does not depend on which thread ran which slice.
 void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
-  if (winograd_) {
+  if (winograd_applies_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
     backward_winograd(ctx, bottom[0]->data().data(), top[0]->diff().data(), weights().data().data(),
                       weights().mutable_diff().data(),
                       bias_term_ ? bias().mutable_diff().data() : nullptr,

@@ -1,7 +1,8 @@
 // 2-D convolution (Caffe's Convolution): kernel, stride, pad (square or h/w), dilation, group and
 // an optional bias, on NCHW inputs. The weight has Caffe's shape (num_output, C / group, kh, kw),
-// so Caffe weights load unchanged. CPU: 3x3 stride-1 kernels of one group run through Winograd's
-// F(2x2, 3x3) (layers/winograd.hpp); other windows: chunks of images are im2col'ed side by side
+// so Caffe weights load unchanged. CPU: with ConvolutionAlgorithms::fastest, 3x3 stride-1 kernels
+// of one group run through Winograd's F(2x2, 3x3) (layers/winograd.hpp); otherwise chunks of
+// images are im2col'ed side by side
 // into the context's shared workspace and one single-threaded OpenBLAS GEMM per group covers a
 // whole chunk, the BLAS threads working on different chunks (a one-image chunk writes its result in
 // place, and skips im2col for a 1x1 stride-1 unpadded kernel; an image whose columns would not fit
@@ -66,10 +67,10 @@ class ConvolutionLayer : public Layer {
   void backward_bands(int64_t band_rows, const float* in, const float* top_diff, const float* w,
                       float* columns, float* w_diff, float* b_diff, float* in_diff) const;
 
-  // 3x3 stride-1 windows (cpu::winograd_applies) run through Winograd's F(2x2, 3x3) instead
-  // (layers/convolution_winograd.cpp): blocks of `chunk` images, or of `band_rows` tile rows of
-  // one image where an image has more tiles than a block should, with `scratch` floats per
-  // worker for a block's transformed inputs and products.
+  // Under ConvolutionAlgorithms::fastest, 3x3 stride-1 windows (cpu::winograd_applies) run
+  // through Winograd's F(2x2, 3x3) instead (layers/convolution_winograd.cpp): blocks of `chunk`
+  // images, or of `band_rows` tile rows of one image where an image has more tiles than a block
+  // should, with `scratch` floats per worker for a block's transformed inputs and products.
   struct WinogradPlan {
     int workers;
     int64_t chunk;
@@ -87,7 +88,8 @@ class ConvolutionLayer : public Layer {
   int64_t group_ = 1;
   bool bias_term_ = true;
   int64_t batch_ = 0;
-  bool winograd_ = false;
+  // Whether the window suits Winograd (the CPU takes it under ConvolutionAlgorithms::fastest).
+  bool winograd_applies_ = false;
 
 #if VISAGE_WITH_CUDA
   // cuDNN descriptors and the per-shape algorithm cache (defined in cuda/convolution.cu).

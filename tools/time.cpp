@@ -136,12 +136,9 @@ int run_time(Args args) {
     }
   }
   std::cout << "timing '" << net.name() << "' on " << ctx.describe() << ", batch " << batch << ", "
-            << iterations << " iterations after " << warmup << " warm-up";
-  if (ctx.is_gpu()) {
-    std::cout << ", " << options.get("conv-algorithms") << " convolutions";
-  } else {
-    std::cout << "\nBLAS: " << cpu::describe_blas();
-  }
+            << iterations << " iterations after " << warmup << " warm-up, "
+            << options.get("conv-algorithms") << " convolutions";
+  if (!ctx.is_gpu()) std::cout << "\nBLAS: " << cpu::describe_blas();
   std::cout << "\n";
   for (int it = 0; it < warmup + iterations; ++it) {
     const bool timed = it >= warmup;

@@ -104,17 +104,23 @@ TEST(Convolution, GradientsMatchFiniteDifferences) {
       // Batches that the CPU passes put into one GEMM (several images side by side).
       {"num_output: 3 kernel_size: 3 pad: 1", {5, 2, 4, 3}},
       {"num_output: 4 kernel_size: 1 group: 2", {4, 4, 2, 3}},
-      // 3x3 stride 1, at least 11 wide: Winograd's F(2x2, 3x3), with a half-outside last tile.
+      // 3x3 stride 1, at least 11 wide: Winograd's F(2x2, 3x3) under `fastest`, with a
+      // half-outside last tile.
       {"num_output: 2 kernel_size: 3 pad: 1", {2, 3, 5, 13}},
       {"num_output: 3 kernel_size: 3", {1, 2, 6, 13}},
   };
-  for (const auto& c : cases) {
-    auto ctx = Context::cpu(5);
-    auto layer = convolution(c.settings + kGaussianFillers);
-    TensorList bottom({c.input}), top(1);
-    fill_gaussian(bottom[0], 11);
-    layer->setup(ctx, bottom, top);
-    EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top)) << c.settings;
+  for (const auto algorithms :
+       {ConvolutionAlgorithms::reproducible, ConvolutionAlgorithms::fastest}) {
+    for (const auto& c : cases) {
+      auto ctx = Context::cpu(5);
+      ctx.set_convolution_algorithms(algorithms);
+      auto layer = convolution(c.settings + kGaussianFillers);
+      TensorList bottom({c.input}), top(1);
+      fill_gaussian(bottom[0], 11);
+      layer->setup(ctx, bottom, top);
+      EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top))
+          << c.settings << (algorithms == ConvolutionAlgorithms::fastest ? ", fastest" : "");
+    }
   }
 }
 
@@ -223,28 +229,33 @@ TEST(Convolution, BatchesGiveWhatTheirImagesGiveOneAtATime) {
 }
 
 // The threads take slices of the batch as they come free, and each slice's parameter gradient is
-// summed in a fixed order, so a backward pass gives the same bits on every run.
+// summed in a fixed order, so a backward pass gives the same bits on every run, through im2col
+// and through Winograd.
 TEST(Convolution, ParameterGradientsAreTheSameBitsOnEveryRun) {
   BlasThreads blas(3);
-  auto ctx = Context::cpu(5);
-  auto layer = convolution(std::string("num_output: 4 kernel_size: 3 pad: 1") + kGaussianFillers);
-  TensorList bottom({{12, 3, 24, 24}}), top(1);
-  fill_gaussian(bottom[0], 11);
-  layer->setup(ctx, bottom, top);
-  layer->forward(ctx, bottom, top);
-  TensorList top_diff({top[0].shape()});
-  fill_gaussian(top_diff[0], 12);
-  std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
-  std::vector<std::vector<float>> first;
-  for (int run = 0; run < 10; ++run) {
-    for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
-    layer->backward(ctx, top, {true}, bottom);
-    for (std::size_t p = 0; p < layer->params().size(); ++p) {
-      const auto diff = layer->params()[p]->diff();
-      if (run == 0) {
-        first.emplace_back(diff.begin(), diff.end());
-      } else {
-        ASSERT_TRUE(std::ranges::equal(diff, first[p])) << "run " << run << ", parameter " << p;
+  for (const auto algorithms :
+       {ConvolutionAlgorithms::reproducible, ConvolutionAlgorithms::fastest}) {
+    auto ctx = Context::cpu(5);
+    ctx.set_convolution_algorithms(algorithms);
+    auto layer = convolution(std::string("num_output: 4 kernel_size: 3 pad: 1") + kGaussianFillers);
+    TensorList bottom({{12, 3, 24, 24}}), top(1);
+    fill_gaussian(bottom[0], 11);
+    layer->setup(ctx, bottom, top);
+    layer->forward(ctx, bottom, top);
+    TensorList top_diff({top[0].shape()});
+    fill_gaussian(top_diff[0], 12);
+    std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
+    std::vector<std::vector<float>> first;
+    for (int run = 0; run < 10; ++run) {
+      for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+      layer->backward(ctx, top, {true}, bottom);
+      for (std::size_t p = 0; p < layer->params().size(); ++p) {
+        const auto diff = layer->params()[p]->diff();
+        if (run == 0) {
+          first.emplace_back(diff.begin(), diff.end());
+        } else {
+          ASSERT_TRUE(std::ranges::equal(diff, first[p])) << "run " << run << ", parameter " << p;
+        }
       }
     }
   }
@@ -295,9 +306,10 @@ void expect_near_all(std::span<const float> actual, const std::vector<double>& e
 
 // Runs `images` random images through the layer d describes, forward and backward, and compares
 // the output and all three gradients with the direct sums.
-void expect_direct_convolution(const DirectConvolution& d, int64_t images,
-                               const std::string& where) {
+void expect_direct_convolution(const DirectConvolution& d, int64_t images, const std::string& where,
+                               ConvolutionAlgorithms algorithms) {
   auto ctx = Context::cpu(5);
+  ctx.set_convolution_algorithms(algorithms);
   auto layer = convolution(
       "num_output: " + std::to_string(d.outputs) + " kernel_size: " + std::to_string(d.kernel) +
       " stride: " + std::to_string(d.stride) + " pad: " + std::to_string(d.pad) + " dilation: " +
@@ -379,7 +391,7 @@ TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
       ASSERT_GT(d.channels * d.kernel * d.kernel * d.out_h() * d.out_w(), int64_t{1} << 20)
           << where << ": not large enough to go in bands";
       ASSERT_FALSE(cpu::winograd_applies(geometry(d), d.group)) << where;
-      expect_direct_convolution(d, 2, where);
+      expect_direct_convolution(d, 2, where, ConvolutionAlgorithms::reproducible);
     }
   }
 }
@@ -387,7 +399,8 @@ TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
 // 3x3 stride-1 windows go through Winograd's F(2x2, 3x3): its transforms differ from the direct
 // sums only by rounding, for every padding, for outputs of odd height or width (a last tile
 // half outside), for several images in one block, and for large images in bands of tile rows.
-TEST(Convolution, WinogradGivesTheDirectConvolution) {
+// Only `--conv-algorithms fastest` takes this route.
+TEST(Convolution, WinogradUnderFastestGivesTheDirectConvolution) {
   struct Case {
     DirectConvolution d;
     int64_t images;
@@ -406,9 +419,25 @@ TEST(Convolution, WinogradGivesTheDirectConvolution) {
       const std::string where = describe(d) + ", " + std::to_string(images) + " images, " +
                                 std::to_string(threads) + " BLAS threads";
       ASSERT_TRUE(cpu::winograd_applies(geometry(d), d.group)) << where;
-      expect_direct_convolution(d, images, where);
+      expect_direct_convolution(d, images, where, ConvolutionAlgorithms::fastest);
     }
   }
+  // `reproducible` keeps im2col's direct sums: the same convolution, other rounding.
+  const DirectConvolution d{8, 14, 14, 6, 3, 1, 1, 1, 1};
+  expect_direct_convolution(d, 3, "reproducible", ConvolutionAlgorithms::reproducible);
+  std::vector<std::vector<float>> outputs;
+  for (const auto algorithms :
+       {ConvolutionAlgorithms::reproducible, ConvolutionAlgorithms::fastest}) {
+    auto ctx = Context::cpu(5);
+    ctx.set_convolution_algorithms(algorithms);
+    auto layer = convolution(std::string("num_output: 6 kernel_size: 3 pad: 1") + kGaussianFillers);
+    TensorList bottom({{3, 8, 14, 14}}), top(1);
+    fill_gaussian(bottom[0], 21);
+    layer->setup(ctx, bottom, top);
+    layer->forward(ctx, bottom, top);
+    outputs.emplace_back(top[0].data().begin(), top[0].data().end());
+  }
+  EXPECT_NE(outputs[0], outputs[1]) << "reproducible and fastest gave the same bits";
   // Not through Winograd: a stride, a dilation, groups, or outputs under 11 wide.
   EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 3, 2, 1, 1, 1}), 1));
   EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 3, 1, 2, 2, 1}), 1));

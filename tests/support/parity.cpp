@@ -64,6 +64,7 @@ void expect_cpu_gpu_parity(const proto::LayerParameter& param, Tensors inputs,
   VISAGE_REQUIRE_GPU();
   Context cpu_ctx = Context::cpu(options.seed);
   Context gpu_ctx = Context::gpu(0, options.seed);
+  cpu_ctx.set_convolution_algorithms(options.convolution_algorithms);
   gpu_ctx.set_convolution_algorithms(options.convolution_algorithms);
   Side cpu = make_side(param, inputs, cpu_ctx);
   Side gpu = make_side(param, inputs, gpu_ctx);
