@@ -24,6 +24,29 @@ constexpr int64_t kTargetTiles = 512;
 constexpr int64_t kScratchFloats = int64_t{1} << 22;
 constexpr int64_t kGradientFloats = int64_t{1} << 22;
 
+// One band of tile rows [row, last) of a block: `columns` tiles, V's 16 matrices (C rows each,
+// v_pitch apart) at the start of the worker's scratch and M's (O rows, m_pitch apart) at m.
+struct Band {
+  int64_t row, last, columns, v_pitch, m_pitch;
+  float* m;
+};
+
+// Calls body(band) for each band of tile rows of the block of `count` images at `images`, after
+// transforming the band's input tiles into v.
+template <typename Body>
+void for_each_band(const WindowGeometry& g, int64_t outputs, int64_t band_rows, const float* images,
+                   int64_t count, float* v, Body&& body) {
+  const auto [tiles_h, tiles_w] = cpu::winograd_tiles(g);
+  for (int64_t row = 0; row < tiles_h; row += band_rows) {
+    const int64_t last = std::min(row + band_rows, tiles_h);
+    const int64_t columns = count * (last - row) * tiles_w;
+    const int64_t v_pitch = cpu::winograd_pitch(g.channels, columns);
+    cpu::winograd_inputs(g, images, count, row, last, v);
+    body(Band{row, last, columns, v_pitch, cpu::winograd_pitch(outputs, columns),
+              v + kPositions * v_pitch});
+  }
+}
+
 }  // namespace
 
 ConvolutionLayer::WinogradPlan ConvolutionLayer::winograd_plan() const {
@@ -54,7 +77,6 @@ ConvolutionLayer::WinogradPlan ConvolutionLayer::winograd_plan() const {
 void ConvolutionLayer::forward_winograd(Context& ctx, const float* in, const float* w,
                                         const float* b, float* out) {
   const WinogradPlan plan = winograd_plan();
-  const auto [tiles_h, tiles_w] = cpu::winograd_tiles(window_);
   const int64_t channels = window_.channels;
   const int64_t u_pitch = cpu::winograd_pitch(num_output_, channels);
   const int64_t filters = kPositions * u_pitch;
@@ -67,19 +89,17 @@ void ConvolutionLayer::forward_winograd(Context& ctx, const float* in, const flo
   cpu::run_blocks(batch_, plan.chunk, plan.workers, [&](int64_t first, int64_t end, int worker) {
     const int64_t count = end - first;
     float* v = scratch + worker * plan.scratch;
-    for (int64_t row = 0; row < tiles_h; row += plan.band_rows) {
-      const int64_t last = std::min(row + plan.band_rows, tiles_h);
-      const int64_t columns = count * (last - row) * tiles_w;
-      const int64_t v_pitch = cpu::winograd_pitch(channels, columns);
-      const int64_t m_pitch = cpu::winograd_pitch(num_output_, columns);
-      float* m = v + kPositions * v_pitch;
-      cpu::winograd_inputs(window_, in + first * image_size, count, row, last, v);
-      for (int64_t position = 0; position < kPositions; ++position) {
-        cpu::gemm(Trans::no, Trans::no, num_output_, columns, channels, 1.0f,
-                  u + position * u_pitch, v + position * v_pitch, 0.0f, m + position * m_pitch);
-      }
-      cpu::winograd_outputs(window_, m, num_output_, count, row, last, b, out + first * out_size);
-    }
+    for_each_band(window_, num_output_, plan.band_rows, in + first * image_size, count, v,
+                  [&](const Band& band) {
+                    const auto [row, last, columns, v_pitch, m_pitch, m] = band;
+                    for (int64_t position = 0; position < kPositions; ++position) {
+                      cpu::gemm(Trans::no, Trans::no, num_output_, columns, channels, 1.0f,
+                                u + position * u_pitch, v + position * v_pitch, 0.0f,
+                                m + position * m_pitch);
+                    }
+                    cpu::winograd_outputs(window_, m, num_output_, count, row, last, b,
+                                          out + first * out_size);
+                  });
   });
 }
 
@@ -89,7 +109,6 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
                                          const float* w, float* w_diff, float* b_diff,
                                          float* in_diff) {
   const WinogradPlan plan = winograd_plan();
-  const auto [tiles_h, tiles_w] = cpu::winograd_tiles(window_);
   const int64_t channels = window_.channels;
   const int64_t u_pitch = cpu::winograd_pitch(num_output_, channels);
   const int64_t filters = kPositions * u_pitch;
@@ -122,26 +141,25 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
       }
       float* dx = in_diff != nullptr ? in_diff + first * image_size : nullptr;
       if (dx != nullptr) std::fill_n(dx, count * image_size, 0.0f);
-      for (int64_t row = 0; row < tiles_h; row += plan.band_rows) {
-        const int64_t last = std::min(row + plan.band_rows, tiles_h);
-        const int64_t columns = count * (last - row) * tiles_w;
-        const int64_t v_pitch = cpu::winograd_pitch(channels, columns);
-        const int64_t m_pitch = cpu::winograd_pitch(num_output_, columns);
-        float* m = v + kPositions * v_pitch;
-        cpu::winograd_inputs(window_, in + first * image_size, count, row, last, v);
-        cpu::winograd_outputs_adjoint(window_, dy, num_output_, count, row, last, m);
-        for (int64_t position = 0; position < kPositions; ++position) {
-          cpu::gemm(Trans::no, Trans::yes, num_output_, channels, columns, 1.0f,
-                    m + position * m_pitch, v + position * v_pitch, 1.0f, du + position * u_pitch);
-        }
-        if (dx == nullptr) continue;
-        // The inputs' gradients overwrite the inputs, which the weight gradient has used.
-        for (int64_t position = 0; position < kPositions; ++position) {
-          cpu::gemm(Trans::yes, Trans::no, channels, columns, num_output_, 1.0f,
-                    u + position * u_pitch, m + position * m_pitch, 0.0f, v + position * v_pitch);
-        }
-        cpu::winograd_inputs_adjoint(window_, v, count, row, last, dx);
-      }
+      for_each_band(window_, num_output_, plan.band_rows, in + first * image_size, count, v,
+                    [&](const Band& band) {
+                      const auto [row, last, columns, v_pitch, m_pitch, m] = band;
+                      cpu::winograd_outputs_adjoint(window_, dy, num_output_, count, row, last, m);
+                      for (int64_t position = 0; position < kPositions; ++position) {
+                        cpu::gemm(Trans::no, Trans::yes, num_output_, channels, columns, 1.0f,
+                                  m + position * m_pitch, v + position * v_pitch, 1.0f,
+                                  du + position * u_pitch);
+                      }
+                      if (dx == nullptr) return;
+                      // The inputs' gradients overwrite the inputs, which the weight gradient has
+                      // used.
+                      for (int64_t position = 0; position < kPositions; ++position) {
+                        cpu::gemm(Trans::yes, Trans::no, channels, columns, num_output_, 1.0f,
+                                  u + position * u_pitch, m + position * m_pitch, 0.0f,
+                                  v + position * v_pitch);
+                      }
+                      cpu::winograd_inputs_adjoint(window_, v, count, row, last, dx);
+                    });
     }
   });
   for (int64_t slice = 1; slice < slices; ++slice) {
