@@ -95,6 +95,13 @@ int run_experiment(Args args) {
   for (const std::string& file : options.positional_values()) {
     PlannedExperiment experiment{load_experiment(file, scale), {}};
     experiment.plans = plan_variants(experiment.spec);
+    // Trainings under `--conv-algorithms fastest` round otherwise: they keep runs of their own,
+    // so that neither setting's tables ever reuse the other's weights.
+    if (options.get("conv-algorithms") == "fastest") {
+      for (auto& plan : experiment.plans) {
+        if (!plan.is_ensemble()) plan.run_id += "-fastest";
+      }
+    }
     experiments.push_back(std::move(experiment));
   }
   const auto runs_of = [&](const ExperimentSpec& spec) {

@@ -285,6 +285,13 @@ TEST_F(SmallSpec, PlanListsTheRunsWithoutTraining) {
                                            "to train")))
       << result.output;
   EXPECT_FALSE(fs::exists(folder_.path() / "runs"));
+
+  // Under `--conv-algorithms fastest` (other rounding) the same variants train runs of their own.
+  const auto fastest = experiment("--plan --conv-algorithms fastest");
+  ASSERT_EQ(fastest.exit_code, 0) << fastest.output;
+  EXPECT_TRUE(
+      std::regex_search(fastest.output, std::regex("64: run [0-9a-f]{16}-fastest, 4 iterations")))
+      << fastest.output;
 }
 
 }  // namespace
