@@ -21,7 +21,7 @@ namespace visage::cpu {
 
 // Floats from one of the 16 matrices of rows x columns to the next: 16 more than they hold, so
 // that with power-of-two sizes the 16 do not start a multiple of 4 KB apart, where they would
-// compete for the same cache sets (NN1's conv5: 22% faster backward).
+// compete for the same cache sets (NN1's conv5 backward, batch 16: 25.0 -> 20.8 ms).
 constexpr int64_t winograd_pitch(int64_t rows, int64_t columns) { return rows * columns + 16; }
 
 // Whether Convolution runs a window this way: a 3x3 kernel, stride 1, no dilation, one group,
