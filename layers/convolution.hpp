@@ -2,12 +2,12 @@
 // an optional bias, on NCHW inputs. The weight has Caffe's shape (num_output, C / group, kh, kw),
 // so Caffe weights load unchanged. CPU: with ConvolutionAlgorithms::fastest, 3x3 stride-1 kernels
 // of one group run through Winograd's F(2x2, 3x3) (layers/winograd.hpp); otherwise chunks of
-// images are im2col'ed side by side
-// into the context's shared workspace and one single-threaded OpenBLAS GEMM per group covers a
-// whole chunk, the BLAS threads working on different chunks (a one-image chunk writes its result in
-// place, and skips im2col for a 1x1 stride-1 unpadded kernel; an image whose columns would not fit
-// a core's cache goes through a band of output rows at a time). GPU (cuda/convolution.cu): cuDNN
-// with algorithms chosen once per input shape and cached.
+// images are im2col'ed side by side into the context's shared workspace and one single-threaded
+// OpenBLAS GEMM per group covers a whole chunk, the BLAS threads working on different chunks (a
+// one-image chunk writes its result in place, and skips im2col for a 1x1 stride-1 unpadded
+// kernel; an image whose columns would not fit a core's cache goes through a band of output rows
+// at a time). GPU (cuda/convolution.cu): cuDNN with algorithms chosen once per input shape and
+// cached.
 #pragma once
 
 #include <memory>
