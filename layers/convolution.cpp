@@ -225,12 +225,8 @@ void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
   const int64_t weight_count = weights().count();
   const int64_t private_size = weight_count + (bias_term_ ? num_output_ : 0);
   const int64_t chunks = (batch_ + plan.chunk - 1) / plan.chunk;
-  // A few slices per thread for balance; fewer where their gradient buffers would pass the budget.
-  const int64_t affordable = kCpuGradientFloats / std::max<int64_t>(private_size, 1);
-  const int64_t slices = plan.workers == 1
-                             ? 1
-                             : std::min(chunks, std::clamp<int64_t>(affordable, plan.workers,
-                                                                    4 * int64_t{plan.workers}));
+  const int64_t slices =
+      cpu::gradient_slices(chunks, plan.workers, private_size, kCpuGradientFloats);
   float* scratch = ctx.host_workspace(plan.workers * plan.scratch + (slices - 1) * private_size);
   float* private_diffs = scratch + plan.workers * plan.scratch;
   const float* in = bottom[0]->data().data();

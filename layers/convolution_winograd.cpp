@@ -117,11 +117,7 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
   const int64_t out_size = num_output_ * pixels;
   const int64_t private_size = filters + (b_diff != nullptr ? num_output_ : 0);
   const int64_t chunks = (batch_ + plan.chunk - 1) / plan.chunk;
-  const int64_t affordable = kGradientFloats / std::max<int64_t>(private_size, 1);
-  const int64_t slices = plan.workers == 1
-                             ? 1
-                             : std::min(chunks, std::clamp<int64_t>(affordable, plan.workers,
-                                                                    4 * int64_t{plan.workers}));
+  const int64_t slices = cpu::gradient_slices(chunks, plan.workers, private_size, kGradientFloats);
   float* u = ctx.host_workspace(filters + plan.workers * plan.scratch + slices * private_size);
   float* scratch = u + filters;
   float* sums = scratch + plan.workers * plan.scratch;

@@ -31,6 +31,15 @@ inline int elementwise_workers(int64_t elements) {
   return elements >= kWorthAThread ? slice_workers(elements / kWorthAThread) : 1;
 }
 
+// How many contiguous slices a backward pass cuts its `chunks` into when each slice sums its
+// parameter gradients (`private_size` floats) into a buffer of its own: a few per worker for
+// balance, fewer where the buffers would pass `budget` floats, never fewer than the workers.
+inline int64_t gradient_slices(int64_t chunks, int workers, int64_t private_size, int64_t budget) {
+  if (workers == 1) return 1;
+  const int64_t affordable = budget / std::max<int64_t>(private_size, 1);
+  return std::min(chunks, std::clamp<int64_t>(affordable, workers, 4 * int64_t{workers}));
+}
+
 // Calls body(first, end, worker) for `workers` contiguous slices of [0, total); worker 0 runs on
 // the calling thread. Returns when all are done. body must not throw.
 template <typename Body>
