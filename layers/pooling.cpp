@@ -1,10 +1,10 @@
 #include "layers/pooling.hpp"
 
 #include <algorithm>
-#include <cfloat>
-#include <cmath>
+#include <cstdint>
 #include <limits>
 
+#include "layers/pooling_passes.hpp"
 #include "layers/sliced_parallel.hpp"
 
 namespace visage {
@@ -13,209 +13,24 @@ using proto::PoolingParameter;
 
 namespace {
 
-// The windows along one axis. Output p reads inputs [first[p], last[p]) (its window clipped to
-// the image), and its extent clipped to the padded image is padded[p] (AVE's divisor is the
-// product of the two axes' extents). Tap k of output p reads input p * stride - pad + k, inside the
-// image for the outputs [taps[k].first, taps[k].last).
-struct Tap {
-  int first, last, shift;  // shift = k - pad
-};
-
-struct AxisWindows {
-  int stride;
-  std::vector<int> first, last, padded;
-  std::vector<Tap> taps;
-};
-
-AxisWindows axis_windows(int size, int pooled, int kernel, int stride, int pad) {
-  AxisWindows a{stride, {}, {}, {}, {}};
-  for (int p = 0; p < pooled; ++p) {
-    const int start = p * stride - pad;
-    const int end = std::min(start + kernel, size + pad);
-    a.padded.push_back(end - start);
-    a.first.push_back(std::max(start, 0));
-    a.last.push_back(std::min(end, size));
-  }
-  for (int k = 0; k < kernel; ++k) {
-    const int lo = pad > k ? (pad - k + stride - 1) / stride : 0;
-    const int reach = size - 1 + pad - k;  // p * stride <= reach keeps the input inside
-    const int hi = reach >= 0 ? reach / stride + 1 : 0;
-    a.taps.push_back({std::min(lo, pooled), std::clamp(hi, std::min(lo, pooled), pooled), k - pad});
-  }
-  return a;
+// Runs body(begin, end) on blocks of [0, planes) handed to the BLAS threads as they come free
+// (cpu::run_blocks), about eight per worker, so that a preempted worker's share is small.
+template <typename Body>
+void for_each_block(int64_t planes, Body&& body) {
+  const int workers = cpu::slice_workers(planes);
+  const int64_t grain = std::max<int64_t>(planes / (8 * int64_t{workers}), 1);
+  cpu::run_blocks(planes, grain, workers,
+                  [&](int64_t begin, int64_t end, int) { body(begin, end); });
 }
 
-// Planes per block handed to a worker: about eight blocks per worker, so that a preempted worker's
-// share is small, and each block's scratch is allocated once.
-int64_t block_planes(int64_t planes, int workers) {
-  return std::max<int64_t>(planes / (8 * int64_t{workers}), 1);
+// Runs body(pooling, plane) for every plane, with one Pooling (passes and scratch) per block.
+template <typename Pooling, typename Body>
+void for_each_plane(const WindowGeometry& window, int64_t planes, Body&& body) {
+  for_each_block(planes, [&](int64_t begin, int64_t end) {
+    Pooling pooling(window);
+    for (int64_t p = begin; p < end; ++p) body(pooling, p);
+  });
 }
-
-// Every 2-D window is a row window times a column window, so the CPU passes pool along each input
-// row first (into `partial`: input rows x output columns) and then down the rows. The loops run
-// tap by tap over all outputs, whose iterations are independent: the compiler vectorises them.
-// Sizes and bounds are copied into locals first: read through a reference, they might alias the
-// int outputs, and GCC would then not vectorise.
-
-// a where pick, else b. Written as integer arithmetic because GCC keeps a `?:` steered by a float
-// comparison as a branch (for -ftrapping-math), which stops it vectorising the loops below.
-int select(bool pick, int a, int b) {
-  const int mask = -static_cast<int>(pick);
-  return (a & mask) | (b & ~mask);
-}
-
-// MAX along one input row: part[px] is the row's maximum over column window px and part_x[px] its
-// column, the first one on ties (-1 when nothing exceeds -FLT_MAX: only NaN or -inf inputs).
-void max_along_row(const float* row, const AxisWindows& cols, float* part, int* part_x) {
-  const int pooled = static_cast<int>(cols.first.size());
-  const int stride = cols.stride;
-  std::fill_n(part, pooled, -FLT_MAX);
-  std::fill_n(part_x, pooled, -1);
-  for (const auto [lo, hi, shift] : cols.taps) {
-    for (int px = lo; px < hi; ++px) {
-      const int x = px * stride + shift;
-      part_x[px] = select(part[px] < row[x], x, part_x[px]);
-      part[px] = std::max(part[px], row[x]);
-    }
-  }
-}
-
-// The sum (squares: of squares) along one input row over each column window, in column order.
-void sum_along_row(const float* row, const AxisWindows& cols, bool squares, float* part) {
-  const int pooled = static_cast<int>(cols.first.size());
-  const int stride = cols.stride;
-  std::fill_n(part, pooled, 0.0f);
-  for (const auto [lo, hi, shift] : cols.taps) {
-    if (squares) {
-      for (int px = lo; px < hi; ++px) {
-        const float v = row[px * stride + shift];
-        part[px] += v * v;
-      }
-    } else {
-      for (int px = lo; px < hi; ++px) part[px] += row[px * stride + shift];
-    }
-  }
-}
-
-// The adjoint of sum_along_row (without the squares): dx_row[x] = the sum of part over the column
-// windows holding x.
-void spread_along_row(const float* part, const AxisWindows& cols, int width, float* dx_row) {
-  const int stride = cols.stride;
-  std::fill_n(dx_row, width, 0.0f);
-  for (const auto [lo, hi, shift] : cols.taps) {
-    for (int px = lo; px < hi; ++px) dx_row[px * stride + shift] += part[px];
-  }
-}
-
-// The windows of one plane and the per-worker scratch of the passes over it.
-struct PlanePooling {
-  int height, width, pooled_h, pooled_w;
-  AxisWindows rows, cols;
-  std::vector<float> partial;  // input rows x output columns
-  std::vector<int> partial_x;  // MAX: the column of each partial maximum
-  std::vector<int> best_at;    // MAX: one output row's argmax
-  std::vector<float> share;    // AVE, L2 backward: one output row's shares
-
-  // The geometry's sizes fit int (PoolingLayer::reshape checks): int loops vectorise.
-  explicit PlanePooling(const WindowGeometry& w)
-      : height(static_cast<int>(w.height)),
-        width(static_cast<int>(w.width)),
-        pooled_h(static_cast<int>(w.out_h())),
-        pooled_w(static_cast<int>(w.out_w())),
-        rows(axis_windows(height, pooled_h, static_cast<int>(w.kernel_h),
-                          static_cast<int>(w.stride_h), static_cast<int>(w.pad_h))),
-        cols(axis_windows(width, pooled_w, static_cast<int>(w.kernel_w),
-                          static_cast<int>(w.stride_w), static_cast<int>(w.pad_w))),
-        partial(int64_t{height} * pooled_w),
-        partial_x(partial.size()),
-        best_at(pooled_w),
-        share(pooled_w) {}
-
-  // y = the window maxima of plane x; argmax = their in-plane indices (y * W + x) as floats. Ties
-  // go to the first maximum in row-major order, as Caffe's: the row pass keeps each row's first
-  // maximum, and the pass down the rows the first row that holds the maximum.
-  void max(const float* x, float* y, float* argmax) {
-    const int h = height, w = width, ph = pooled_h, pw = pooled_w;
-    for (int yy = 0; yy < h; ++yy) {
-      max_along_row(x + int64_t{yy} * w, cols, &partial[int64_t{yy} * pw],
-                    &partial_x[int64_t{yy} * pw]);
-    }
-    for (int py = 0; py < ph; ++py) {
-      float* y_row = y + int64_t{py} * pw;
-      std::fill_n(y_row, pw, -FLT_MAX);
-      std::ranges::fill(best_at, -1);
-      for (int yy = rows.first[py]; yy < rows.last[py]; ++yy) {
-        const float* part = &partial[int64_t{yy} * pw];
-        const int* part_x = &partial_x[int64_t{yy} * pw];
-        const int row_start = yy * w;
-        for (int px = 0; px < pw; ++px) {
-          best_at[px] = select(y_row[px] < part[px], row_start + part_x[px], best_at[px]);
-          y_row[px] = std::max(y_row[px], part[px]);
-        }
-      }
-      float* arg_row = argmax + int64_t{py} * pw;
-      for (int px = 0; px < pw; ++px) arg_row[px] = static_cast<float>(best_at[px]);
-    }
-  }
-
-  // AVE (Caffe's divisor: the window clipped to the padded image) or L2 (squares: sqrt of the sum
-  // of squares over the window clipped to the image) of plane x.
-  void sum(const float* x, bool squares, float* y) {
-    const int h = height, w = width, ph = pooled_h, pw = pooled_w;
-    for (int yy = 0; yy < h; ++yy) {
-      sum_along_row(x + int64_t{yy} * w, cols, squares, &partial[int64_t{yy} * pw]);
-    }
-    for (int py = 0; py < ph; ++py) {
-      float* y_row = y + int64_t{py} * pw;
-      std::fill_n(y_row, pw, 0.0f);
-      for (int yy = rows.first[py]; yy < rows.last[py]; ++yy) {
-        const float* part = &partial[int64_t{yy} * pw];
-        for (int px = 0; px < pw; ++px) y_row[px] += part[px];
-      }
-      for (int px = 0; px < pw; ++px) {
-        y_row[px] = squares ? std::sqrt(y_row[px])
-                            : y_row[px] / static_cast<float>(rows.padded[py] * cols.padded[px]);
-      }
-    }
-  }
-
-  // MAX's gradient: each output's goes to its argmax (none where the window had no maximum).
-  void max_backward(const float* argmax, const float* dy, float* dx) const {
-    const int64_t outputs = int64_t{pooled_h} * pooled_w;
-    std::fill_n(dx, int64_t{height} * width, 0.0f);
-    for (int64_t o = 0; o < outputs; ++o) {
-      if (argmax[o] >= 0) dx[static_cast<int64_t>(argmax[o])] += dy[o];
-    }
-  }
-
-  // The adjoint of sum: each output's share (AVE: dy / area; L2: dy / y, 0 where y = 0) is spread
-  // down its row window into `partial`, then along each row's column windows; L2 multiplies by x
-  // at the end (d sqrt(sum x^2) / dx = x / y).
-  void sum_backward(const float* x, const float* y, const float* dy, bool squares, float* dx) {
-    const int h = height, w = width, ph = pooled_h, pw = pooled_w;
-    std::ranges::fill(partial, 0.0f);
-    for (int py = 0; py < ph; ++py) {
-      const float* y_row = y + int64_t{py} * pw;
-      const float* dy_row = dy + int64_t{py} * pw;
-      for (int px = 0; px < pw; ++px) {
-        share[px] = squares ? (y_row[px] > 0 ? dy_row[px] / y_row[px] : 0.0f)
-                            : dy_row[px] / static_cast<float>(rows.padded[py] * cols.padded[px]);
-      }
-      for (int yy = rows.first[py]; yy < rows.last[py]; ++yy) {
-        float* part = &partial[int64_t{yy} * pw];
-        for (int px = 0; px < pw; ++px) part[px] += share[px];
-      }
-    }
-    for (int yy = 0; yy < h; ++yy) {
-      float* dx_row = dx + int64_t{yy} * w;
-      spread_along_row(&partial[int64_t{yy} * pw], cols, w, dx_row);
-      if (squares) {
-        const float* x_row = x + int64_t{yy} * w;
-        for (int xx = 0; xx < w; ++xx) dx_row[xx] *= x_row[xx];
-      }
-    }
-  }
-};
 
 }  // namespace
 
@@ -275,7 +90,6 @@ int64_t PoolingLayer::forward_macs(Tensors bottom, Tensors top) const {
   return top[0]->count() * window_.kernel_h * window_.kernel_w;
 }
 
-// Blocks of planes are handed to the BLAS threads as they come free (cpu::run_blocks).
 void PoolingLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const int64_t in_plane = window_.height * window_.width;
   const int64_t out_plane = window_.out_h() * window_.out_w();
@@ -284,18 +98,18 @@ void PoolingLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const float* in = bottom[0]->data().data();
   float* out = top[0]->mutable_data().data();
   float* argmax = is_max ? argmax_.mutable_data().data() : nullptr;
-  const int workers = cpu::slice_workers(planes_);
-  cpu::run_blocks(planes_, block_planes(planes_, workers), workers,
-                  [&](int64_t begin, int64_t end, int) {
-                    PlanePooling pooling(window_);
-                    for (int64_t p = begin; p < end; ++p) {
-                      if (is_max) {
-                        pooling.max(in + p * in_plane, out + p * out_plane, argmax + p * out_plane);
-                      } else {
-                        pooling.sum(in + p * in_plane, squares, out + p * out_plane);
-                      }
-                    }
-                  });
+  const auto pool = [&](auto& pooling, int64_t p) {
+    if (is_max) {
+      pooling.max(in + p * in_plane, out + p * out_plane, argmax + p * out_plane);
+    } else {
+      pooling.sum(in + p * in_plane, squares, out + p * out_plane);
+    }
+  };
+  if (CentredPooling::faster(window_, is_max)) {
+    for_each_plane<CentredPooling>(window_, planes_, pool);
+  } else {
+    for_each_plane<PlanePooling>(window_, planes_, pool);
+  }
 }
 
 void PoolingLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
@@ -303,27 +117,30 @@ void PoolingLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<boo
   if (!propagate_down[0]) return;
   const int64_t in_plane = window_.height * window_.width;
   const int64_t out_plane = window_.out_h() * window_.out_w();
-  const bool is_max = method_ == PoolingParameter::MAX;
   const bool squares = method_ == PoolingParameter::L2;
   const float* top_diff = top[0]->diff().data();
   const float* top_data = top[0]->data().data();
   const float* in = bottom[0]->data().data();
   float* in_diff = bottom[0]->mutable_diff().data();
-  const float* argmax = is_max ? argmax_.data().data() : nullptr;
-  const int workers = cpu::slice_workers(planes_);
-  cpu::run_blocks(
-      planes_, block_planes(planes_, workers), workers, [&](int64_t begin, int64_t end, int) {
-        PlanePooling pooling(window_);
-        for (int64_t p = begin; p < end; ++p) {
-          if (is_max) {
-            pooling.max_backward(argmax + p * out_plane, top_diff + p * out_plane,
-                                 in_diff + p * in_plane);
-          } else {
-            pooling.sum_backward(in + p * in_plane, top_data + p * out_plane,
-                                 top_diff + p * out_plane, squares, in_diff + p * in_plane);
-          }
-        }
-      });
+  if (method_ == PoolingParameter::MAX) {
+    const float* argmax = argmax_.data().data();
+    for_each_block(planes_, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p) {
+        max_pooling_backward(argmax + p * out_plane, top_diff + p * out_plane, out_plane, in_plane,
+                             in_diff + p * in_plane);
+      }
+    });
+    return;
+  }
+  const auto spread = [&](auto& pooling, int64_t p) {
+    const int64_t i = p * in_plane, o = p * out_plane;
+    pooling.sum_backward(in + i, top_data + o, top_diff + o, squares, in_diff + i);
+  };
+  if (CentredPooling::faster(window_, false)) {
+    for_each_plane<CentredPooling>(window_, planes_, spread);
+  } else {
+    for_each_plane<PlanePooling>(window_, planes_, spread);
+  }
 }
 
 }  // namespace visage

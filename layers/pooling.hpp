@@ -3,8 +3,8 @@
 // and Visage's L2 (FaceNet NN2: sqrt of the sum of squares over the in-image part of the window).
 // Output size as Caffe computes it: ceil((H + 2 pad - kernel) / stride) + 1 by default (FLOOR on
 // request), minus one when the last window would start in the padding. global_pooling takes the
-// whole image. CPU: each window is a row window times a column window, so planes are pooled along
-// rows and then down columns, blocks of planes spread over the BLAS threads. GPU half:
+// whole image. CPU: layers/pooling_passes.hpp pools each plane along its rows and then down its
+// columns, blocks of planes spread over the BLAS threads. GPU half:
 // cuda/pooling.cu (own kernels, backward as a gather: no atomics).
 #pragma once
 

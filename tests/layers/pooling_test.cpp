@@ -213,23 +213,30 @@ std::pair<std::vector<float>, std::vector<float>> reference_pooling(const Poolin
   return {y, dx};
 }
 
-// The CPU passes pool rows first and then columns, a block of planes per worker; this compares
-// them with the definition on inputs full of ties (small integers, so that sums are exact), with
-// windows reaching into the padding on every side, several planes per worker and 1-3 workers.
-// MAX also gets a plane of -inf, whose windows have no maximum.
+// The CPU passes pool rows first and then columns, a block of planes per worker, either row by
+// row or, for windows centred on a pixel (kernel 2 pad + 1: stride 1, and MAX at any stride on
+// narrow planes), one shifted loop over the whole plane per tap. This compares both with the
+// definition on inputs full of ties (small integers, so that sums are exact), with windows
+// reaching into the padding on every side (and past the plane: an 11-row kernel on 9 rows),
+// several planes per worker and 1-3 workers. MAX also gets a plane of -inf, whose windows have
+// no maximum.
 TEST(Pooling, MatchesTheDefinitionWithTiesAndAnyWorkerCount) {
   const std::vector<PoolingCase> cases = {
       {"MAX", 3, 3, 2, 2, 1, 1, "round_mode: FLOOR"},
       {"MAX", 3, 3, 2, 2, 1, 1, ""},
       {"MAX", 3, 3, 1, 1, 1, 1, "round_mode: FLOOR"},
+      {"MAX", 5, 3, 2, 1, 2, 1, "round_mode: FLOOR"},
+      {"MAX", 11, 3, 1, 1, 5, 1, ""},
       {"MAX", 3, 2, 2, 1, 2, 1, ""},
       {"MAX", 2, 2, 3, 3, 0, 0, ""},
       {"MAX", 0, 0, 1, 1, 0, 0, "global_pooling: true"},
       {"AVE", 3, 3, 2, 2, 1, 1, ""},
       {"AVE", 2, 3, 1, 2, 1, 2, ""},
+      {"AVE", 5, 3, 1, 1, 2, 1, ""},
       {"AVE", 0, 0, 1, 1, 0, 0, "global_pooling: true"},
       {"L2", 3, 3, 1, 1, 1, 1, "round_mode: FLOOR"},
       {"L2", 3, 2, 2, 1, 2, 0, ""},
+      {"L2", 1, 3, 1, 1, 0, 1, ""},
       {"L2", 0, 0, 1, 1, 0, 0, "global_pooling: true"},
   };
   for (const int threads : {1, 2, 3}) {
