@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "tests/support/blas_threads.hpp"
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -77,6 +78,41 @@ TEST(Concat, GradientsMatchFiniteDifferences) {
     for (std::size_t b = 0; b < shapes.size(); ++b) fill_gaussian(bottom[b], 30 + b);
     layer->setup(ctx, bottom, top);
     EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top)) << settings;
+  }
+}
+
+// Large enough (8 x 9 x 64 x 64) for the copies to be spread over up to three workers, in
+// blocks of slabs that end inside a top row: every value lands where the definition puts it.
+TEST(Concat, CopiesEverySlabOnAnyNumberOfThreads) {
+  const std::vector<Shape> shapes = {{8, 3, 64, 64}, {8, 5, 64, 64}, {8, 1, 64, 64}};
+  const int64_t pixels = 64 * 64;
+  for (const int threads : {1, 2, 3}) {
+    BlasThreads blas(threads);
+    auto ctx = Context::cpu();
+    auto layer = concat();
+    TensorList bottom(shapes), top(1);
+    for (std::size_t b = 0; b < shapes.size(); ++b) fill_gaussian(bottom[b], 40 + b);
+    layer->setup(ctx, bottom, top);
+    layer->forward(ctx, bottom, top);
+    TensorList top_diff({top[0].shape()});
+    fill_gaussian(top_diff[0], 50);
+    std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
+    std::ranges::fill(bottom[1].mutable_diff(), 7.0f);
+    layer->backward(ctx, top, {true, false, true}, bottom);
+    int64_t first_channel = 0;
+    for (std::size_t b = 0; b < shapes.size(); ++b) {
+      const int64_t channels = shapes[b][1];
+      for (int64_t n = 0; n < 8; ++n) {
+        for (int64_t i = 0; i < channels * pixels; ++i) {
+          const int64_t in = n * channels * pixels + i;
+          const int64_t out = (n * 9 + first_channel) * pixels + i;
+          ASSERT_EQ(top[0].data()[out], bottom[b].data()[in]) << threads << " threads, " << in;
+          ASSERT_EQ(bottom[b].diff()[in], b == 1 ? 7.0f : top[0].diff()[out])
+              << threads << " threads, bottom " << b << ", " << in;
+        }
+      }
+      first_channel += channels;
+    }
   }
 }
 
