@@ -87,7 +87,7 @@ void ConvolutionLayer::reshape(Tensors bottom, Tensors top) {
   window_.width = in.dim(3);
   with_context(describe(), [&] { check_kernel_fits(window_, in.shape_string()); });
   batch_ = in.dim(0);
-  winograd_applies_ = cpu::winograd_applies(window_, group_);
+  winograd_tile_ = cpu::winograd_tile(window_, group_);
   top[0]->reshape({batch_, num_output_, window_.out_h(), window_.out_w()});
 }
 
@@ -121,7 +121,7 @@ ConvolutionLayer::CpuPlan ConvolutionLayer::cpu_plan() const {
 }
 
 void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
-  if (winograd_applies_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
+  if (winograd_tile_ != 0 && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
     forward_winograd(ctx, bottom[0]->data().data(), weights().data().data(),
                      bias_term_ ? bias().data().data() : nullptr, top[0]->mutable_data().data());
     return;
@@ -212,7 +212,7 @@ void ConvolutionLayer::forward_bands(int64_t band_rows, const float* in, const f
 // added in slice order at the end: the result does not depend on which thread ran which slice.
 void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
                                     const std::vector<bool>& propagate_down, Tensors bottom) {
-  if (winograd_applies_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
+  if (winograd_tile_ != 0 && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
     backward_winograd(ctx, bottom[0]->data().data(), top[0]->diff().data(), weights().data().data(),
                       weights().mutable_diff().data(),
                       bias_term_ ? bias().mutable_diff().data() : nullptr,

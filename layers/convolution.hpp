@@ -1,13 +1,13 @@
 // 2-D convolution (Caffe's Convolution): kernel, stride, pad (square or h/w), dilation, group and
 // an optional bias, on NCHW inputs. The weight has Caffe's shape (num_output, C / group, kh, kw),
 // so Caffe weights load unchanged. CPU: with ConvolutionAlgorithms::fastest, 3x3 stride-1 kernels
-// of one group run through Winograd's F(2x2, 3x3) (layers/winograd.hpp); otherwise chunks of
-// images are im2col'ed side by side into the context's shared workspace and one single-threaded
-// OpenBLAS GEMM per group covers a whole chunk, the BLAS threads working on different chunks (a
-// one-image chunk writes its result in place, and skips im2col for a 1x1 stride-1 unpadded
-// kernel; an image whose columns would not fit a core's cache goes through a band of output rows
-// at a time). GPU (cuda/convolution.cu): cuDNN with algorithms chosen once per input shape and
-// cached.
+// of one group run through Winograd's F(2x2, 3x3) or F(4x4, 3x3) (layers/winograd.hpp); otherwise
+// chunks of images are im2col'ed side by side into the context's shared workspace and one
+// single-threaded OpenBLAS GEMM per group covers a whole chunk, the BLAS threads working on
+// different chunks (a one-image chunk writes its result in place, and skips im2col for a 1x1
+// stride-1 unpadded kernel; an image whose columns would not fit a core's cache goes through a band
+// of output rows at a time). GPU (cuda/convolution.cu): cuDNN with algorithms chosen once per input
+// shape and cached.
 #pragma once
 
 #include <memory>
@@ -67,8 +67,8 @@ class ConvolutionLayer : public Layer {
   void backward_bands(int64_t band_rows, const float* in, const float* top_diff, const float* w,
                       float* columns, float* w_diff, float* b_diff, float* in_diff) const;
 
-  // Under ConvolutionAlgorithms::fastest, 3x3 stride-1 windows (cpu::winograd_applies) run
-  // through Winograd's F(2x2, 3x3) instead (layers/convolution_winograd.cpp): blocks of `chunk`
+  // Under ConvolutionAlgorithms::fastest, 3x3 stride-1 windows (cpu::winograd_tile) run
+  // through Winograd's F(m x m, 3x3) instead (layers/convolution_winograd.cpp): blocks of `chunk`
   // images, or of `band_rows` tile rows of one image where an image has more tiles than a block
   // should, with `scratch` floats per worker for a block's transformed inputs and products.
   struct WinogradPlan {
@@ -88,8 +88,9 @@ class ConvolutionLayer : public Layer {
   int64_t group_ = 1;
   bool bias_term_ = true;
   int64_t batch_ = 0;
-  // Whether the window suits Winograd (the CPU takes it under ConvolutionAlgorithms::fastest).
-  bool winograd_applies_ = false;
+  // The Winograd output tile for the window, 0 where it does not suit Winograd (the CPU takes
+  // that route under ConvolutionAlgorithms::fastest).
+  int winograd_tile_ = 0;
 
 #if VISAGE_WITH_CUDA
   // cuDNN descriptors and the per-shape algorithm cache (defined in cuda/convolution.cu).

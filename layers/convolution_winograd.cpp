@@ -1,4 +1,4 @@
-// Convolution's CPU passes for 3x3 stride-1 windows, through Winograd's F(2x2, 3x3)
+// Convolution's CPU passes for 3x3 stride-1 windows, through Winograd's F(m x m, 3x3)
 // (layers/winograd.hpp). The batch is cut as im2col's passes cut it (layers/convolution.cpp):
 // blocks handed to the BLAS threads as they come free, and in backward contiguous slices whose
 // parameter gradients are added in slice order, so every run gives the same bits.
@@ -15,16 +15,15 @@ using cpu::Trans;
 
 namespace {
 
-constexpr int64_t kPositions = 16;  // a 4x4 tile, so 16 GEMMs per block
-// Tiles per block, each 16 * (C + O) floats of scratch. Fewer make backward slower: each block
-// adds its weight gradient to all of dU (16 * O * C floats). NN1's step: 53.2 ms per image with
-// 256, 50.6 with 512, 50.2 with 1024.
+// Tiles per block, each n^2 (C + O) floats of scratch. Fewer make backward slower: each block
+// adds its weight gradient to all of dU (n^2 O C floats). NN1's step with F(2x2) everywhere:
+// 53.2 ms per image with 256, 50.6 with 512, 50.2 with 1024.
 constexpr int64_t kTargetTiles = 512;
 // At most 16 MB of scratch per BLAS thread, and of per-slice gradients in the Winograd domain.
 constexpr int64_t kScratchFloats = int64_t{1} << 22;
 constexpr int64_t kGradientFloats = int64_t{1} << 22;
 
-// One band of tile rows [row, last) of a block: `columns` tiles, V's 16 matrices (C rows each,
+// One band of tile rows [row, last) of a block: `columns` tiles, V's matrices (C rows each,
 // v_pitch apart) at the start of the worker's scratch and M's (O rows, m_pitch apart) at m.
 struct Band {
   int64_t row, last, columns, v_pitch, m_pitch;
@@ -34,31 +33,32 @@ struct Band {
 // Calls body(band) for each band of tile rows of the block of `count` images at `images`, after
 // transforming the band's input tiles into v.
 template <typename Body>
-void for_each_band(const WindowGeometry& g, int64_t outputs, int64_t band_rows, const float* images,
-                   int64_t count, float* v, Body&& body) {
-  const auto [tiles_h, tiles_w] = cpu::winograd_tiles(g);
+void for_each_band(int tile, const WindowGeometry& g, int64_t outputs, int64_t band_rows,
+                   const float* images, int64_t count, float* v, Body&& body) {
+  const auto [tiles_h, tiles_w] = cpu::winograd_tiles(g, tile);
   for (int64_t row = 0; row < tiles_h; row += band_rows) {
     const int64_t last = std::min(row + band_rows, tiles_h);
     const int64_t columns = count * (last - row) * tiles_w;
     const int64_t v_pitch = cpu::winograd_pitch(g.channels, columns);
-    cpu::winograd_inputs(g, images, count, row, last, v);
+    cpu::winograd_inputs(tile, g, images, count, row, last, v);
     body(Band{row, last, columns, v_pitch, cpu::winograd_pitch(outputs, columns),
-              v + kPositions * v_pitch});
+              v + cpu::winograd_positions(tile) * v_pitch});
   }
 }
 
 }  // namespace
 
 ConvolutionLayer::WinogradPlan ConvolutionLayer::winograd_plan() const {
-  const auto [tiles_h, tiles_w] = cpu::winograd_tiles(window_);
+  const int64_t positions = cpu::winograd_positions(winograd_tile_);
+  const auto [tiles_h, tiles_w] = cpu::winograd_tiles(window_, winograd_tile_);
   const int workers = cpu::slice_workers(batch_);
   const int64_t share = std::max<int64_t>((batch_ + workers - 1) / workers, 1);
-  // A block of `columns` tiles needs V's and M's 16 matrices.
+  // A block of `columns` tiles needs V's and M's matrices, one per tile position.
   const auto scratch = [&](int64_t columns) {
-    return kPositions * (cpu::winograd_pitch(window_.channels, columns) +
-                         cpu::winograd_pitch(num_output_, columns));
+    return positions * (cpu::winograd_pitch(window_.channels, columns) +
+                        cpu::winograd_pitch(num_output_, columns));
   };
-  const int64_t per_tile = kPositions * (window_.channels + num_output_);
+  const int64_t per_tile = positions * (window_.channels + num_output_);
   const int64_t most_tiles =
       std::max(std::min(kTargetTiles, kScratchFloats / std::max<int64_t>(per_tile, 1)), tiles_w);
   const int64_t per_image = tiles_h * tiles_w;
@@ -77,27 +77,29 @@ ConvolutionLayer::WinogradPlan ConvolutionLayer::winograd_plan() const {
 void ConvolutionLayer::forward_winograd(Context& ctx, const float* in, const float* w,
                                         const float* b, float* out) {
   const WinogradPlan plan = winograd_plan();
+  const int tile = winograd_tile_;
+  const int64_t positions = cpu::winograd_positions(tile);
   const int64_t channels = window_.channels;
   const int64_t u_pitch = cpu::winograd_pitch(num_output_, channels);
-  const int64_t filters = kPositions * u_pitch;
+  const int64_t filters = positions * u_pitch;
   const int64_t image_size = channels * window_.height * window_.width;
   const int64_t out_size = num_output_ * window_.out_h() * window_.out_w();
   float* u = ctx.host_workspace(filters + plan.workers * plan.scratch);
   float* scratch = u + filters;
-  cpu::winograd_filters(w, num_output_, channels, u);
+  cpu::winograd_filters(tile, w, num_output_, channels, u);
 
   cpu::run_blocks(batch_, plan.chunk, plan.workers, [&](int64_t first, int64_t end, int worker) {
     const int64_t count = end - first;
     float* v = scratch + worker * plan.scratch;
-    for_each_band(window_, num_output_, plan.band_rows, in + first * image_size, count, v,
+    for_each_band(tile, window_, num_output_, plan.band_rows, in + first * image_size, count, v,
                   [&](const Band& band) {
                     const auto [row, last, columns, v_pitch, m_pitch, m] = band;
-                    for (int64_t position = 0; position < kPositions; ++position) {
+                    for (int64_t position = 0; position < positions; ++position) {
                       cpu::gemm(Trans::no, Trans::no, num_output_, columns, channels, 1.0f,
                                 u + position * u_pitch, v + position * v_pitch, 0.0f,
                                 m + position * m_pitch);
                     }
-                    cpu::winograd_outputs(window_, m, num_output_, count, row, last, b,
+                    cpu::winograd_outputs(tile, window_, m, num_output_, count, row, last, b,
                                           out + first * out_size);
                   });
   });
@@ -109,9 +111,11 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
                                          const float* w, float* w_diff, float* b_diff,
                                          float* in_diff) {
   const WinogradPlan plan = winograd_plan();
+  const int tile = winograd_tile_;
+  const int64_t positions = cpu::winograd_positions(tile);
   const int64_t channels = window_.channels;
   const int64_t u_pitch = cpu::winograd_pitch(num_output_, channels);
-  const int64_t filters = kPositions * u_pitch;
+  const int64_t filters = positions * u_pitch;
   const int64_t pixels = window_.out_h() * window_.out_w();
   const int64_t image_size = channels * window_.height * window_.width;
   const int64_t out_size = num_output_ * pixels;
@@ -121,7 +125,7 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
   float* u = ctx.host_workspace(filters + plan.workers * plan.scratch + slices * private_size);
   float* scratch = u + filters;
   float* sums = scratch + plan.workers * plan.scratch;
-  cpu::winograd_filters(w, num_output_, channels, u);
+  cpu::winograd_filters(tile, w, num_output_, channels, u);
 
   cpu::run_blocks(slices, 1, plan.workers, [&](int64_t slice, int64_t, int worker) {
     float* du = sums + slice * private_size;
@@ -137,11 +141,12 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
       }
       float* dx = in_diff != nullptr ? in_diff + first * image_size : nullptr;
       if (dx != nullptr) std::fill_n(dx, count * image_size, 0.0f);
-      for_each_band(window_, num_output_, plan.band_rows, in + first * image_size, count, v,
+      for_each_band(tile, window_, num_output_, plan.band_rows, in + first * image_size, count, v,
                     [&](const Band& band) {
                       const auto [row, last, columns, v_pitch, m_pitch, m] = band;
-                      cpu::winograd_outputs_adjoint(window_, dy, num_output_, count, row, last, m);
-                      for (int64_t position = 0; position < kPositions; ++position) {
+                      cpu::winograd_outputs_adjoint(tile, window_, dy, num_output_, count, row,
+                                                    last, m);
+                      for (int64_t position = 0; position < positions; ++position) {
                         cpu::gemm(Trans::no, Trans::yes, num_output_, channels, columns, 1.0f,
                                   m + position * m_pitch, v + position * v_pitch, 1.0f,
                                   du + position * u_pitch);
@@ -149,12 +154,12 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
                       if (dx == nullptr) return;
                       // The inputs' gradients overwrite the inputs, which the weight gradient has
                       // used.
-                      for (int64_t position = 0; position < kPositions; ++position) {
+                      for (int64_t position = 0; position < positions; ++position) {
                         cpu::gemm(Trans::yes, Trans::no, channels, columns, num_output_, 1.0f,
                                   u + position * u_pitch, m + position * m_pitch, 0.0f,
                                   v + position * v_pitch);
                       }
-                      cpu::winograd_inputs_adjoint(window_, v, count, row, last, dx);
+                      cpu::winograd_inputs_adjoint(tile, window_, v, count, row, last, dx);
                     });
     }
   });
@@ -162,7 +167,7 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
     const float* part = sums + slice * private_size;
     for (int64_t i = 0; i < private_size; ++i) sums[i] += part[i];
   }
-  cpu::winograd_filters_adjoint(sums, num_output_, channels, w_diff);
+  cpu::winograd_filters_adjoint(tile, sums, num_output_, channels, w_diff);
   for (int64_t o = 0; b_diff != nullptr && o < num_output_; ++o) b_diff[o] += sums[filters + o];
 }
 

@@ -2,20 +2,93 @@
 
 #include <algorithm>
 #include <array>
+#include <utility>
 #include <vector>
 
 namespace visage::cpu {
 
 namespace {
 
-// The transforms are applied along one axis of a tile and then the other. The four rows of
-// tiles are worked on as whole rows of tile values, one value per tile, so that every loop below
-// runs over the tiles of a row and vectorises.
-using Rows4 = std::array<std::vector<float>, 4>;
+template <int Rows, int Cols>
+using Matrix = std::array<std::array<float, Cols>, Rows>;
 
-Rows4 rows_of(int64_t width) {
-  return {std::vector<float>(width), std::vector<float>(width), std::vector<float>(width),
-          std::vector<float>(width)};
+template <int Rows, int Cols>
+constexpr Matrix<Cols, Rows> transpose(const Matrix<Rows, Cols>& m) {
+  Matrix<Cols, Rows> t{};
+  for (int r = 0; r < Rows; ++r) {
+    for (int c = 0; c < Cols; ++c) t[c][r] = m[r][c];
+  }
+  return t;
+}
+
+// The transforms of F(M x M, 3x3): an M x M block of outputs from an N x N input tile
+// (N = M + 2) as A^T [(G g G^T) . (B^T d B)] A. Lavin and Gray's matrices, from the points 0,
+// +-1 (M = 2) and 0, +-1, +-2 (M = 4). Each function applies them along one axis of a tile and
+// then the other.
+template <int M>
+struct Transforms;
+
+template <>
+struct Transforms<2> {
+  static constexpr int N = 4;
+  static constexpr Matrix<4, 4> BT = {{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}}};
+  static constexpr Matrix<4, 3> G = {
+      {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}}};
+  static constexpr Matrix<2, 4> AT = {{{1, 1, 1, 0}, {0, 1, -1, -1}}};
+};
+
+template <>
+struct Transforms<4> {
+  static constexpr int N = 6;
+  static constexpr Matrix<6, 6> BT = {{{4, 0, -5, 0, 1, 0},
+                                       {0, -4, -4, 1, 1, 0},
+                                       {0, 4, -4, -1, 1, 0},
+                                       {0, -2, -1, 2, 1, 0},
+                                       {0, 2, -1, -2, 1, 0},
+                                       {0, 4, 0, -5, 0, 1}}};
+  static constexpr Matrix<6, 3> G = {{{1.0f / 4, 0, 0},
+                                      {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                      {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                      {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                      {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                      {0, 0, 1}}};
+  static constexpr Matrix<4, 6> AT = {
+      {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}};
+};
+
+// The matrices and their transposes as template arguments, for `combine`.
+template <int M>
+struct Matrices {
+  using T = Transforms<M>;
+  static constexpr int N = T::N;
+  static constexpr auto BT = T::BT;
+  static constexpr auto B = transpose<N, N>(T::BT);
+  static constexpr auto G = T::G;
+  static constexpr auto GT = transpose<N, 3>(T::G);
+  static constexpr auto AT = T::AT;
+  static constexpr auto A = transpose<M, N>(T::AT);
+};
+
+// sum over l of T[Row][l] * x(l), the zero entries left out at compile time; x(l) is called only
+// for the others. Unrolled, so that the loops over tiles around it vectorise.
+template <const auto& T, int Row, typename X, int... L>
+float combine(X&& x, std::integer_sequence<int, L...>) {
+  float sum = 0.0f;
+  ((T[Row][L] != 0 ? (void)(sum += T[Row][L] * x(L)) : void()), ...);
+  return sum;
+}
+
+template <const auto& T, int Row, typename X>
+float combine(X&& x) {
+  constexpr int cols = static_cast<int>(T[0].size());
+  return combine<T, Row>(x, std::make_integer_sequence<int, cols>{});
+}
+
+// Calls f(std::integral_constant<int, I>) for I in [0, Count).
+template <int Count, typename F>
+void for_each_index(F&& f) {
+  [&]<int... I>(std::integer_sequence<int, I...>) { (f(std::integral_constant<int, I>{}), ...); }
+  (std::make_integer_sequence<int, Count>{});
 }
 
 // A tile row's place in a block: the block's column of its first tile.
@@ -24,203 +97,176 @@ int64_t first_column(int64_t image, int64_t row, int64_t first_row, int64_t last
   return (image * (last_row - first_row) + row - first_row) * tiles_w;
 }
 
-}  // namespace
-
-bool winograd_applies(const WindowGeometry& g, int64_t group) {
-  // The transforms run along rows of tiles; below 6 tiles a row their overhead eats what the
-  // GEMMs save (NN2's 7x7 inception layers took as long as with im2col, backward 10% longer).
-  constexpr int64_t kLeastWidth = 11;
-  return g.kernel_h == 3 && g.kernel_w == 3 && g.stride_h == 1 && g.stride_w == 1 &&
-         g.dilation_h == 1 && g.dilation_w == 1 && group == 1 && g.out_w() >= kLeastWidth;
-}
-
-WinogradTiles winograd_tiles(const WindowGeometry& g) {
-  return {(g.out_h() + 1) / 2, (g.out_w() + 1) / 2};
-}
-
-// The filter transforms go through blocks of filters, so that each of the 16 matrices of u is
-// written (or read) a run of kFilterBlock values at a time, not one value in 16 places per filter.
+// The filter transforms go through blocks of filters, so that each of the N^2 matrices of u is
+// written (or read) a run of kFilterBlock values at a time, not one value in N^2 places per
+// filter.
 constexpr int64_t kFilterBlock = 256;
 
-// G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1].
-void winograd_filters(const float* weights, int64_t outputs, int64_t channels, float* u) {
+template <int M>
+void filters(const float* weights, int64_t outputs, int64_t channels, float* u) {
+  using T = Matrices<M>;
+  constexpr int N = T::N;
   const int64_t pairs = outputs * channels;
   const int64_t pitch = winograd_pitch(outputs, channels);
-  std::array<std::array<float, kFilterBlock>, 16> block{};
+  std::vector<std::array<float, kFilterBlock>> block(N * N);
   for (int64_t first = 0; first < pairs; first += kFilterBlock) {
     const int64_t size = std::min(kFilterBlock, pairs - first);
     for (int64_t pair = 0; pair < size; ++pair) {
       const float* g = weights + (first + pair) * 9;
-      std::array<float, 12> rows{};  // G g: 4 x 3
-      for (int x = 0; x < 3; ++x) {
-        rows[x] = g[x];
-        rows[3 + x] = 0.5f * (g[x] + g[3 + x] + g[6 + x]);
-        rows[6 + x] = 0.5f * (g[x] - g[3 + x] + g[6 + x]);
-        rows[9 + x] = g[6 + x];
-      }
-      for (int i = 0; i < 4; ++i) {
-        const float* r = &rows[i * 3];
-        block[i * 4][pair] = r[0];
-        block[i * 4 + 1][pair] = 0.5f * (r[0] + r[1] + r[2]);
-        block[i * 4 + 2][pair] = 0.5f * (r[0] - r[1] + r[2]);
-        block[i * 4 + 3][pair] = r[2];
-      }
+      Matrix<N, 3> rows{};  // G g
+      for_each_index<N>([&](auto i) {
+        for (int x = 0; x < 3; ++x)
+          rows[i][x] = combine<T::G, i>([&](int k) { return g[k * 3 + x]; });
+      });
+      for_each_index<N>([&](auto i) {
+        for_each_index<N>([&](auto j) {
+          block[i * N + j][pair] = combine<T::G, j>([&](int k) { return rows[i][k]; });
+        });
+      });
     }
-    for (int position = 0; position < 16; ++position) {
+    for (int position = 0; position < N * N; ++position) {
       std::copy_n(block[position].begin(), size, u + position * pitch + first);
     }
   }
 }
 
-// G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1].
-void winograd_filters_adjoint(const float* du, int64_t outputs, int64_t channels,
-                              float* weights_diff) {
+template <int M>
+void filters_adjoint(const float* du, int64_t outputs, int64_t channels, float* weights_diff) {
+  using T = Matrices<M>;
+  constexpr int N = T::N;
   const int64_t pairs = outputs * channels;
   const int64_t pitch = winograd_pitch(outputs, channels);
-  std::array<std::array<float, kFilterBlock>, 16> block{};
+  std::vector<std::array<float, kFilterBlock>> block(N * N);
   for (int64_t first = 0; first < pairs; first += kFilterBlock) {
     const int64_t size = std::min(kFilterBlock, pairs - first);
-    for (int position = 0; position < 16; ++position) {
+    for (int position = 0; position < N * N; ++position) {
       std::copy_n(du + position * pitch + first, size, block[position].begin());
     }
     for (int64_t pair = 0; pair < size; ++pair) {
-      std::array<float, 12> rows{};  // du G: 4 x 3
-      for (int i = 0; i < 4; ++i) {
-        const float d0 = block[i * 4][pair], d1 = block[i * 4 + 1][pair];
-        const float d2 = block[i * 4 + 2][pair], d3 = block[i * 4 + 3][pair];
-        rows[i * 3] = d0 + 0.5f * (d1 + d2);
-        rows[i * 3 + 1] = 0.5f * (d1 - d2);
-        rows[i * 3 + 2] = 0.5f * (d1 + d2) + d3;
-      }
+      Matrix<N, 3> rows{};  // du G
+      for_each_index<N>([&](auto i) {
+        for_each_index<3>([&](auto x) {
+          rows[i][x] = combine<T::GT, x>([&](int j) { return block[i * N + j][pair]; });
+        });
+      });
       float* dg = weights_diff + (first + pair) * 9;
-      for (int x = 0; x < 3; ++x) {
-        dg[x] += rows[x] + 0.5f * (rows[3 + x] + rows[6 + x]);
-        dg[3 + x] += 0.5f * (rows[3 + x] - rows[6 + x]);
-        dg[6 + x] += 0.5f * (rows[3 + x] + rows[6 + x]) + rows[9 + x];
-      }
+      for_each_index<3>([&](auto k) {
+        for (int x = 0; x < 3; ++x)
+          dg[k * 3 + x] += combine<T::GT, k>([&](int i) { return rows[i][x]; });
+      });
     }
   }
 }
 
-// B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], down the tile's rows, then along them.
-void winograd_inputs(const WindowGeometry& g, const float* images, int64_t count, int64_t first_row,
-                     int64_t last_row, float* v) {
-  const auto [tiles_h, tiles_w] = winograd_tiles(g);
+template <int M>
+void inputs(const WindowGeometry& g, const float* images, int64_t count, int64_t first_row,
+            int64_t last_row, float* v) {
+  using T = Matrices<M>;
+  constexpr int N = T::N;
+  const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(g.channels, columns);
-  const int64_t padded_w = 2 * tiles_w + 2;
+  const int64_t padded_w = M * tiles_w + 2;
   const int64_t height = g.height, width = g.width, channels = g.channels;
-  // The image's columns sit at [pad_w, pad_w + width) of a padded row (tiles_w >= (width + 2 *
-  // pad_w - 2) / 2 makes it at least width + 2 * pad_w long). Only those columns of `down` are
-  // written: the others stay 0. Rows above or below the image read `zeros`.
-  Rows4 down = rows_of(padded_w);
+  // The image's columns sit at [pad_w, pad_w + width) of a padded row. Only those columns of
+  // `down` are written: the others stay 0. Rows above or below the image read `zeros`.
+  std::vector<std::vector<float>> down(N, std::vector<float>(padded_w));
   const std::vector<float> zeros(width);
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t c = 0; c < channels; ++c) {
       const float* plane = images + (i * channels + c) * height * width;
       for (int64_t row = first_row; row < last_row; ++row) {
-        std::array<const float*, 4> in{};
-        for (int64_t k = 0; k < 4; ++k) {
-          const int64_t y = 2 * row + k - g.pad_h;
+        std::array<const float*, N> in{};
+        for (int k = 0; k < N; ++k) {
+          const int64_t y = M * row + k - g.pad_h;
           in[k] = y >= 0 && y < height ? plane + y * width : zeros.data();
         }
-        const float *r0 = in[0], *r1 = in[1], *r2 = in[2], *r3 = in[3];
-        float *t0 = down[0].data() + g.pad_w, *t1 = down[1].data() + g.pad_w,
-              *t2 = down[2].data() + g.pad_w, *t3 = down[3].data() + g.pad_w;
-        // One result per loop: GCC vectorises a loop only if it can rule out few enough overlaps.
-        for (int64_t x = 0; x < width; ++x) t0[x] = r0[x] - r2[x];
-        for (int64_t x = 0; x < width; ++x) t1[x] = r1[x] + r2[x];
-        for (int64_t x = 0; x < width; ++x) t2[x] = r2[x] - r1[x];
-        for (int64_t x = 0; x < width; ++x) t3[x] = r1[x] - r3[x];
-        const int64_t column = first_column(i, row, first_row, last_row, tiles_w);
-        for (int64_t k = 0; k < 4; ++k) {
-          const float* t = down[k].data();
-          float* v0 = v + k * 4 * pitch + c * columns + column;
-          float* v1 = v0 + pitch;
-          float* v2 = v1 + pitch;
-          float* v3 = v2 + pitch;
-          for (int64_t tile = 0; tile < tiles_w; ++tile) {
-            const float a = t[2 * tile], b = t[2 * tile + 1], d = t[2 * tile + 2],
-                        e = t[2 * tile + 3];
-            v0[tile] = a - d;
-            v1[tile] = b + d;
-            v2[tile] = d - b;
-            v3[tile] = b - e;
+        // B^T down the tile's rows, one result row per loop.
+        for_each_index<N>([&](auto r) {
+          float* __restrict t = down[r].data() + g.pad_w;
+          for (int64_t x = 0; x < width; ++x) {
+            t[x] = combine<T::BT, r>([&](int k) { return in[k][x]; });
           }
+        });
+        // Then along them.
+        const int64_t column = first_column(i, row, first_row, last_row, tiles_w);
+        for (int r = 0; r < N; ++r) {
+          const float* t = down[r].data();
+          for_each_index<N>([&](auto j) {
+            float* __restrict out = v + (r * N + j) * pitch + c * columns + column;
+            for (int64_t tile = 0; tile < tiles_w; ++tile) {
+              out[tile] = combine<T::BT, j>([&](int l) { return t[M * tile + l]; });
+            }
+          });
         }
       }
     }
   }
 }
 
-// B = (B^T)^T, along each tile row and then down the tile; overlapping tiles add up.
-void winograd_inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count,
-                             int64_t first_row, int64_t last_row, float* images_diff) {
-  const auto [tiles_h, tiles_w] = winograd_tiles(g);
+template <int M>
+void inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count, int64_t first_row,
+                    int64_t last_row, float* images_diff) {
+  using T = Matrices<M>;
+  constexpr int N = T::N;
+  const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(g.channels, columns);
-  const int64_t padded_w = 2 * tiles_w + 2;
+  const int64_t padded_w = M * tiles_w + 2;
   const int64_t height = g.height, width = g.width, channels = g.channels;
-  Rows4 across = rows_of(tiles_w), out = rows_of(padded_w);
+  std::vector<std::vector<float>> across(N, std::vector<float>(tiles_w));
+  std::vector<float> out(padded_w);
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t c = 0; c < channels; ++c) {
       float* plane = images_diff + (i * channels + c) * height * width;
       for (int64_t row = first_row; row < last_row; ++row) {
         const int64_t column = first_column(i, row, first_row, last_row, tiles_w);
-        // dv[i][j] for the tiles of the row, rows i of the tile first.
         const auto at = [&](int64_t position) {
           return dv + position * pitch + c * columns + column;
         };
-        for (int64_t k = 0; k < 4; ++k) {
+        for_each_index<N>([&](auto k) {
           // Row k of B dv: combine the tile's rows.
-          for (int64_t j = 0; j < 4; ++j) {
-            const float *d0 = at(j), *d1 = at(4 + j), *d2 = at(8 + j), *d3 = at(12 + j);
-            float* f = across[j].data();
-            if (k == 0) {
-              std::copy_n(d0, tiles_w, f);
-            } else if (k == 1) {
-              for (int64_t tile = 0; tile < tiles_w; ++tile)
-                f[tile] = d1[tile] - d2[tile] + d3[tile];
-            } else if (k == 2) {
-              for (int64_t tile = 0; tile < tiles_w; ++tile)
-                f[tile] = d1[tile] + d2[tile] - d0[tile];
-            } else {
-              for (int64_t tile = 0; tile < tiles_w; ++tile) f[tile] = -d3[tile];
+          for (int l = 0; l < N; ++l) {
+            float* __restrict f = across[l].data();
+            for (int64_t tile = 0; tile < tiles_w; ++tile) {
+              f[tile] = combine<T::B, k>([&](int r) { return at(r * N + l)[tile]; });
             }
           }
-          // Then times B^T along the row, adding the tiles' overlapping columns.
-          const float *f0 = across[0].data(), *f1 = across[1].data(), *f2 = across[2].data(),
-                      *f3 = across[3].data();
-          float* o = out[k].data();
+          // Then times B^T along the row: each tile's first M columns, then its last N - M,
+          // which are the next tile's first (added in a second pass, as tiles overlap).
+          float* __restrict o = out.data();
           for (int64_t tile = 0; tile < tiles_w; ++tile) {
-            o[2 * tile] = f0[tile];
-            o[2 * tile + 1] = f1[tile] - f2[tile] + f3[tile];
+            for_each_index<M>([&](auto x) {
+              o[M * tile + x] = combine<T::B, x>([&](int l) { return across[l][tile]; });
+            });
           }
-          o[padded_w - 2] = 0.0f;
-          o[padded_w - 1] = 0.0f;
+          std::fill(o + M * tiles_w, o + padded_w, 0.0f);
           for (int64_t tile = 0; tile < tiles_w; ++tile) {
-            o[2 * tile + 2] += f1[tile] + f2[tile] - f0[tile];
-            o[2 * tile + 3] -= f3[tile];
+            for_each_index<N - M>([&](auto x) {
+              o[M * tile + M + x] += combine<T::B, M + x>([&](int l) { return across[l][tile]; });
+            });
           }
-          const int64_t y = 2 * row + k - g.pad_h;
-          if (y < 0 || y >= height) continue;
+          const int64_t y = M * row + k - g.pad_h;
+          if (y < 0 || y >= height) return;
           float* image_row = plane + y * width;
           for (int64_t x = 0; x < width; ++x) image_row[x] += o[x + g.pad_w];
-        }
+        });
       }
     }
   }
 }
 
-// A^T = [1 1 1 0; 0 1 -1 -1], down the tile, then along its rows.
-void winograd_outputs(const WindowGeometry& g, const float* m, int64_t outputs, int64_t count,
-                      int64_t first_row, int64_t last_row, const float* bias, float* out) {
-  const auto [tiles_h, tiles_w] = winograd_tiles(g);
+template <int M>
+void outputs(const WindowGeometry& g, const float* m, int64_t outputs, int64_t count,
+             int64_t first_row, int64_t last_row, const float* bias, float* out) {
+  using T = Matrices<M>;
+  constexpr int N = T::N;
+  const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(outputs, columns);
   const int64_t out_h = g.out_h(), out_w = g.out_w();
-  const int64_t whole = out_w / 2;  // tiles with both columns inside; an odd width has one more
-  Rows4 down = rows_of(tiles_w);
+  const int64_t whole = out_w / M;  // tiles with all M columns inside
+  std::vector<std::vector<float>> down(N, std::vector<float>(tiles_w));
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t o = 0; o < outputs; ++o) {
       float* plane = out + (i * outputs + o) * out_h * out_w;
@@ -230,80 +276,147 @@ void winograd_outputs(const WindowGeometry& g, const float* m, int64_t outputs, 
         const auto at = [&](int64_t position) {
           return m + position * pitch + o * columns + column;
         };
-        for (int64_t a = 0; a < 2 && 2 * row + a < out_h; ++a) {
-          for (int64_t j = 0; j < 4; ++j) {
-            const float *m0 = at(j), *m1 = at(4 + j), *m2 = at(8 + j), *m3 = at(12 + j);
-            float* s = down[j].data();
-            if (a == 0) {
-              for (int64_t tile = 0; tile < tiles_w; ++tile)
-                s[tile] = m0[tile] + m1[tile] + m2[tile];
-            } else {
-              for (int64_t tile = 0; tile < tiles_w; ++tile)
-                s[tile] = m1[tile] - m2[tile] - m3[tile];
+        for_each_index<M>([&](auto a) {
+          if (M * row + a >= out_h) return;
+          // A^T down the tile...
+          for (int j = 0; j < N; ++j) {
+            float* __restrict s = down[j].data();
+            for (int64_t tile = 0; tile < tiles_w; ++tile) {
+              s[tile] = combine<T::AT, a>([&](int r) { return at(r * N + j)[tile]; });
             }
           }
-          const float *s0 = down[0].data(), *s1 = down[1].data(), *s2 = down[2].data(),
-                      *s3 = down[3].data();
-          float* y = plane + (2 * row + a) * out_w;
+          // ... then along its rows.
+          float* __restrict y = plane + (M * row + a) * out_w;
           for (int64_t tile = 0; tile < whole; ++tile) {
-            y[2 * tile] = s0[tile] + s1[tile] + s2[tile] + b;
-            y[2 * tile + 1] = s1[tile] - s2[tile] - s3[tile] + b;
+            for_each_index<M>([&](auto x) {
+              y[M * tile + x] = combine<T::AT, x>([&](int j) { return down[j][tile]; }) + b;
+            });
           }
-          if (whole < tiles_w) y[2 * whole] = s0[whole] + s1[whole] + s2[whole] + b;
-        }
+          for_each_index<M>([&](auto x) {  // the last tile's columns inside
+            if (M * whole + x < out_w) {
+              y[M * whole + x] = combine<T::AT, x>([&](int j) { return down[j][whole]; }) + b;
+            }
+          });
+        });
       }
     }
   }
 }
 
-// A = (A^T)^T: along the 2x2 block's rows, then down.
-void winograd_outputs_adjoint(const WindowGeometry& g, const float* out_diff, int64_t outputs,
-                              int64_t count, int64_t first_row, int64_t last_row, float* dm) {
-  const auto [tiles_h, tiles_w] = winograd_tiles(g);
+template <int M>
+void outputs_adjoint(const WindowGeometry& g, const float* out_diff, int64_t outputs, int64_t count,
+                     int64_t first_row, int64_t last_row, float* dm) {
+  using T = Matrices<M>;
+  constexpr int N = T::N;
+  const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(outputs, columns);
   const int64_t out_h = g.out_h(), out_w = g.out_w();
-  const int64_t whole = out_w / 2;  // tiles with both columns inside; an odd width has one more
-  std::array<Rows4, 2> across = {rows_of(tiles_w), rows_of(tiles_w)};
+  const int64_t whole = out_w / M;  // tiles with all M columns inside
+  // across[a][j]: row a of the tile's dy times A, for each tile of the row.
+  std::vector<std::vector<float>> across(M * N, std::vector<float>(tiles_w));
   for (int64_t i = 0; i < count; ++i) {
     for (int64_t o = 0; o < outputs; ++o) {
       const float* plane = out_diff + (i * outputs + o) * out_h * out_w;
       for (int64_t row = first_row; row < last_row; ++row) {
-        for (int64_t a = 0; a < 2; ++a) {
-          float *h0 = across[a][0].data(), *h1 = across[a][1].data(), *h2 = across[a][2].data(),
-                *h3 = across[a][3].data();
-          if (2 * row + a >= out_h) {  // past the last row: dy = 0
-            for (auto& h : across[a]) std::ranges::fill(h, 0.0f);
+        for (int a = 0; a < M; ++a) {
+          if (M * row + a >= out_h) {  // past the last row: dy = 0
+            for (int j = 0; j < N; ++j) std::ranges::fill(across[a * N + j], 0.0f);
             continue;
           }
-          const float* y = plane + (2 * row + a) * out_w;
-          for (int64_t tile = 0; tile < whole; ++tile) {
-            const float y0 = y[2 * tile], y1 = y[2 * tile + 1];
-            h0[tile] = y0;
-            h1[tile] = y0 + y1;
-            h2[tile] = y0 - y1;
-            h3[tile] = -y1;
-          }
-          if (whole < tiles_w) {  // the last column's right neighbour is past the edge
-            h0[whole] = h1[whole] = h2[whole] = y[2 * whole];
-            h3[whole] = 0.0f;
-          }
+          const float* y = plane + (M * row + a) * out_w;
+          for_each_index<N>([&](auto j) {
+            float* __restrict h = across[a * N + j].data();
+            for (int64_t tile = 0; tile < whole; ++tile) {
+              h[tile] = combine<T::A, j>([&](int x) { return y[M * tile + x]; });
+            }
+            if (whole < tiles_w) {  // columns past the edge read dy = 0
+              h[whole] = combine<T::A, j>(
+                  [&](int x) { return M * whole + x < out_w ? y[M * whole + x] : 0.0f; });
+            }
+          });
         }
         const int64_t column = first_column(i, row, first_row, last_row, tiles_w);
-        for (int64_t j = 0; j < 4; ++j) {
-          const float *top = across[0][j].data(), *bottom = across[1][j].data();
-          float* d0 = dm + j * pitch + o * columns + column;
-          float* d1 = d0 + 4 * pitch;
-          float* d2 = d1 + 4 * pitch;
-          float* d3 = d2 + 4 * pitch;
-          std::copy_n(top, tiles_w, d0);
-          for (int64_t tile = 0; tile < tiles_w; ++tile) d1[tile] = top[tile] + bottom[tile];
-          for (int64_t tile = 0; tile < tiles_w; ++tile) d2[tile] = top[tile] - bottom[tile];
-          for (int64_t tile = 0; tile < tiles_w; ++tile) d3[tile] = -bottom[tile];
-        }
+        for_each_index<N>([&](auto r) {
+          for (int j = 0; j < N; ++j) {
+            float* __restrict d = dm + (r * N + j) * pitch + o * columns + column;
+            for (int64_t tile = 0; tile < tiles_w; ++tile) {
+              d[tile] = combine<T::A, r>([&](int a) { return across[a * N + j][tile]; });
+            }
+          }
+        });
       }
     }
   }
+}
+
+}  // namespace
+
+int winograd_tile(const WindowGeometry& g, int64_t group) {
+  if (g.kernel_h != 3 || g.kernel_w != 3 || g.stride_h != 1 || g.stride_w != 1 ||
+      g.dilation_h != 1 || g.dilation_w != 1 || group != 1) {
+    return 0;
+  }
+  // The transforms run along rows of tiles; below 6 tiles a row their overhead eats what the
+  // GEMMs save. NN2, batch 16, forward + backward: its 7x7 inception layers took as long with
+  // F(2x2) as with im2col (backward 10% longer); its 14x14 ones as long with F(4x4) as with
+  // F(2x2), whose rounding is closer to the direct sums; from 28x28 up F(4x4) is faster (conv2,
+  // 56x56: 91 -> 66 ms; inception_3a: 25 -> 21 ms).
+  constexpr int64_t kLeastTiles = 6;
+  const int64_t width = g.out_w();
+  if (width > 4 * (kLeastTiles - 1)) return 4;
+  if (width > 2 * (kLeastTiles - 1)) return 2;
+  return 0;
+}
+
+WinogradTiles winograd_tiles(const WindowGeometry& g, int m) {
+  return {(g.out_h() + m - 1) / m, (g.out_w() + m - 1) / m};
+}
+
+// Each entry point runs the transforms of its tile size.
+template <typename Call>
+void with_tile(int m, Call&& call) {
+  if (m == 4) {
+    call(std::integral_constant<int, 4>{});
+  } else {
+    call(std::integral_constant<int, 2>{});
+  }
+}
+
+void winograd_filters(int m, const float* weights, int64_t outputs, int64_t channels, float* u) {
+  with_tile(m, [&](auto tile) { filters<tile>(weights, outputs, channels, u); });
+}
+
+void winograd_filters_adjoint(int m, const float* du, int64_t outputs, int64_t channels,
+                              float* weights_diff) {
+  with_tile(m, [&](auto tile) { filters_adjoint<tile>(du, outputs, channels, weights_diff); });
+}
+
+void winograd_inputs(int m, const WindowGeometry& g, const float* images, int64_t count,
+                     int64_t first_row, int64_t last_row, float* v) {
+  with_tile(m, [&](auto tile) { inputs<tile>(g, images, count, first_row, last_row, v); });
+}
+
+void winograd_inputs_adjoint(int m, const WindowGeometry& g, const float* dv, int64_t count,
+                             int64_t first_row, int64_t last_row, float* images_diff) {
+  with_tile(
+      m, [&](auto tile) { inputs_adjoint<tile>(g, dv, count, first_row, last_row, images_diff); });
+}
+
+void winograd_outputs(int m, const WindowGeometry& g, const float* products, int64_t outputs,
+                      int64_t count, int64_t first_row, int64_t last_row, const float* bias,
+                      float* out) {
+  with_tile(m, [&](auto tile) {
+    cpu::outputs<tile>(g, products, outputs, count, first_row, last_row, bias, out);
+  });
+}
+
+void winograd_outputs_adjoint(int m, const WindowGeometry& g, const float* out_diff,
+                              int64_t outputs, int64_t count, int64_t first_row, int64_t last_row,
+                              float* dm) {
+  with_tile(m, [&](auto tile) {
+    outputs_adjoint<tile>(g, out_diff, outputs, count, first_row, last_row, dm);
+  });
 }
 
 }  // namespace visage::cpu

@@ -104,10 +104,11 @@ TEST(Convolution, GradientsMatchFiniteDifferences) {
       // Batches that the CPU passes put into one GEMM (several images side by side).
       {"num_output: 3 kernel_size: 3 pad: 1", {5, 2, 4, 3}},
       {"num_output: 4 kernel_size: 1 group: 2", {4, 4, 2, 3}},
-      // 3x3 stride 1, at least 11 wide: Winograd's F(2x2, 3x3) under `fastest`, with a
-      // half-outside last tile.
+      // 3x3 stride 1, at least 11 wide: Winograd's F(2x2, 3x3) under `fastest` (F(4x4, 3x3)
+      // from 21 wide), with a last tile partly outside.
       {"num_output: 2 kernel_size: 3 pad: 1", {2, 3, 5, 13}},
       {"num_output: 3 kernel_size: 3", {1, 2, 6, 13}},
+      {"num_output: 2 kernel_size: 3 pad: 1", {1, 2, 6, 22}},
   };
   for (const auto algorithms :
        {ConvolutionAlgorithms::reproducible, ConvolutionAlgorithms::fastest}) {
@@ -292,13 +293,29 @@ struct DirectConvolution {
   }
 };
 
-void expect_near_all(std::span<const float> actual, const std::vector<double>& expected,
+// A result and its reference: the sum in double, and the sum of its terms' magnitudes, which
+// bounds any float evaluation's rounding error (a wrong or missing term shows as an error of the
+// order of a term, far beyond the bound).
+struct Reference {
+  std::vector<double> sum, magnitude;
+  explicit Reference(size_t n) : sum(n), magnitude(n) {}
+  void add(size_t i, double term) {
+    sum[i] += term;
+    magnitude[i] += std::abs(term);
+  }
+};
+
+// Within 1e-5 of the terms' magnitude, about 80 float roundings: direct sums stay well inside,
+// and so do Winograd's (F(4x4) came to 2.7e-6 here).
+void expect_near_all(std::span<const float> actual, const Reference& expected,
                      const std::string& what) {
-  ASSERT_EQ(actual.size(), expected.size()) << what;
+  ASSERT_EQ(actual.size(), expected.sum.size()) << what;
   int reported = 0;
-  for (size_t i = 0; i < expected.size() && reported < 5; ++i) {
-    if (std::abs(actual[i] - expected[i]) > 1e-4 * (1 + std::abs(expected[i]))) {
-      ADD_FAILURE() << what << "[" << i << "] = " << actual[i] << ", expected " << expected[i];
+  for (size_t i = 0; i < actual.size() && reported < 5; ++i) {
+    const double error = std::abs(actual[i] - expected.sum[i]);
+    if (error > 1e-5 * expected.magnitude[i] + 1e-7) {
+      ADD_FAILURE() << what << "[" << i << "] = " << actual[i] << ", expected " << expected.sum[i]
+                    << " (terms of magnitude " << expected.magnitude[i] << ")";
       ++reported;
     }
   }
@@ -330,22 +347,21 @@ void expect_direct_convolution(const DirectConvolution& d, int64_t images, const
   const int64_t in_size = d.channels * d.height * d.width;
   const int64_t out_size = d.outputs * d.out_h() * d.out_w();
   const int64_t patch = d.channels / d.group * d.kernel * d.kernel;
-  std::vector<double> out(images * out_size), in_diff(images * in_size), w_diff(w.size()),
-      b_diff(b.size());
+  Reference out(images * out_size), in_diff(images * in_size), w_diff(w.size()), b_diff(b.size());
   for (int64_t n = 0; n < images; ++n) {
     const float* x = bottom[0].data().data() + n * in_size;
     const float* dy = top_diff[0].data().data() + n * out_size;
     d.taps([&](int64_t o, int64_t ci, int64_t oy, int64_t ox, int64_t ky, int64_t kx, int64_t at) {
       const int64_t tap = o * patch + (ci * d.kernel + ky) * d.kernel + kx;
       const int64_t pixel = (o * d.out_h() + oy) * d.out_w() + ox;
-      out[n * out_size + pixel] += double{w[tap]} * x[at];
-      w_diff[tap] += double{dy[pixel]} * x[at];
-      in_diff[n * in_size + at] += double{dy[pixel]} * w[tap];
+      out.add(n * out_size + pixel, double{w[tap]} * x[at]);
+      w_diff.add(tap, double{dy[pixel]} * x[at]);
+      in_diff.add(n * in_size + at, double{dy[pixel]} * w[tap]);
     });
     for (int64_t o = 0; o < d.outputs; ++o) {
       for (int64_t p = 0; p < d.out_h() * d.out_w(); ++p) {
-        out[n * out_size + o * d.out_h() * d.out_w() + p] += b[o];
-        b_diff[o] += dy[o * d.out_h() * d.out_w() + p];
+        out.add(n * out_size + o * d.out_h() * d.out_w() + p, b[o]);
+        b_diff.add(o, dy[o * d.out_h() * d.out_w() + p]);
       }
     }
   }
@@ -390,16 +406,17 @@ TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
       const std::string where = describe(d) + ", " + std::to_string(threads) + " BLAS threads";
       ASSERT_GT(d.channels * d.kernel * d.kernel * d.out_h() * d.out_w(), int64_t{1} << 20)
           << where << ": not large enough to go in bands";
-      ASSERT_FALSE(cpu::winograd_applies(geometry(d), d.group)) << where;
+      ASSERT_FALSE(cpu::winograd_tile(geometry(d), d.group) != 0) << where;
       expect_direct_convolution(d, 2, where, ConvolutionAlgorithms::reproducible);
     }
   }
 }
 
-// 3x3 stride-1 windows go through Winograd's F(2x2, 3x3): its transforms differ from the direct
-// sums only by rounding, for every padding, for outputs of odd height or width (a last tile
-// half outside), for several images in one block, and for large images in bands of tile rows.
-// Only `--conv-algorithms fastest` takes this route.
+// 3x3 stride-1 windows go through Winograd's F(2x2, 3x3), or F(4x4, 3x3) from 21 outputs wide:
+// their transforms differ from the direct sums only by rounding, for every padding, for outputs
+// whose height or width is not a multiple of the tile (a last tile partly outside), for several
+// images in one block, and for large images in bands of tile rows. Only `--conv-algorithms
+// fastest` takes this route.
 TEST(Convolution, WinogradUnderFastestGivesTheDirectConvolution) {
   struct Case {
     DirectConvolution d;
@@ -407,18 +424,24 @@ TEST(Convolution, WinogradUnderFastestGivesTheDirectConvolution) {
   };
   const std::vector<Case> cases = {
       // channels, height, width, outputs, kernel, stride, pad, dilation, group; images
-      {{3, 12, 11, 5, 3, 1, 1, 1, 1}, 3},    // odd width
-      {{4, 13, 16, 6, 3, 1, 0, 1, 1}, 5},    // no padding, odd height
-      {{2, 15, 14, 3, 3, 1, 2, 1, 1}, 2},    // pad 2: the outer ring of outputs reads 1 pixel row
-      {{8, 12, 12, 4, 3, 1, 1, 1, 1}, 7},    // several images to a block
-      {{32, 57, 56, 16, 3, 1, 1, 1, 1}, 2},  // 29 x 28 tiles: bands of tile rows
+      // F(2x2, 3x3)
+      {{3, 12, 11, 5, 3, 1, 1, 1, 1}, 3},  // odd width
+      {{4, 13, 16, 6, 3, 1, 0, 1, 1}, 5},  // no padding, odd height
+      {{2, 15, 14, 3, 3, 1, 2, 1, 1}, 2},  // pad 2: the outer ring of outputs reads 1 pixel row
+      {{8, 12, 12, 4, 3, 1, 1, 1, 1}, 7},  // several images to a block
+      // F(4x4, 3x3)
+      {{3, 23, 22, 5, 3, 1, 1, 1, 1}, 3},    // 23 x 22: last tiles 3 rows high, 2 columns wide
+      {{4, 25, 23, 6, 3, 1, 0, 1, 1}, 2},    // no padding: 23 x 21, last tiles 3 x 1
+      {{2, 21, 21, 3, 3, 1, 2, 1, 1}, 2},    // pad 2
+      {{8, 24, 24, 4, 3, 1, 1, 1, 1}, 7},    // several images to a block
+      {{32, 57, 56, 16, 3, 1, 1, 1, 1}, 2},  // 15 x 14 tiles: bands of tile rows
   };
   for (const int threads : {1, 2, 3}) {
     BlasThreads blas(threads);
     for (const auto& [d, images] : cases) {
       const std::string where = describe(d) + ", " + std::to_string(images) + " images, " +
                                 std::to_string(threads) + " BLAS threads";
-      ASSERT_TRUE(cpu::winograd_applies(geometry(d), d.group)) << where;
+      ASSERT_EQ(cpu::winograd_tile(geometry(d), d.group), d.out_w() >= 21 ? 4 : 2) << where;
       expect_direct_convolution(d, images, where, ConvolutionAlgorithms::fastest);
     }
   }
@@ -438,12 +461,16 @@ TEST(Convolution, WinogradUnderFastestGivesTheDirectConvolution) {
     outputs.emplace_back(top[0].data().begin(), top[0].data().end());
   }
   EXPECT_NE(outputs[0], outputs[1]) << "reproducible and fastest gave the same bits";
-  // Not through Winograd: a stride, a dilation, groups, or outputs under 11 wide.
-  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 3, 2, 1, 1, 1}), 1));
-  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 3, 1, 2, 2, 1}), 1));
-  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 3, 1, 1, 1, 2}), 2));
-  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 10, 4, 3, 1, 1, 1, 1}), 1));
-  EXPECT_FALSE(cpu::winograd_applies(geometry({4, 24, 24, 4, 5, 1, 2, 1, 1}), 1));
+  // The tile: 4x4 from 21 outputs wide, 2x2 from 11; not Winograd for a stride, a dilation,
+  // groups, or outputs under 11 wide.
+  EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 21, 4, 3, 1, 1, 1, 1}), 1), 4);
+  EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 20, 4, 3, 1, 1, 1, 1}), 1), 2);
+  EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 11, 4, 3, 1, 1, 1, 1}), 1), 2);
+  EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 3, 2, 1, 1, 1}), 1) != 0);
+  EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 3, 1, 2, 2, 1}), 1) != 0);
+  EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 3, 1, 1, 1, 2}), 2) != 0);
+  EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 10, 4, 3, 1, 1, 1, 1}), 1) != 0);
+  EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 5, 1, 2, 1, 1}), 1) != 0);
 }
 
 void expect_convolution_error(const std::string& settings, const Shape& input,
