@@ -52,7 +52,7 @@ class ConvolutionLayer : public Layer {
     int64_t scratch;
     int64_t band_rows;
   };
-  CpuPlan cpu_plan() const;
+  CpuPlan cpu_plan(ConvolutionAlgorithms algorithms) const;
   // count images from in to out through columns (the worker's scratch).
   void forward_images(int64_t count, const float* in, const float* w, const float* b,
                       float* columns, float* out) const;

@@ -473,6 +473,17 @@ TEST(Convolution, WinogradUnderFastestGivesTheDirectConvolution) {
   EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 5, 1, 2, 1, 1}), 1) != 0);
 }
 
+// Under `fastest`, 1x1 stride-1 layers of at least 128 output pixels multiply each image where
+// it lies instead of in chunks: the same convolution, gradients summed image by image.
+TEST(Convolution, OneByOneUnderFastestGivesTheDirectConvolution) {
+  for (const int threads : {1, 2, 3}) {
+    BlasThreads blas(threads);
+    const DirectConvolution d{8, 12, 12, 6, 1, 1, 0, 1, 1};
+    expect_direct_convolution(d, 5, describe(d) + ", " + std::to_string(threads) + " BLAS threads",
+                              ConvolutionAlgorithms::fastest);
+  }
+}
+
 void expect_convolution_error(const std::string& settings, const Shape& input,
                               const std::vector<std::string>& fragments) {
   auto ctx = Context::cpu();
