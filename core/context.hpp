@@ -20,8 +20,9 @@ enum class ConvolutionAlgorithms {
   // algorithms that sum directly. The same digits on every run, within rounding of each other,
   // and the digits every documented result was trained with.
   reproducible,
-  // Fewer multiplies, other rounding. CPU: 3x3 stride-1 layers through Winograd's F(4x4, 3x3)
-  // or F(2x2, 3x3), still the same digits on every run. GPU: every fp32 algorithm timed once per
+  // Fewer multiplies, other rounding. CPU: 3x3 and 5x5 stride-1 layers through Winograd's
+  // F(4x4, 3x3), F(2x2, 3x3) or F(2x2, 5x5), and 1x1 layers an image at a time; still the same
+  // digits on every run. GPU: every fp32 algorithm timed once per
   // input shape and
   // the fastest kept, FFT, Winograd and non-deterministic ones included (PyTorch's
   // cudnn.benchmark): digits may differ between runs.

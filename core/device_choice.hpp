@@ -20,8 +20,9 @@ inline constexpr const char* kDeviceHelp =
 inline constexpr const char* kConvolutionAlgorithmsHelp =
     "how convolutions pick their algorithms: reproducible (direct fp32 sums: the same digits on "
     "every run, those of the documented results) or fastest (fewer multiplies, other rounding: on "
-    "the CPU 3x3 stride-1 layers go through Winograd's F(4x4, 3x3) or F(2x2, 3x3), still the same "
-    "digits on every run; on the GPU every fp32 algorithm is timed once per shape, FFT, Winograd "
+    "the CPU 3x3 and 5x5 stride-1 layers go through Winograd's F(4x4, 3x3), F(2x2, 3x3) or F(2x2, "
+    "5x5), still the same digits on every run; on the GPU every fp32 algorithm is timed once per "
+    "shape, FFT, Winograd "
     "and non-deterministic ones too, like PyTorch's cudnn.benchmark: digits may change between "
     "runs)";
 

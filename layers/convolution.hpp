@@ -1,7 +1,7 @@
 // 2-D convolution (Caffe's Convolution): kernel, stride, pad (square or h/w), dilation, group and
 // an optional bias, on NCHW inputs. The weight has Caffe's shape (num_output, C / group, kh, kw),
 // so Caffe weights load unchanged. CPU: with ConvolutionAlgorithms::fastest, 3x3 stride-1 kernels
-// of one group run through Winograd's F(2x2, 3x3) or F(4x4, 3x3) (layers/winograd.hpp); otherwise
+// and 5x5 ones run through Winograd's F(m x m, r x r) (layers/winograd.hpp); otherwise
 // chunks of images are im2col'ed side by side into the context's shared workspace and one
 // single-threaded OpenBLAS GEMM per group covers a whole chunk, the BLAS threads working on
 // different chunks (a one-image chunk writes its result in place, and skips im2col for a 1x1

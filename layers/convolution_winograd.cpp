@@ -1,4 +1,4 @@
-// Convolution's CPU passes for 3x3 stride-1 windows, through Winograd's F(m x m, 3x3)
+// Convolution's CPU passes for 3x3 and 5x5 stride-1 windows, through Winograd's F(m x m, r x r)
 // (layers/winograd.hpp). The batch is cut as im2col's passes cut it (layers/convolution.cpp):
 // blocks handed to the BLAS threads as they come free, and in backward contiguous slices whose
 // parameter gradients are added in slice order, so every run gives the same bits.
@@ -42,14 +42,14 @@ void for_each_band(int tile, const WindowGeometry& g, int64_t outputs, int64_t b
     const int64_t v_pitch = cpu::winograd_pitch(g.channels, columns);
     cpu::winograd_inputs(tile, g, images, count, row, last, v);
     body(Band{row, last, columns, v_pitch, cpu::winograd_pitch(outputs, columns),
-              v + cpu::winograd_positions(tile) * v_pitch});
+              v + cpu::winograd_positions(g, tile) * v_pitch});
   }
 }
 
 }  // namespace
 
 ConvolutionLayer::WinogradPlan ConvolutionLayer::winograd_plan() const {
-  const int64_t positions = cpu::winograd_positions(winograd_tile_);
+  const int64_t positions = cpu::winograd_positions(window_, winograd_tile_);
   const auto [tiles_h, tiles_w] = cpu::winograd_tiles(window_, winograd_tile_);
   const int workers = cpu::slice_workers(batch_);
   const int64_t share = std::max<int64_t>((batch_ + workers - 1) / workers, 1);
@@ -78,7 +78,7 @@ void ConvolutionLayer::forward_winograd(Context& ctx, const float* in, const flo
                                         const float* b, float* out) {
   const WinogradPlan plan = winograd_plan();
   const int tile = winograd_tile_;
-  const int64_t positions = cpu::winograd_positions(tile);
+  const int64_t positions = cpu::winograd_positions(window_, tile);
   const int64_t channels = window_.channels;
   const int64_t u_pitch = cpu::winograd_pitch(num_output_, channels);
   const int64_t filters = positions * u_pitch;
@@ -86,7 +86,7 @@ void ConvolutionLayer::forward_winograd(Context& ctx, const float* in, const flo
   const int64_t out_size = num_output_ * window_.out_h() * window_.out_w();
   float* u = ctx.host_workspace(filters + plan.workers * plan.scratch);
   float* scratch = u + filters;
-  cpu::winograd_filters(tile, w, num_output_, channels, u);
+  cpu::winograd_filters(tile, window_, w, num_output_, u);
 
   cpu::run_blocks(batch_, plan.chunk, plan.workers, [&](int64_t first, int64_t end, int worker) {
     const int64_t count = end - first;
@@ -112,7 +112,7 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
                                          float* in_diff) {
   const WinogradPlan plan = winograd_plan();
   const int tile = winograd_tile_;
-  const int64_t positions = cpu::winograd_positions(tile);
+  const int64_t positions = cpu::winograd_positions(window_, tile);
   const int64_t channels = window_.channels;
   const int64_t u_pitch = cpu::winograd_pitch(num_output_, channels);
   const int64_t filters = positions * u_pitch;
@@ -125,7 +125,7 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
   float* u = ctx.host_workspace(filters + plan.workers * plan.scratch + slices * private_size);
   float* scratch = u + filters;
   float* sums = scratch + plan.workers * plan.scratch;
-  cpu::winograd_filters(tile, w, num_output_, channels, u);
+  cpu::winograd_filters(tile, window_, w, num_output_, u);
 
   cpu::run_blocks(slices, 1, plan.workers, [&](int64_t slice, int64_t, int worker) {
     float* du = sums + slice * private_size;
@@ -167,7 +167,7 @@ void ConvolutionLayer::backward_winograd(Context& ctx, const float* in, const fl
     const float* part = sums + slice * private_size;
     for (int64_t i = 0; i < private_size; ++i) sums[i] += part[i];
   }
-  cpu::winograd_filters_adjoint(tile, sums, num_output_, channels, w_diff);
+  cpu::winograd_filters_adjoint(tile, window_, sums, num_output_, w_diff);
   for (int64_t o = 0; b_diff != nullptr && o < num_output_; ++o) b_diff[o] += sums[filters + o];
 }
 

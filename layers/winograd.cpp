@@ -21,31 +21,32 @@ constexpr Matrix<Cols, Rows> transpose(const Matrix<Rows, Cols>& m) {
   return t;
 }
 
-// The transforms of F(M x M, 3x3): an M x M block of outputs from an N x N input tile
-// (N = M + 2) as A^T [(G g G^T) . (B^T d B)] A. Lavin and Gray's matrices, from the points 0,
-// +-1 (M = 2) and 0, +-1, +-2 (M = 4). Each function applies them along one axis of a tile and
+// The transforms of F(M x M, R x R): an M x M block of outputs from an N x N input tile
+// (N = M + R - 1) as A^T [(G g G^T) . (B^T d B)] A. Lavin and Gray's matrices (Toom-Cook), from
+// the points 0, +-1 and infinity for N = 4, and 0, +-1, +-2 and infinity for N = 6, where
+// F(4x4, 3x3) and F(2x2, 5x5) share B^T. Each function applies them along one axis of a tile and
 // then the other.
-template <int M>
+template <int M, int R>
 struct Transforms;
 
 template <>
-struct Transforms<2> {
-  static constexpr int N = 4;
+struct Transforms<2, 3> {
   static constexpr Matrix<4, 4> BT = {{{1, 0, -1, 0}, {0, 1, 1, 0}, {0, -1, 1, 0}, {0, 1, 0, -1}}};
   static constexpr Matrix<4, 3> G = {
       {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}}};
   static constexpr Matrix<2, 4> AT = {{{1, 1, 1, 0}, {0, 1, -1, -1}}};
 };
 
-template <>
-struct Transforms<4> {
-  static constexpr int N = 6;
-  static constexpr Matrix<6, 6> BT = {{{4, 0, -5, 0, 1, 0},
+constexpr Matrix<6, 6> kSixPointBT = {{{4, 0, -5, 0, 1, 0},
                                        {0, -4, -4, 1, 1, 0},
                                        {0, 4, -4, -1, 1, 0},
                                        {0, -2, -1, 2, 1, 0},
                                        {0, 2, -1, -2, 1, 0},
                                        {0, 4, 0, -5, 0, 1}}};
+
+template <>
+struct Transforms<4, 3> {
+  static constexpr Matrix<6, 6> BT = kSixPointBT;
   static constexpr Matrix<6, 3> G = {{{1.0f / 4, 0, 0},
                                       {-1.0f / 6, -1.0f / 6, -1.0f / 6},
                                       {-1.0f / 6, 1.0f / 6, -1.0f / 6},
@@ -56,15 +57,27 @@ struct Transforms<4> {
       {{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 0}, {0, 1, 1, 4, 4, 0}, {0, 1, -1, 8, -8, 1}}};
 };
 
+template <>
+struct Transforms<2, 5> {
+  static constexpr Matrix<6, 6> BT = kSixPointBT;
+  static constexpr Matrix<6, 5> G = {{{1.0f / 4, 0, 0, 0, 0},
+                                      {-1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                      {-1.0f / 6, 1.0f / 6, -1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                      {1.0f / 24, 1.0f / 12, 1.0f / 6, 1.0f / 3, 2.0f / 3},
+                                      {1.0f / 24, -1.0f / 12, 1.0f / 6, -1.0f / 3, 2.0f / 3},
+                                      {0, 0, 0, 0, 1}}};
+  static constexpr Matrix<2, 6> AT = {{{1, 1, 1, 1, 1, 0}, {0, 1, -1, 2, -2, 1}}};
+};
+
 // The matrices and their transposes as template arguments, for `combine`.
-template <int M>
+template <int M, int R>
 struct Matrices {
-  using T = Transforms<M>;
-  static constexpr int N = T::N;
+  using T = Transforms<M, R>;
+  static constexpr int N = M + R - 1;
   static constexpr auto BT = T::BT;
   static constexpr auto B = transpose<N, N>(T::BT);
   static constexpr auto G = T::G;
-  static constexpr auto GT = transpose<N, 3>(T::G);
+  static constexpr auto GT = transpose<N, R>(T::G);
   static constexpr auto AT = T::AT;
   static constexpr auto A = transpose<M, N>(T::AT);
 };
@@ -102,9 +115,9 @@ int64_t first_column(int64_t image, int64_t row, int64_t first_row, int64_t last
 // filter.
 constexpr int64_t kFilterBlock = 256;
 
-template <int M>
+template <int M, int R>
 void filters(const float* weights, int64_t outputs, int64_t channels, float* u) {
-  using T = Matrices<M>;
+  using T = Matrices<M, R>;
   constexpr int N = T::N;
   const int64_t pairs = outputs * channels;
   const int64_t pitch = winograd_pitch(outputs, channels);
@@ -112,11 +125,11 @@ void filters(const float* weights, int64_t outputs, int64_t channels, float* u) 
   for (int64_t first = 0; first < pairs; first += kFilterBlock) {
     const int64_t size = std::min(kFilterBlock, pairs - first);
     for (int64_t pair = 0; pair < size; ++pair) {
-      const float* g = weights + (first + pair) * 9;
-      Matrix<N, 3> rows{};  // G g
+      const float* g = weights + (first + pair) * R * R;
+      Matrix<N, R> rows{};  // G g
       for_each_index<N>([&](auto i) {
-        for (int x = 0; x < 3; ++x)
-          rows[i][x] = combine<T::G, i>([&](int k) { return g[k * 3 + x]; });
+        for (int x = 0; x < R; ++x)
+          rows[i][x] = combine<T::G, i>([&](int k) { return g[k * R + x]; });
       });
       for_each_index<N>([&](auto i) {
         for_each_index<N>([&](auto j) {
@@ -130,9 +143,9 @@ void filters(const float* weights, int64_t outputs, int64_t channels, float* u) 
   }
 }
 
-template <int M>
+template <int M, int R>
 void filters_adjoint(const float* du, int64_t outputs, int64_t channels, float* weights_diff) {
-  using T = Matrices<M>;
+  using T = Matrices<M, R>;
   constexpr int N = T::N;
   const int64_t pairs = outputs * channels;
   const int64_t pitch = winograd_pitch(outputs, channels);
@@ -143,30 +156,30 @@ void filters_adjoint(const float* du, int64_t outputs, int64_t channels, float* 
       std::copy_n(du + position * pitch + first, size, block[position].begin());
     }
     for (int64_t pair = 0; pair < size; ++pair) {
-      Matrix<N, 3> rows{};  // du G
+      Matrix<N, R> rows{};  // du G
       for_each_index<N>([&](auto i) {
-        for_each_index<3>([&](auto x) {
+        for_each_index<R>([&](auto x) {
           rows[i][x] = combine<T::GT, x>([&](int j) { return block[i * N + j][pair]; });
         });
       });
-      float* dg = weights_diff + (first + pair) * 9;
-      for_each_index<3>([&](auto k) {
-        for (int x = 0; x < 3; ++x)
-          dg[k * 3 + x] += combine<T::GT, k>([&](int i) { return rows[i][x]; });
+      float* dg = weights_diff + (first + pair) * R * R;
+      for_each_index<R>([&](auto k) {
+        for (int x = 0; x < R; ++x)
+          dg[k * R + x] += combine<T::GT, k>([&](int i) { return rows[i][x]; });
       });
     }
   }
 }
 
-template <int M>
+template <int M, int R>
 void inputs(const WindowGeometry& g, const float* images, int64_t count, int64_t first_row,
             int64_t last_row, float* v) {
-  using T = Matrices<M>;
+  using T = Matrices<M, R>;
   constexpr int N = T::N;
   const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(g.channels, columns);
-  const int64_t padded_w = M * tiles_w + 2;
+  const int64_t padded_w = M * tiles_w + R - 1;
   const int64_t height = g.height, width = g.width, channels = g.channels;
   // The image's columns sit at [pad_w, pad_w + width) of a padded row. Only those columns of
   // `down` are written: the others stay 0. Rows above or below the image read `zeros`.
@@ -204,15 +217,15 @@ void inputs(const WindowGeometry& g, const float* images, int64_t count, int64_t
   }
 }
 
-template <int M>
+template <int M, int R>
 void inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count, int64_t first_row,
                     int64_t last_row, float* images_diff) {
-  using T = Matrices<M>;
+  using T = Matrices<M, R>;
   constexpr int N = T::N;
   const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(g.channels, columns);
-  const int64_t padded_w = M * tiles_w + 2;
+  const int64_t padded_w = M * tiles_w + R - 1;
   const int64_t height = g.height, width = g.width, channels = g.channels;
   std::vector<std::vector<float>> across(N, std::vector<float>(tiles_w));
   std::vector<float> out(padded_w);
@@ -233,7 +246,7 @@ void inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count, int
             }
           }
           // Then times B^T along the row: each tile's first M columns, then its last N - M,
-          // which are the next tile's first (added in a second pass, as tiles overlap).
+          // which are the next tiles' first (added one column at a time, as tiles overlap).
           float* __restrict o = out.data();
           for (int64_t tile = 0; tile < tiles_w; ++tile) {
             for_each_index<M>([&](auto x) {
@@ -241,11 +254,11 @@ void inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count, int
             });
           }
           std::fill(o + M * tiles_w, o + padded_w, 0.0f);
-          for (int64_t tile = 0; tile < tiles_w; ++tile) {
-            for_each_index<N - M>([&](auto x) {
+          for_each_index<N - M>([&](auto x) {
+            for (int64_t tile = 0; tile < tiles_w; ++tile) {
               o[M * tile + M + x] += combine<T::B, M + x>([&](int l) { return across[l][tile]; });
-            });
-          }
+            }
+          });
           const int64_t y = M * row + k - g.pad_h;
           if (y < 0 || y >= height) return;
           float* image_row = plane + y * width;
@@ -256,10 +269,10 @@ void inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count, int
   }
 }
 
-template <int M>
+template <int M, int R>
 void outputs(const WindowGeometry& g, const float* m, int64_t outputs, int64_t count,
              int64_t first_row, int64_t last_row, const float* bias, float* out) {
-  using T = Matrices<M>;
+  using T = Matrices<M, R>;
   constexpr int N = T::N;
   const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
   const int64_t columns = count * (last_row - first_row) * tiles_w;
@@ -303,10 +316,10 @@ void outputs(const WindowGeometry& g, const float* m, int64_t outputs, int64_t c
   }
 }
 
-template <int M>
+template <int M, int R>
 void outputs_adjoint(const WindowGeometry& g, const float* out_diff, int64_t outputs, int64_t count,
                      int64_t first_row, int64_t last_row, float* dm) {
-  using T = Matrices<M>;
+  using T = Matrices<M, R>;
   constexpr int N = T::N;
   const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
   const int64_t columns = count * (last_row - first_row) * tiles_w;
@@ -353,69 +366,87 @@ void outputs_adjoint(const WindowGeometry& g, const float* out_diff, int64_t out
 }  // namespace
 
 int winograd_tile(const WindowGeometry& g, int64_t group) {
-  if (g.kernel_h != 3 || g.kernel_w != 3 || g.stride_h != 1 || g.stride_w != 1 ||
-      g.dilation_h != 1 || g.dilation_w != 1 || group != 1) {
+  const bool square = g.kernel_h == g.kernel_w && (g.kernel_h == 3 || g.kernel_h == 5);
+  if (!square || g.stride_h != 1 || g.stride_w != 1 || g.dilation_h != 1 || g.dilation_w != 1 ||
+      group != 1) {
     return 0;
   }
   // The transforms run along rows of tiles; below 6 tiles a row their overhead eats what the
   // GEMMs save. NN2, batch 16, forward + backward: its 7x7 inception layers took as long with
-  // F(2x2) as with im2col (backward 10% longer); its 14x14 ones as long with F(4x4) as with
-  // F(2x2), whose rounding is closer to the direct sums; from 28x28 up F(4x4) is faster (conv2,
-  // 56x56: 91 -> 66 ms; inception_3a: 25 -> 21 ms).
+  // F(2x2, 3x3) as with im2col (backward 10% longer); its 14x14 ones as long with F(4x4, 3x3) as
+  // with F(2x2, 3x3), whose rounding is closer to the direct sums; from 28x28 up F(4x4, 3x3) is
+  // faster (conv2, 56x56: 91 -> 66 ms; inception_3a: 25 -> 21 ms).
   constexpr int64_t kLeastTiles = 6;
   const int64_t width = g.out_w();
-  if (width > 4 * (kLeastTiles - 1)) return 4;
+  if (g.kernel_h == 3 && width > 4 * (kLeastTiles - 1)) return 4;
   if (width > 2 * (kLeastTiles - 1)) return 2;
   return 0;
+}
+
+int64_t winograd_positions(const WindowGeometry& g, int m) {
+  const int64_t n = m + g.kernel_h - 1;
+  return n * n;
 }
 
 WinogradTiles winograd_tiles(const WindowGeometry& g, int m) {
   return {(g.out_h() + m - 1) / m, (g.out_w() + m - 1) / m};
 }
 
-// Each entry point runs the transforms of its tile size.
+// Each entry point runs the transforms of its tile and kernel: F(2x2, 3x3), F(4x4, 3x3) or
+// F(2x2, 5x5).
 template <typename Call>
-void with_tile(int m, Call&& call) {
-  if (m == 4) {
-    call(std::integral_constant<int, 4>{});
+void with_transforms(int m, const WindowGeometry& g, Call&& call) {
+  using std::integral_constant;
+  if (g.kernel_h == 5) {
+    call(integral_constant<int, 2>{}, integral_constant<int, 5>{});
+  } else if (m == 4) {
+    call(integral_constant<int, 4>{}, integral_constant<int, 3>{});
   } else {
-    call(std::integral_constant<int, 2>{});
+    call(integral_constant<int, 2>{}, integral_constant<int, 3>{});
   }
 }
 
-void winograd_filters(int m, const float* weights, int64_t outputs, int64_t channels, float* u) {
-  with_tile(m, [&](auto tile) { filters<tile>(weights, outputs, channels, u); });
+void winograd_filters(int m, const WindowGeometry& g, const float* weights, int64_t outputs,
+                      float* u) {
+  with_transforms(m, g, [&](auto tile, auto kernel) {
+    filters<tile, kernel>(weights, outputs, g.channels, u);
+  });
 }
 
-void winograd_filters_adjoint(int m, const float* du, int64_t outputs, int64_t channels,
+void winograd_filters_adjoint(int m, const WindowGeometry& g, const float* du, int64_t outputs,
                               float* weights_diff) {
-  with_tile(m, [&](auto tile) { filters_adjoint<tile>(du, outputs, channels, weights_diff); });
+  with_transforms(m, g, [&](auto tile, auto kernel) {
+    filters_adjoint<tile, kernel>(du, outputs, g.channels, weights_diff);
+  });
 }
 
 void winograd_inputs(int m, const WindowGeometry& g, const float* images, int64_t count,
                      int64_t first_row, int64_t last_row, float* v) {
-  with_tile(m, [&](auto tile) { inputs<tile>(g, images, count, first_row, last_row, v); });
+  with_transforms(m, g, [&](auto tile, auto kernel) {
+    inputs<tile, kernel>(g, images, count, first_row, last_row, v);
+  });
 }
 
 void winograd_inputs_adjoint(int m, const WindowGeometry& g, const float* dv, int64_t count,
                              int64_t first_row, int64_t last_row, float* images_diff) {
-  with_tile(
-      m, [&](auto tile) { inputs_adjoint<tile>(g, dv, count, first_row, last_row, images_diff); });
+  with_transforms(m, g, [&](auto tile, auto kernel) {
+    inputs_adjoint<tile, kernel>(g, dv, count, first_row, last_row, images_diff);
+  });
 }
 
 void winograd_outputs(int m, const WindowGeometry& g, const float* products, int64_t outputs,
                       int64_t count, int64_t first_row, int64_t last_row, const float* bias,
                       float* out) {
-  with_tile(m, [&](auto tile) {
-    cpu::outputs<tile>(g, products, outputs, count, first_row, last_row, bias, out);
+  with_transforms(m, g, [&](auto tile, auto kernel) {
+    cpu::outputs<tile, kernel>(g, products, outputs, count, first_row, last_row, bias, out);
   });
 }
 
 void winograd_outputs_adjoint(int m, const WindowGeometry& g, const float* out_diff,
                               int64_t outputs, int64_t count, int64_t first_row, int64_t last_row,
                               float* dm) {
-  with_tile(m, [&](auto tile) {
-    outputs_adjoint<tile>(g, out_diff, outputs, count, first_row, last_row, dm);
+  with_transforms(m, g, [&](auto tile, auto kernel) {
+    outputs_adjoint<tile, kernel>(g, out_diff, outputs, count, first_row, last_row, dm);
   });
 }
 

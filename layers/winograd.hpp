@@ -1,13 +1,14 @@
-// Winograd's minimal filtering F(m x m, 3x3) (Lavin and Gray, "Fast Algorithms for Convolutional
-// Neural Networks", 2016) for Convolution's CPU passes, m = 2 or 4: a 3x3 stride-1 convolution
-// computes each m x m block of outputs from an n x n tile of its input (n = m + 2) as
+// Winograd's minimal filtering F(m x m, r x r) (Lavin and Gray, "Fast Algorithms for
+// Convolutional Neural Networks", 2016) for Convolution's CPU passes: F(2x2, 3x3), F(4x4, 3x3)
+// and F(2x2, 5x5). A stride-1 r x r convolution computes each m x m block of outputs from an
+// n x n tile of its input (n = m + r - 1) as
 //   Y = A^T [ (G g G^T) . (B^T d B) ] A,
-// n^2 multiplies per channel pair instead of 9 m^2: 16 instead of 36 for F(2x2), 36 instead of
-// 144 for F(4x4). With the tiles of a block of images side by side, the n^2 element-wise products
-// become n^2 GEMMs (O x C) x (C x tiles): 2.25x (F(2x2)) or 4x (F(4x4)) fewer multiplies than
-// im2col's one GEMM (O x 9C) x (9C x pixels). The result differs from a direct sum only by
-// rounding: F(2x2)'s transforms hold 0, +-1 and 1/2; F(4x4)'s reach 8 and 1/24 and round
-// about ten times more (the tests bound both).
+// n^2 multiplies per channel pair instead of r^2 m^2: 16 instead of 36 for F(2x2, 3x3), 36
+// instead of 144 for F(4x4, 3x3) and 100 for F(2x2, 5x5). With the tiles of a block of images
+// side by side, the n^2 element-wise products become n^2 GEMMs (O x C) x (C x tiles): 2.25x,
+// 4x and 2.8x fewer multiplies than im2col's one GEMM (O x r^2 C) x (r^2 C x pixels). The
+// result differs from a direct sum only by rounding: F(2x2, 3x3)'s transforms hold 0, +-1 and
+// 1/2; the 6x6 tiles' reach 8 and 1/24 and round about ten times more (the tests bound both).
 //
 // Layouts: filters in the Winograd domain are U[n^2][O][C]; a block's transformed inputs are
 // V[n^2][C][columns] and its products M[n^2][O][columns], one column per tile, each of the n^2
@@ -26,14 +27,15 @@ namespace visage::cpu {
 // compete for the same cache sets (NN1's conv5 backward, batch 16: 25.0 -> 20.8 ms).
 constexpr int64_t winograd_pitch(int64_t rows, int64_t columns) { return rows * columns + 16; }
 
-// The output tile Convolution uses for a window, m x m (F(m x m, 3x3) reads (m + 2) x (m + 2)
-// input tiles): 4 where the outputs are at least 21 wide, 2 where at least 11 (six tiles a row
-// either way), and 0 where the window does not suit Winograd. It needs a 3x3 kernel, stride 1,
-// no dilation and one group.
+// The output tile Convolution uses for a window, m x m, or 0 where the window does not suit
+// Winograd. It needs a 3x3 or 5x5 kernel, stride 1, no dilation and one group, and six tiles a
+// row: 3x3 kernels take 4x4 tiles where the outputs are at least 21 wide and 2x2 tiles where at
+// least 11; 5x5 kernels take 2x2 tiles where the outputs are at least 11 wide.
 int winograd_tile(const WindowGeometry& g, int64_t group);
 
-// How many matrices a block of tiles has in the Winograd domain: one per input tile position.
-constexpr int64_t winograd_positions(int m) { return int64_t{m + 2} * (m + 2); }
+// How many matrices a block of tiles has in the Winograd domain: one per input tile position,
+// (m + r - 1)^2 for an r x r kernel.
+int64_t winograd_positions(const WindowGeometry& g, int m);
 
 // Tiles of m x m outputs over one image: ceil(out / m) along each axis.
 struct WinogradTiles {
@@ -42,11 +44,12 @@ struct WinogradTiles {
 };
 WinogradTiles winograd_tiles(const WindowGeometry& g, int m);
 
-// Each of the following runs the transforms of tile size m.
-// u = G g G^T for each of the O x C filters of `weights` (O x C x 3 x 3).
-void winograd_filters(int m, const float* weights, int64_t outputs, int64_t channels, float* u);
-// The adjoint: weights_diff (O x C x 3 x 3) += G^T du G.
-void winograd_filters_adjoint(int m, const float* du, int64_t outputs, int64_t channels,
+// Each of the following runs the transforms of tile size m and g's kernel.
+// u = G g G^T for each of the O x C filters of `weights` (O x C x r x r).
+void winograd_filters(int m, const WindowGeometry& g, const float* weights, int64_t outputs,
+                      float* u);
+// The adjoint: weights_diff (O x C x r x r) += G^T du G.
+void winograd_filters_adjoint(int m, const WindowGeometry& g, const float* du, int64_t outputs,
                               float* weights_diff);
 
 // v = B^T d B for the input tiles of tile rows [first_row, last_row) of `count` images (channels x

@@ -46,7 +46,7 @@ TEST(ConvolutionGpu, MatchesCpuOnDeepFaceC1) {
 
 // `--conv-algorithms fastest` may take FFT, Winograd or atomics-based algorithms on the GPU, and
 // takes Winograd's F(2x2, 3x3) or F(4x4, 3x3) on the CPU for the 3x3 layers (14 and 28 wide
-// here): the same convolution, with rounding
+// here) and F(2x2, 5x5) for the stride-1 5x5 one: the same convolution, with rounding
 // spread over whole tiles and sums in any order. Outputs are ~5 and
 // weight gradients ~50 here, so the tolerance still fails any wrong sum by orders of magnitude.
 TEST(ConvolutionGpu, FastestAlgorithmsMatchCpu) {
@@ -57,6 +57,7 @@ TEST(ConvolutionGpu, FastestAlgorithmsMatchCpu) {
   expect_convolution_parity("num_output: 16 kernel_size: 9", {8, 32, 31, 31}, fastest);  // C3
   expect_convolution_parity("num_output: 32 kernel_size: 3 pad: 1", {8, 16, 14, 14}, fastest);
   expect_convolution_parity("num_output: 16 kernel_size: 3 pad: 1", {4, 16, 28, 28}, fastest);
+  expect_convolution_parity("num_output: 8 kernel_size: 5 pad: 2", {4, 8, 14, 14}, fastest);
   expect_convolution_parity("num_output: 8 kernel_size: 5 stride: 2 pad: 2", {4, 8, 17, 15},
                             fastest);
 }

@@ -105,10 +105,11 @@ TEST(Convolution, GradientsMatchFiniteDifferences) {
       {"num_output: 3 kernel_size: 3 pad: 1", {5, 2, 4, 3}},
       {"num_output: 4 kernel_size: 1 group: 2", {4, 4, 2, 3}},
       // 3x3 stride 1, at least 11 wide: Winograd's F(2x2, 3x3) under `fastest` (F(4x4, 3x3)
-      // from 21 wide), with a last tile partly outside.
+      // from 21 wide; 5x5: F(2x2, 5x5)), with a last tile partly outside.
       {"num_output: 2 kernel_size: 3 pad: 1", {2, 3, 5, 13}},
       {"num_output: 3 kernel_size: 3", {1, 2, 6, 13}},
       {"num_output: 2 kernel_size: 3 pad: 1", {1, 2, 6, 22}},
+      {"num_output: 2 kernel_size: 5 pad: 2", {1, 2, 5, 13}},
   };
   for (const auto algorithms :
        {ConvolutionAlgorithms::reproducible, ConvolutionAlgorithms::fastest}) {
@@ -412,11 +413,11 @@ TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
   }
 }
 
-// 3x3 stride-1 windows go through Winograd's F(2x2, 3x3), or F(4x4, 3x3) from 21 outputs wide:
-// their transforms differ from the direct sums only by rounding, for every padding, for outputs
-// whose height or width is not a multiple of the tile (a last tile partly outside), for several
-// images in one block, and for large images in bands of tile rows. Only `--conv-algorithms
-// fastest` takes this route.
+// 3x3 stride-1 windows go through Winograd's F(2x2, 3x3), or F(4x4, 3x3) from 21 outputs wide,
+// and 5x5 ones through F(2x2, 5x5): their transforms differ from the direct sums only by rounding,
+// for every padding, for outputs whose height or width is not a multiple of the tile (a last tile
+// partly outside), for several images in one block, and for large images in bands of tile rows.
+// Only `--conv-algorithms fastest` takes this route.
 TEST(Convolution, WinogradUnderFastestGivesTheDirectConvolution) {
   struct Case {
     DirectConvolution d;
@@ -435,13 +436,19 @@ TEST(Convolution, WinogradUnderFastestGivesTheDirectConvolution) {
       {{2, 21, 21, 3, 3, 1, 2, 1, 1}, 2},    // pad 2
       {{8, 24, 24, 4, 3, 1, 1, 1, 1}, 7},    // several images to a block
       {{32, 57, 56, 16, 3, 1, 1, 1, 1}, 2},  // 15 x 14 tiles: bands of tile rows
+      // F(2x2, 5x5)
+      {{3, 13, 12, 5, 5, 1, 2, 1, 1}, 3},    // 13 x 12: last tiles 1 row high
+      {{4, 17, 16, 6, 5, 1, 0, 1, 1}, 5},    // no padding: 13 x 12
+      {{2, 12, 11, 3, 5, 1, 3, 1, 1}, 2},    // pad 3: 14 x 13, the outer ring reads 1 pixel row
+      {{32, 58, 56, 16, 5, 1, 2, 1, 1}, 2},  // 29 x 28 tiles: bands of tile rows
   };
   for (const int threads : {1, 2, 3}) {
     BlasThreads blas(threads);
     for (const auto& [d, images] : cases) {
       const std::string where = describe(d) + ", " + std::to_string(images) + " images, " +
                                 std::to_string(threads) + " BLAS threads";
-      ASSERT_EQ(cpu::winograd_tile(geometry(d), d.group), d.out_w() >= 21 ? 4 : 2) << where;
+      ASSERT_EQ(cpu::winograd_tile(geometry(d), d.group), d.kernel == 3 && d.out_w() >= 21 ? 4 : 2)
+          << where;
       expect_direct_convolution(d, images, where, ConvolutionAlgorithms::fastest);
     }
   }
@@ -461,16 +468,18 @@ TEST(Convolution, WinogradUnderFastestGivesTheDirectConvolution) {
     outputs.emplace_back(top[0].data().begin(), top[0].data().end());
   }
   EXPECT_NE(outputs[0], outputs[1]) << "reproducible and fastest gave the same bits";
-  // The tile: 4x4 from 21 outputs wide, 2x2 from 11; not Winograd for a stride, a dilation,
-  // groups, or outputs under 11 wide.
+  // The tile: 4x4 from 21 outputs wide, 2x2 from 11 (5x5 kernels: 2x2 from 11); not Winograd for
+  // a stride, a dilation, groups, other kernels, or outputs under 11 wide.
   EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 21, 4, 3, 1, 1, 1, 1}), 1), 4);
   EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 20, 4, 3, 1, 1, 1, 1}), 1), 2);
   EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 11, 4, 3, 1, 1, 1, 1}), 1), 2);
+  EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 24, 4, 5, 1, 2, 1, 1}), 1), 2);
+  EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 10, 4, 5, 1, 2, 1, 1}), 1), 0);
+  EXPECT_EQ(cpu::winograd_tile(geometry({4, 24, 24, 4, 7, 1, 3, 1, 1}), 1), 0);
   EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 3, 2, 1, 1, 1}), 1) != 0);
   EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 3, 1, 2, 2, 1}), 1) != 0);
   EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 3, 1, 1, 1, 2}), 2) != 0);
   EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 10, 4, 3, 1, 1, 1, 1}), 1) != 0);
-  EXPECT_FALSE(cpu::winograd_tile(geometry({4, 24, 24, 4, 5, 1, 2, 1, 1}), 1) != 0);
 }
 
 // Under `fastest`, 1x1 stride-1 layers of at least 128 output pixels multiply each image where
