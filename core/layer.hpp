@@ -49,6 +49,16 @@ class Layer {
   // Whether top[i] may be the same tensor as bottom[i].
   virtual bool supports_in_place() const { return false; }
 
+  // An in-place ReLU of slope 0 right after the layer that writes its input can be applied by
+  // that layer on the CPU as it writes its outputs: one pass over the activations less, the same
+  // values. The Net pairs them; backward passes and GPU passes are unchanged.
+  // Whether this layer is such a ReLU (known after setup).
+  virtual bool is_fusable_relu() const { return false; }
+  // Asks this layer to clamp its CPU outputs at 0 from now on; returns whether it will.
+  virtual bool fuse_relu() { return false; }
+  // Tells a fusable ReLU that the layer writing its input clamps on the CPU.
+  virtual void leave_cpu_forward_to_producer() {}
+
   // Checks the arity, then calls configure() and reshape().
   void setup(Context& ctx, Tensors bottom, Tensors top);
   virtual void reshape(Tensors bottom, Tensors top) = 0;

@@ -176,6 +176,7 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
   check_param_layer_names();
   const std::vector<std::vector<int>> layer_slots = collect_params(layers);
   decide_backward(layers, layer_slots, options.backward_from_outputs);
+  fuse_relus();
   if (weights_of != nullptr) take_params_of(*weights_of);
   pack_params();
   if (options.check_memory) check_memory(ctx);
@@ -405,6 +406,19 @@ void Net::decide_backward(const proto::NetParameter& layers,
       propagate_down_[i].assign(bottoms_[i].size(), false);
     } else {
       for (const auto& b : bottom_names_[i]) leads_to_loss.insert(b);
+    }
+  }
+}
+
+// Step 5b: each in-place ReLU right after the layer that writes its input is applied by that
+// layer on the CPU, where it can (Layer::fuse_relu). Right after: a layer between them would read
+// the values before the ReLU.
+void Net::fuse_relus() {
+  for (int i = 1; i < num_layers(); ++i) {
+    const int producer = i - 1;
+    if (layers_[i]->is_fusable_relu() && tops_[producer].size() == 1 &&
+        tops_[producer][0] == bottoms_[i][0] && layers_[producer]->fuse_relu()) {
+      layers_[i]->leave_cpu_forward_to_producer();
     }
   }
 }

@@ -13,7 +13,8 @@
 //   3. check_loss_tops: a top with a loss weight feeds no other layer; check_param_layer_names:
 //      every layer with parameters has a name of its own;
 //   4. collect_params: one slot per parameter, parameters named alike shared;
-//   5. decide_backward: who needs backward, pruned to what leads to a loss;
+//   5. decide_backward: who needs backward, pruned to what leads to a loss; fuse_relus: in-place
+//      ReLUs applied on the CPU by the layer that writes their input, where it can;
 //   6. take_params_of (test and verification nets only): another net's parameters by layer name;
 //   7. pack_params: the slots packed into the two contiguous buffers.
 #pragma once
@@ -124,6 +125,7 @@ class Net {
   std::vector<std::vector<int>> collect_params(const proto::NetParameter& layers);
   void decide_backward(const proto::NetParameter& layers,
                        const std::vector<std::vector<int>>& layer_slots, bool from_outputs);
+  void fuse_relus();
   void take_params_of(Net& other);
   void pack_params();
   void check_memory(const Context& ctx) const;

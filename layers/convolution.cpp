@@ -35,9 +35,14 @@ constexpr int64_t kCpuLeastPixelsInPlace = 128;
 constexpr int64_t kCpuBandImagesAboveFloats = int64_t{1} << 20;
 constexpr int64_t kCpuBandTargetFloats = int64_t{1} << 18;
 
-void add_bias(const float* b, int64_t num_output, int64_t pixels, float* out) {
-  for (int64_t o = 0; b != nullptr && o < num_output; ++o) {
-    std::for_each_n(out + o * pixels, pixels, [&](float& v) { v += b[o]; });
+// Adds the bias (b may be null) to `pixels` outputs of each of num_output channels, `stride`
+// floats apart, and clamps them at 0 under relu (std::max(v, 0.0f): ReLU's values exactly).
+void finish_outputs(const float* b, bool relu, int64_t num_output, int64_t pixels, int64_t stride,
+                    float* out) {
+  for (int64_t o = 0; o < num_output; ++o) {
+    float* row = out + o * stride;
+    if (b != nullptr) std::for_each_n(row, pixels, [&](float& v) { v += b[o]; });
+    if (relu) std::for_each_n(row, pixels, [](float& v) { v = std::max(v, 0.0f); });
   }
 }
 
@@ -176,7 +181,7 @@ void ConvolutionLayer::forward_images(int64_t count, const float* in, const floa
               results + g * out_per_group * width);
   }
   if (direct) {
-    add_bias(b, num_output_, pixels, out);
+    finish_outputs(b, relu_, num_output_, pixels, pixels, out);
     return;
   }
   // (O, count * pixels) -> (count, O, pixels), adding the bias on the way.
@@ -187,6 +192,7 @@ void ConvolutionLayer::forward_images(int64_t count, const float* in, const floa
       const float bias_o = b != nullptr ? b[o] : 0.0f;
       for (int64_t p = 0; p < pixels; ++p) dst[p] = src[p] + bias_o;
     }
+    finish_outputs(nullptr, relu_, num_output_, pixels, pixels, out + i * num_output_ * pixels);
   }
 }
 
@@ -209,8 +215,8 @@ void ConvolutionLayer::forward_bands(int64_t band_rows, const float* in, const f
                 w + g * out_per_group * patch_per_group, columns + g * patch_per_group * width,
                 0.0f, out + g * out_per_group * pixels + row * out_w, {.c = pixels});
     }
+    finish_outputs(b, relu_, num_output_, width, pixels, out + row * out_w);
   }
-  add_bias(b, num_output_, pixels, out);
 }
 
 // Backward cuts the batch into contiguous slices of chunks, a few per thread, handed out as the

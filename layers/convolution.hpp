@@ -26,6 +26,10 @@ class ConvolutionLayer : public Layer {
   void reshape(Tensors bottom, Tensors top) override;
   // N * out_h * out_w * num_output * (C / group) * kh * kw (bias adds not counted).
   int64_t forward_macs(Tensors bottom, Tensors top) const override;
+  bool fuse_relu() override {
+    relu_ = true;
+    return true;
+  }
 
  protected:
   void configure(Context& ctx, Tensors bottom, Tensors top) override;
@@ -82,6 +86,8 @@ class ConvolutionLayer : public Layer {
   void backward_winograd(Context& ctx, const float* in, const float* top_diff, const float* w,
                          float* w_diff, float* b_diff, float* in_diff);
 
+  // Whether the CPU passes clamp the outputs at 0 for the in-place ReLU after this layer.
+  bool relu_ = false;
   // The window over one image; channels/height/width follow the current input.
   WindowGeometry window_;
   int64_t num_output_ = 0;

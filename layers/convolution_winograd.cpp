@@ -99,7 +99,7 @@ void ConvolutionLayer::forward_winograd(Context& ctx, const float* in, const flo
                                 u + position * u_pitch, v + position * v_pitch, 0.0f,
                                 m + position * m_pitch);
                     }
-                    cpu::winograd_outputs(tile, window_, m, num_output_, count, row, last, b,
+                    cpu::winograd_outputs(tile, window_, m, num_output_, count, row, last, b, relu_,
                                           out + first * out_size);
                   });
   });

@@ -39,10 +39,12 @@ void ReLULayer::reshape(Tensors bottom, Tensors top) {
   // same sign only when the slope is not negative.
   VISAGE_LAYER_CHECK(bottom[0] != top[0] || negative_slope_ >= 0.0f, "negative_slope ",
                      negative_slope_, " is not supported in place (use a separate top)");
-  if (bottom[0] != top[0]) top[0]->reshape_like(*bottom[0]);
+  in_place_ = bottom[0] == top[0];
+  if (!in_place_) top[0]->reshape_like(*bottom[0]);
 }
 
 void ReLULayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
+  if (fused_) return;  // std::max(x, 0.0f) as written: the same values as forward_block's
   const float slope = negative_slope_;
   const float* in = bottom[0]->data().data();
   float* out = top[0]->mutable_data().data();

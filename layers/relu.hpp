@@ -14,6 +14,8 @@ class ReLULayer : public Layer {
   Arity top_arity() const override { return Arity::exactly(1); }
   bool supports_in_place() const override { return true; }
   void reshape(Tensors bottom, Tensors top) override;
+  bool is_fusable_relu() const override { return in_place_ && negative_slope_ == 0.0f; }
+  void leave_cpu_forward_to_producer() override { fused_ = true; }
 
  protected:
   void configure(Context& ctx, Tensors bottom, Tensors top) override;
@@ -28,6 +30,8 @@ class ReLULayer : public Layer {
 
  private:
   float negative_slope_ = 0.0f;
+  bool in_place_ = false;
+  bool fused_ = false;  // the layer writing the bottom clamps it on the CPU
 };
 
 }  // namespace visage

@@ -104,6 +104,11 @@ void for_each_index(F&& f) {
   (std::make_integer_sequence<int, Count>{});
 }
 
+template <bool Relu>
+float finish(float v) {
+  return Relu ? std::max(v, 0.0f) : v;
+}
+
 // A tile row's place in a block: the block's column of its first tile.
 int64_t first_column(int64_t image, int64_t row, int64_t first_row, int64_t last_row,
                      int64_t tiles_w) {
@@ -176,7 +181,7 @@ void inputs(const WindowGeometry& g, const float* images, int64_t count, int64_t
             int64_t last_row, float* v) {
   using T = Matrices<M, R>;
   constexpr int N = T::N;
-  const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
+  const int64_t tiles_w = winograd_tiles(g, M).cols;
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(g.channels, columns);
   const int64_t padded_w = M * tiles_w + R - 1;
@@ -222,7 +227,7 @@ void inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count, int
                     int64_t last_row, float* images_diff) {
   using T = Matrices<M, R>;
   constexpr int N = T::N;
-  const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
+  const int64_t tiles_w = winograd_tiles(g, M).cols;
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(g.channels, columns);
   const int64_t padded_w = M * tiles_w + R - 1;
@@ -269,12 +274,13 @@ void inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count, int
   }
 }
 
-template <int M, int R>
+// Relu: clamped at 0 (std::max(v, 0.0f): ReLU's values exactly).
+template <int M, int R, bool Relu>
 void outputs(const WindowGeometry& g, const float* m, int64_t outputs, int64_t count,
              int64_t first_row, int64_t last_row, const float* bias, float* out) {
   using T = Matrices<M, R>;
   constexpr int N = T::N;
-  const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
+  const int64_t tiles_w = winograd_tiles(g, M).cols;
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(outputs, columns);
   const int64_t out_h = g.out_h(), out_w = g.out_w();
@@ -302,12 +308,14 @@ void outputs(const WindowGeometry& g, const float* m, int64_t outputs, int64_t c
           float* __restrict y = plane + (M * row + a) * out_w;
           for (int64_t tile = 0; tile < whole; ++tile) {
             for_each_index<M>([&](auto x) {
-              y[M * tile + x] = combine<T::AT, x>([&](int j) { return down[j][tile]; }) + b;
+              y[M * tile + x] =
+                  finish<Relu>(combine<T::AT, x>([&](int j) { return down[j][tile]; }) + b);
             });
           }
           for_each_index<M>([&](auto x) {  // the last tile's columns inside
             if (M * whole + x < out_w) {
-              y[M * whole + x] = combine<T::AT, x>([&](int j) { return down[j][whole]; }) + b;
+              y[M * whole + x] =
+                  finish<Relu>(combine<T::AT, x>([&](int j) { return down[j][whole]; }) + b);
             }
           });
         });
@@ -321,7 +329,7 @@ void outputs_adjoint(const WindowGeometry& g, const float* out_diff, int64_t out
                      int64_t first_row, int64_t last_row, float* dm) {
   using T = Matrices<M, R>;
   constexpr int N = T::N;
-  const auto [tiles_h, tiles_w] = winograd_tiles(g, M);
+  const int64_t tiles_w = winograd_tiles(g, M).cols;
   const int64_t columns = count * (last_row - first_row) * tiles_w;
   const int64_t pitch = winograd_pitch(outputs, columns);
   const int64_t out_h = g.out_h(), out_w = g.out_w();
@@ -436,9 +444,14 @@ void winograd_inputs_adjoint(int m, const WindowGeometry& g, const float* dv, in
 
 void winograd_outputs(int m, const WindowGeometry& g, const float* products, int64_t outputs,
                       int64_t count, int64_t first_row, int64_t last_row, const float* bias,
-                      float* out) {
+                      bool relu, float* out) {
   with_transforms(m, g, [&](auto tile, auto kernel) {
-    cpu::outputs<tile, kernel>(g, products, outputs, count, first_row, last_row, bias, out);
+    if (relu) {
+      cpu::outputs<tile, kernel, true>(g, products, outputs, count, first_row, last_row, bias, out);
+    } else {
+      cpu::outputs<tile, kernel, false>(g, products, outputs, count, first_row, last_row, bias,
+                                        out);
+    }
   });
 }
 

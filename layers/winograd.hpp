@@ -62,10 +62,10 @@ void winograd_inputs_adjoint(int m, const WindowGeometry& g, const float* dv, in
                              int64_t first_row, int64_t last_row, float* images_diff);
 
 // The outputs (outputs x out_h x out_w per image) of those tiles: A^T m A plus the bias (may be
-// null); outputs past the image's last row or column are dropped.
+// null), clamped at 0 under relu; outputs past the image's last row or column are dropped.
 void winograd_outputs(int m, const WindowGeometry& g, const float* products, int64_t outputs,
                       int64_t count, int64_t first_row, int64_t last_row, const float* bias,
-                      float* out);
+                      bool relu, float* out);
 // The adjoint (without the bias): dm = A dy A^T, dy read as 0 past the last row or column.
 void winograd_outputs_adjoint(int m, const WindowGeometry& g, const float* out_diff,
                               int64_t outputs, int64_t count, int64_t first_row, int64_t last_row,

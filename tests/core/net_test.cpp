@@ -194,6 +194,70 @@ TEST(Net, ReluRunsInPlaceAndLossIsTheWeightedTop) {
               accuracy == 1);
 }
 
+// Input -> three Convolution + ReLU pairs -> InnerProduct -> SoftmaxWithLoss, the ReLUs in place
+// (`in_place`) or writing tops of their own. The convolutions take the CPU's three routes: 3x3 at
+// stride 1 (Winograd under `fastest`), 1x1 on 24x24 (an image at a time), 3x3 at stride 2 on 12x12
+// outputs (images side by side).
+std::string conv_relu_net(bool in_place) {
+  std::string text = R"(name: 'conv_relu'
+layer { name: 'data' type: 'Input' top: 'x' top: 'label'
+        input_param { shape { dim: 3 dim: 4 dim: 24 dim: 24 } shape { dim: 3 } } })";
+  const char* settings[] = {"num_output: 8 kernel_size: 3 pad: 1", "num_output: 6 kernel_size: 1",
+                            "num_output: 5 kernel_size: 3 stride: 2 pad: 1"};
+  std::string input = "x";
+  for (int i = 1; i <= 3; ++i) {
+    const std::string n = std::to_string(i), conv = "c" + n, relu = in_place ? conv : "r" + n;
+    text += "\nlayer { name: 'conv" + n + "' type: 'Convolution' bottom: '" + input + "' top: '" +
+            conv + "' convolution_param { " + settings[i - 1] +
+            " weight_filler { type: 'gaussian' std: 0.3 } bias_filler { type: 'gaussian' std: 0.3 "
+            "} } }\nlayer { name: 'relu" +
+            n + "' type: 'ReLU' bottom: '" + conv + "' top: '" + relu + "' }";
+    input = relu;
+  }
+  return text + R"(
+layer { name: 'ip' type: 'InnerProduct' bottom: ')" +
+         input + R"(' top: 'logits'
+        inner_product_param { num_output: 2 weight_filler { type: 'gaussian' std: 0.05 } } }
+layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' top: 'loss' }
+)";
+}
+
+// An in-place ReLU right after a Convolution is applied by the convolution on the CPU (direct
+// sums, Winograd and images side by side alike): its outputs come out clamped, and the loss and
+// every gradient have the bits the ReLU layer gives.
+TEST(Net, ConvolutionAppliesTheInPlaceReluAfterItWithTheReluLayersBits) {
+  for (const auto algorithms :
+       {ConvolutionAlgorithms::reproducible, ConvolutionAlgorithms::fastest}) {
+    std::vector<std::vector<float>> gradients[2];
+    float losses[2] = {};
+    for (const bool in_place : {false, true}) {
+      auto ctx = Context::cpu(17);
+      ctx.set_convolution_algorithms(algorithms);
+      Net net(parse_net_config(conv_relu_net(in_place)), {}, ctx, builtin_layers());
+      fill_gaussian(*net.tensor("x"), 5);
+      fill_labels(*net.tensor("label"), 6, 2);
+      // Layer by layer: each convolution's outputs come out clamped where it applies the ReLU
+      // (not vacuous: the unfused net's are about half negative).
+      for (int i = 0; i < net.num_layers(); ++i) {
+        losses[in_place] += net.forward_layer(ctx, i);
+        if (std::string(net.layer(i).type()) != "Convolution") continue;
+        const auto out = net.tops(i)[0]->data();
+        EXPECT_EQ(std::ranges::all_of(out, [](float v) { return v >= 0; }), in_place)
+            << net.layer(i).name();
+      }
+      net.zero_param_diffs(ctx);
+      net.backward(ctx);
+      for (int i = 0; i < net.num_layers(); ++i) {
+        for (const auto& p : net.layer(i).params()) {
+          gradients[in_place].emplace_back(p->diff().begin(), p->diff().end());
+        }
+      }
+    }
+    EXPECT_EQ(losses[0], losses[1]);
+    EXPECT_EQ(gradients[0], gradients[1]);
+  }
+}
+
 TEST(Net, WholeNetGradientsMatchFiniteDifferences) {
   auto ctx = Context::cpu(11);
   Net net(parse_net_config(mlp()), {}, ctx, builtin_layers());
