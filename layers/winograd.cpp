@@ -109,6 +109,19 @@ float finish(float v) {
   return Relu ? std::max(v, 0.0f) : v;
 }
 
+// A block of `count` images' tile rows [first_row, last_row): tiles_w tiles a row, `columns` in
+// all, and each of its matrices (`rows` x columns) `pitch` floats after the previous.
+struct BlockLayout {
+  int64_t tiles_w, columns, pitch;
+};
+
+BlockLayout block_layout(const WindowGeometry& g, int m, int64_t count, int64_t first_row,
+                         int64_t last_row, int64_t rows) {
+  const int64_t tiles_w = winograd_tiles(g, m).cols;
+  const int64_t columns = count * (last_row - first_row) * tiles_w;
+  return {tiles_w, columns, winograd_pitch(rows, columns)};
+}
+
 // A tile row's place in a block: the block's column of its first tile.
 int64_t first_column(int64_t image, int64_t row, int64_t first_row, int64_t last_row,
                      int64_t tiles_w) {
@@ -181,9 +194,8 @@ void inputs(const WindowGeometry& g, const float* images, int64_t count, int64_t
             int64_t last_row, float* v) {
   using T = Matrices<M, R>;
   constexpr int N = T::N;
-  const int64_t tiles_w = winograd_tiles(g, M).cols;
-  const int64_t columns = count * (last_row - first_row) * tiles_w;
-  const int64_t pitch = winograd_pitch(g.channels, columns);
+  const BlockLayout layout = block_layout(g, M, count, first_row, last_row, g.channels);
+  const int64_t tiles_w = layout.tiles_w, columns = layout.columns, pitch = layout.pitch;
   const int64_t padded_w = M * tiles_w + R - 1;
   const int64_t height = g.height, width = g.width, channels = g.channels;
   // The image's columns sit at [pad_w, pad_w + width) of a padded row. Only those columns of
@@ -227,9 +239,8 @@ void inputs_adjoint(const WindowGeometry& g, const float* dv, int64_t count, int
                     int64_t last_row, float* images_diff) {
   using T = Matrices<M, R>;
   constexpr int N = T::N;
-  const int64_t tiles_w = winograd_tiles(g, M).cols;
-  const int64_t columns = count * (last_row - first_row) * tiles_w;
-  const int64_t pitch = winograd_pitch(g.channels, columns);
+  const BlockLayout layout = block_layout(g, M, count, first_row, last_row, g.channels);
+  const int64_t tiles_w = layout.tiles_w, columns = layout.columns, pitch = layout.pitch;
   const int64_t padded_w = M * tiles_w + R - 1;
   const int64_t height = g.height, width = g.width, channels = g.channels;
   std::vector<std::vector<float>> across(N, std::vector<float>(tiles_w));
@@ -280,9 +291,8 @@ void outputs(const WindowGeometry& g, const float* m, int64_t outputs, int64_t c
              int64_t first_row, int64_t last_row, const float* bias, float* out) {
   using T = Matrices<M, R>;
   constexpr int N = T::N;
-  const int64_t tiles_w = winograd_tiles(g, M).cols;
-  const int64_t columns = count * (last_row - first_row) * tiles_w;
-  const int64_t pitch = winograd_pitch(outputs, columns);
+  const BlockLayout layout = block_layout(g, M, count, first_row, last_row, outputs);
+  const int64_t tiles_w = layout.tiles_w, columns = layout.columns, pitch = layout.pitch;
   const int64_t out_h = g.out_h(), out_w = g.out_w();
   const int64_t whole = out_w / M;  // tiles with all M columns inside
   std::vector<std::vector<float>> down(N, std::vector<float>(tiles_w));
@@ -329,9 +339,8 @@ void outputs_adjoint(const WindowGeometry& g, const float* out_diff, int64_t out
                      int64_t first_row, int64_t last_row, float* dm) {
   using T = Matrices<M, R>;
   constexpr int N = T::N;
-  const int64_t tiles_w = winograd_tiles(g, M).cols;
-  const int64_t columns = count * (last_row - first_row) * tiles_w;
-  const int64_t pitch = winograd_pitch(outputs, columns);
+  const BlockLayout layout = block_layout(g, M, count, first_row, last_row, outputs);
+  const int64_t tiles_w = layout.tiles_w, columns = layout.columns, pitch = layout.pitch;
   const int64_t out_h = g.out_h(), out_w = g.out_w();
   const int64_t whole = out_w / M;  // tiles with all M columns inside
   // across[a][j]: row a of the tile's dy times A, for each tile of the row.
