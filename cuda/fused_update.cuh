@@ -30,7 +30,7 @@ __global__ void fused_update_kernel(int64_t n, const SlotRange* slots, int num_s
   VISAGE_KERNEL_LOOP(i, n) {
     const fused::ElementInput in =
         fused::element_input(step, slots[slot_of(i, slots, num_slots)], w[i], diff[i]);
-    w[i] = fused::sub(w[i], element(i, in.gradient, in.rate));
+    w[i] = fused::updated_weight(w[i], element(i, in.gradient, in.rate));
   }
 }
 

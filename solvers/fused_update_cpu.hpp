@@ -30,7 +30,7 @@ void update_on_cpu(std::span<const SlotRange> slots, Tensor& params, const Updat
                     for (int64_t i = first; i < end; ++slot) {
                       for (const int64_t stop = std::min(end, slot->end); i < stop; ++i) {
                         const ElementInput in = element_input(step, *slot, w[i], diff[i]);
-                        w[i] = sub(w[i], element(i, in.gradient, in.rate));
+                        w[i] = updated_weight(w[i], element(i, in.gradient, in.rate));
                       }
                     }
                   });

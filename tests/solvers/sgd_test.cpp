@@ -58,6 +58,28 @@ TEST(Sgd, L1DecayUsesTheSignOfTheWeight) {
   EXPECT_NEAR(tiny.params.data()[2], 5.0, 1e-6);
 }
 
+// An update that leaves a weight denormal leaves it 0 (every multiply reading a denormal is slow
+// on x86); tiny normal weights, and exact zeros of either sign, stay as they are.
+TEST(Sgd, WeightsLeftDenormalBecomeZero) {
+  Context ctx = Context::cpu();
+  Tensor params{Shape{3}};
+  const float w[] = {2e-38f, -2e-38f, 3e-38f};
+  std::ranges::copy(w, params.mutable_data().begin());
+  std::ranges::fill(params.mutable_diff(), 0.0f);
+  SgdRule sgd(0.0f, two_slots(), 3);
+  // Decay 0.5 halves w0 and w1 (slot 0) to 1e-38, below FLT_MIN (1.18e-38); w2 has no decay.
+  sgd.apply(ctx, params, UpdateStep{1.0f, 1.0f, 0.5f, Regularization::l2});
+  EXPECT_EQ(params.data()[0], 0.0f);
+  EXPECT_EQ(params.data()[1], 0.0f);
+  EXPECT_EQ(params.data()[2], 3e-38f);
+  // 3e-38 halved is 1.5e-38, still normal.
+  const float normal[] = {3e-38f, -3e-38f, 1.0f};
+  std::ranges::copy(normal, params.mutable_data().begin());
+  sgd.apply(ctx, params, UpdateStep{1.0f, 1.0f, 0.5f, Regularization::l2});
+  EXPECT_EQ(params.data()[0], 1.5e-38f);
+  EXPECT_EQ(params.data()[1], -1.5e-38f);
+}
+
 TEST(Sgd, RejectsBadMomentumAndUnknownTypes) {
   EXPECT_THROW(SgdRule(1.5f, two_slots(), 3), Error);
   proto::SolverParameter param;
