@@ -30,12 +30,12 @@ void SplitLayer::forward_cpu(Context&, Tensors, Tensors) {}  // tops share the b
 void SplitLayer::backward_cpu(Context&, Tensors top, const std::vector<bool>& propagate_down,
                               Tensors bottom) {
   if (!propagate_down[0]) return;
-  constexpr int64_t kBlock = int64_t{1} << 15;
+  constexpr int64_t kFloatsPerBlock = int64_t{1} << 15;
   std::vector<const float*> diffs;
   for (const Tensor* t : top) diffs.push_back(t->diff().data());
   float* out = bottom[0]->mutable_diff().data();
   const int64_t count = bottom[0]->count();
-  cpu::run_blocks(count, kBlock, cpu::elementwise_workers(count),
+  cpu::run_blocks(count, kFloatsPerBlock, cpu::elementwise_workers(count),
                   [&](int64_t first, int64_t end, int) {
                     std::copy(diffs[0] + first, diffs[0] + end, out + first);
                     for (size_t t = 1; t < diffs.size(); ++t)
