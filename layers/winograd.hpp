@@ -8,7 +8,7 @@
 // side by side, the n^2 element-wise products become n^2 GEMMs (O x C) x (C x tiles): 2.25x,
 // 4x and 2.8x fewer multiplies than im2col's one GEMM (O x r^2 C) x (r^2 C x pixels). The
 // result differs from a direct sum only by rounding: F(2x2, 3x3)'s transforms hold 0, +-1 and
-// 1/2; the 6x6 tiles' reach 8 and 1/24 and round about ten times more (the tests bound both).
+// 1/2; the 6x6 tiles' reach 8 and 1/24 and round more (the tests bound all three).
 //
 // Layouts: filters in the Winograd domain are U[n^2][O][C]; a block's transformed inputs are
 // V[n^2][C][columns] and its products M[n^2][O][columns], one column per tile, each of the n^2
