@@ -16,6 +16,12 @@ namespace {
 // in the last-level cache together with the chunk's results.
 constexpr int64_t kCpuColumnBudget = int64_t{1} << 20;
 
+// Whether the window's columns starting at x0 all lie inside the image: then each of its rows is
+// one contiguous run (DeepFace's unpadded L4-L6 everywhere), copied without a test per value.
+bool columns_inside(const WindowGeometry& g, int64_t x0) {
+  return x0 >= 0 && x0 + g.kernel_w <= g.width;
+}
+
 // columns[l - first][n][k] = patch k of image n at location l, for l in [first, first + count).
 void gather_patches(const WindowGeometry& g, int64_t batch, int64_t first, int64_t count,
                     const float* in, float* columns) {
@@ -24,16 +30,24 @@ void gather_patches(const WindowGeometry& g, int64_t batch, int64_t first, int64
   for (int64_t l = first; l < first + count; ++l) {
     const int64_t y0 = (l / out_w) * g.stride_h - g.pad_h;
     const int64_t x0 = (l % out_w) * g.stride_w - g.pad_w;
+    const bool inside = columns_inside(g, x0);
     for (int64_t n = 0; n < batch; ++n) {
       const float* image = in + n * g.channels * plane;
       for (int64_t c = 0; c < g.channels; ++c) {
         for (int64_t ki = 0; ki < g.kernel_h; ++ki) {
           const int64_t y = y0 + ki;
+          if (y < 0 || y >= g.height) {
+            columns = std::fill_n(columns, g.kernel_w, 0.0f);
+            continue;
+          }
           const float* row = image + c * plane + y * g.width;
-          const bool row_inside = y >= 0 && y < g.height;
+          if (inside) {
+            columns = std::copy_n(row + x0, g.kernel_w, columns);
+            continue;
+          }
           for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
             const int64_t x = x0 + kj;
-            *columns++ = (row_inside && x >= 0 && x < g.width) ? row[x] : 0.0f;
+            *columns++ = x >= 0 && x < g.width ? row[x] : 0.0f;
           }
         }
       }
@@ -49,6 +63,7 @@ void scatter_patches(const WindowGeometry& g, int64_t batch, int64_t first, int6
   for (int64_t l = first; l < first + count; ++l) {
     const int64_t y0 = (l / out_w) * g.stride_h - g.pad_h;
     const int64_t x0 = (l % out_w) * g.stride_w - g.pad_w;
+    const bool inside = columns_inside(g, x0);
     for (int64_t n = 0; n < batch; ++n) {
       float* image = in_diff + n * g.channels * plane;
       for (int64_t c = 0; c < g.channels; ++c) {
@@ -59,6 +74,11 @@ void scatter_patches(const WindowGeometry& g, int64_t batch, int64_t first, int6
             continue;
           }
           float* row = image + c * plane + y * g.width;
+          if (inside) {
+            for (int64_t kj = 0; kj < g.kernel_w; ++kj) row[x0 + kj] += columns[kj];
+            columns += g.kernel_w;
+            continue;
+          }
           for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
             const int64_t x = x0 + kj;
             if (x >= 0 && x < g.width) row[x] += *columns;
