@@ -348,8 +348,8 @@ void ConvolutionLayer::backward_images(int64_t count, const float* in, const flo
 // weight gradient sums each band's pixels in turn, a different order than one GEMM over them all.
 // It is summed transposed, (patch x O) += columns * dy^T, starting from w_diff transposed: OpenBLAS
 // runs that shape faster when O is small (DeepFace's C3, 16 x 2592 per band of 63 pixels: 59 ->
-// 80 GFLOP/s on one core; NN2's conv1: 82 -> 100) and sums each entry over the band's pixels in
-// the same order, and transposing is exact, so the bits are those of the O x patch product.
+// 80 GFLOP/s on one core; NN2's conv1: 82 -> 100). Its SkylakeX kernels sum each entry in the
+// same order either way (same bits); its Haswell kernels do not (last-place differences).
 void ConvolutionLayer::backward_bands(int64_t band_rows, const float* in, const float* top_diff,
                                       const float* w, float* columns, float* w_diff, float* b_diff,
                                       float* in_diff) const {
