@@ -11,7 +11,7 @@ scripts/setup.sh
 scripts/build.sh "$@"
 (cd build && ctest --output-on-failure -j"$(nproc)" --timeout 600)
 # The fuzz targets (docs/fuzzing.md), replaying every crash found so far, then a fixed number of
-# inputs from seed 1, so that CI retraces the same inputs each time: 10-40 s each, one per core.
-# With their clang ASan build (build-fuzz/, library and fuzz targets only), about 3 minutes on two
+# inputs from seed 1, so that CI retraces the same inputs each time: 5-25 s each, one per core.
+# With their clang ASan build (build-fuzz/, library and fuzz targets only), about 2.5 minutes on two
 # cores from nothing.
 scripts/fuzz.sh --ci
