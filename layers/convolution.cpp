@@ -34,9 +34,9 @@ constexpr int64_t kCpuLeastPixelsInPlace = 128;
 // the first layers of NN1 and NN2, whose GEMMs have few output channels to spend each column on.
 constexpr int64_t kCpuBandImagesAboveFloats = int64_t{1} << 20;
 constexpr int64_t kCpuBandTargetFloats = int64_t{1} << 18;
-// ... but never fewer output pixels than this, which a GEMM needs to run near its rate: DeepFace's
-// C3 (63 pixels a row, 2592 floats a pixel) got one row a band from the target alone, and its
-// backward pass took 20% longer than with five.
+// ... but never fewer output pixels than this, even past the cache: a GEMM narrower than a few
+// hundred columns runs far below its rate. DeepFace's C3 (63 pixels a row, 2592 floats a pixel)
+// got one row a band from the target alone; with five (3.3 MB) its backward pass took 16% less.
 constexpr int64_t kCpuBandLeastColumns = 256;
 
 // Adds the bias (b may be null) to `pixels` outputs of each of num_output channels, `stride`

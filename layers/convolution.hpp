@@ -47,9 +47,9 @@ class ConvolutionLayer : public Layer {
   Tensor& bias() { return *params_[1]; }
 
   // How the CPU passes cut the batch: `workers` threads take chunks of at most `chunk` images,
-  // whose columns form one GEMM; `scratch` is the floats each worker needs for a chunk (or a
-  // band). A one-image chunk whose columns would not fit a core's cache goes through in bands of
-  // `band_rows` output rows (0: whole).
+  // whose columns form one GEMM; `scratch` is the floats each worker needs for a chunk (or for a
+  // band and backward's transposed weight gradient). A one-image chunk whose columns would not
+  // fit a core's cache goes through in bands of `band_rows` output rows (0: whole).
   struct CpuPlan {
     int workers;
     int64_t chunk;

@@ -98,7 +98,7 @@ declare -A max_alloc_mb=([net_config]=64 [solver_config]=64 [image_decoder]=512 
 # to keep scripts/test.sh within issue 17's 8 minutes as the suite grew). A time limit would make
 # the number of inputs, and so the inputs themselves, depend on the machine's speed.
 declare -A ci_runs=([net_config]=3000 [solver_config]=200000 [image_decoder]=750000 [pairs]=250000
-  [embeddings]=8000 [snapshot]=8000)
+  [embeddings]=7500 [snapshot]=7500)
 declare -A rss_limit_mb=([net_config]=4096 [solver_config]=2048 [image_decoder]=2048 [pairs]=2048
   [embeddings]=2048 [snapshot]=2048)
 

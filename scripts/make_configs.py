@@ -414,8 +414,9 @@ LFW_CLASSES = 1628  # View 2 identities with two or more images: every fold trai
 
 
 def lfw_nn2_body(net):
-    """NN2's layout shrunk to a 64x64 input: a 5x5 stem, two inception stages and global pooling,
-    with batch normalisation after the stem convolutions and each module."""
+    """NN2's layout shrunk to a 64x64 input (also built at 96 and 112): a 5x5 stem, two inception
+    stages and global pooling, with batch normalisation after the stem convolutions and each
+    module."""
     top = net.conv_bn("conv1", "data", 32, 5, 2, 2)
     top = net.pool("pool1", top, "MAX")
     top = net.conv_bn("conv2a", top, 32, 1)

@@ -339,7 +339,9 @@ void expect_direct_convolution(const DirectConvolution& d, int64_t images, const
   TensorList top_diff({top[0].shape()});
   fill_gaussian(top_diff[0], 22);
   std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
-  for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+  // Parameter gradients accumulate (iter_size, shared weights): the sums must add to these.
+  constexpr float kEarlierGradient = 0.25f;
+  for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), kEarlierGradient);
   std::ranges::fill(bottom[0].mutable_diff(), 123.0f);  // to be overwritten, not added to
   layer->backward(ctx, top, {true}, bottom);
 
@@ -349,6 +351,8 @@ void expect_direct_convolution(const DirectConvolution& d, int64_t images, const
   const int64_t out_size = d.outputs * d.out_h() * d.out_w();
   const int64_t patch = d.channels / d.group * d.kernel * d.kernel;
   Reference out(images * out_size), in_diff(images * in_size), w_diff(w.size()), b_diff(b.size());
+  for (size_t i = 0; i < w.size(); ++i) w_diff.add(i, kEarlierGradient);
+  for (size_t o = 0; o < b.size(); ++o) b_diff.add(o, kEarlierGradient);
   for (int64_t n = 0; n < images; ++n) {
     const float* x = bottom[0].data().data() + n * in_size;
     const float* dy = top_diff[0].data().data() + n * out_size;
@@ -392,14 +396,18 @@ WindowGeometry geometry(const DirectConvolution& d) {
 }
 
 // Images whose column matrix passes 4 MB go through im2col and the GEMMs a band of output rows
-// at a time (the last band shorter here); outputs and all three gradients must still be the
-// convolution's, image by image, on one and two BLAS threads, with groups, stride and dilation.
+// at a time (the last band shorter here), the weight gradient summed transposed; outputs and all
+// three gradients must still be the convolution's, image by image, on one and two BLAS threads,
+// with groups, stride and dilation, whether the band's height comes from its 1 MB target or from
+// its floor of 256 output pixels.
 TEST(Convolution, LargeImagesGoThroughInBandsAndGiveTheSameConvolution) {
   const std::vector<DirectConvolution> cases = {
       // channels, height, width, outputs, kernel, stride, pad, dilation, group
       {16, 56, 56, 8, 5, 1, 2, 1, 2},
       {8, 130, 130, 6, 7, 2, 3, 1, 1},
       {32, 64, 64, 4, 3, 1, 2, 2, 1},
+      {32, 38, 38, 8, 9, 1, 0, 1, 2},   // 30 wide: 3 rows by the target, 9 by the floor
+      {256, 16, 16, 4, 9, 1, 0, 1, 1},  // 8 x 8 outputs: the floor (32 rows) is the whole image
   };
   for (const int threads : {1, 2}) {
     BlasThreads blas(threads);
