@@ -685,7 +685,9 @@ LFW_NN2_96_HEADER = """\
 LFW_NN2_112_HEADER = """\
 # configs/lfw/nn2_xlong with 112x112 inputs instead of 64x64 (the 150x150 face frame resized to
 # 126x126): 3.1 times the pixels and multiply-adds, the same network and the same 10,000
-# batches. A validation-fold candidate after nn2_96 (docs/lfw.md).
+# batches, about 48 minutes a fold here. On the validation fold (docs/lfw.md) 0.9150, AUC 0.9674,
+# level with nn2_96 (0.9133, AUC 0.9673) at 1.4 times its cost; with the learned metric 0.9050,
+# AUC 0.9613.
 """
 
 LFW_NN2_LONG_HEADER = """\
