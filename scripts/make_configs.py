@@ -931,6 +931,15 @@ NETWORKS = [
             "facenet", resize=154),
 ]
 
+def lfw_nn2_candidate(style, what, header, iterations, size=LFW_SIZE):
+    """A validation-fold candidate after nn2_tuned: its jitter and metric options, with its own
+    schedule and input size."""
+    return LfwNetwork(f"lfw/{style}", f"lfw_{style}", f"the NN2-style LFW network{what}",
+                      header, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
+                      iterations=iterations, jitter=True, size=size,
+                      metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32"))
+
+
 NETWORKS += [
     LfwNetwork("lfw/nn2", "lfw_nn2", "the NN2-style LFW network", LFW_NN2_HEADER, lfw_nn2_body,
                "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER),
@@ -938,26 +947,12 @@ NETWORKS += [
                LFW_NN2_TUNED_HEADER, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
                iterations=3000, jitter=True,
                metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32")),
-    LfwNetwork("lfw/nn2_long", "lfw_nn2_long", "the NN2-style LFW network, long schedule",
-               LFW_NN2_LONG_HEADER, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
-               iterations=6000, jitter=True,
-               metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32")),
-    LfwNetwork("lfw/nn2_xlong", "lfw_nn2_xlong", "the NN2-style LFW network, 10,000 batches",
-               LFW_NN2_XLONG_HEADER, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
-               iterations=10000, jitter=True,
-               metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32")),
-    LfwNetwork("lfw/nn2_xxlong", "lfw_nn2_xxlong", "the NN2-style LFW network, 20,000 batches",
-               LFW_NN2_XXLONG_HEADER, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
-               iterations=20000, jitter=True,
-               metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32")),
-    LfwNetwork("lfw/nn2_96", "lfw_nn2_96", "the NN2-style LFW network at 96x96, 10,000 batches",
-               LFW_NN2_96_HEADER, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
-               iterations=10000, jitter=True, size=96,
-               metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32")),
-    LfwNetwork("lfw/nn2_112", "lfw_nn2_112", "the NN2-style LFW network at 112x112, 10,000 batches",
-               LFW_NN2_112_HEADER, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
-               iterations=10000, jitter=True, size=112,
-               metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32")),
+    lfw_nn2_candidate("nn2_long", ", long schedule", LFW_NN2_LONG_HEADER, 6000),
+    lfw_nn2_candidate("nn2_xlong", ", 10,000 batches", LFW_NN2_XLONG_HEADER, 10000),
+    lfw_nn2_candidate("nn2_xxlong", ", 20,000 batches", LFW_NN2_XXLONG_HEADER, 20000),
+    lfw_nn2_candidate("nn2_96", " at 96x96, 10,000 batches", LFW_NN2_96_HEADER, 10000, size=96),
+    lfw_nn2_candidate("nn2_112", " at 112x112, 10,000 batches", LFW_NN2_112_HEADER, 10000,
+                      size=112),
     LfwNetwork("lfw/deepface", "lfw_deepface", "the DeepFace-style LFW network",
                LFW_DEEPFACE_HEADER, lfw_deepface_body, "deepface", LFW_DEEPFACE_SAMPLING,
                LFW_DEEPFACE_SOLVER),
