@@ -21,6 +21,7 @@
 # A metric is fitted again when its options or its fold's weights change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lfw_common.sh
 
 usage() {
   sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
@@ -31,10 +32,7 @@ usage() {
 style=$1
 shift
 config=configs/lfw/$style
-[[ -f $config/solver.prototxt ]] || {
-  echo "scripts/lfw.sh: no network '$style' (configs/lfw/ has: $(ls configs/lfw | tr '\n' ' '))" >&2
-  exit 2
-}
+lfw_read_solver scripts/lfw.sh "$style"
 validate=0
 if [[ ${1:-} == validate ]]; then
   [[ $# -eq 1 ]] || { echo "scripts/lfw.sh: 'validate' takes no fold numbers" >&2; exit 2; }
@@ -49,20 +47,8 @@ done
 
 visage=${VISAGE:-build/bin/visage}
 [[ -x $visage ]] || { echo "scripts/lfw.sh: $visage not found; run scripts/build.sh" >&2; exit 1; }
-lfw=${LFW_ROOT:-../shared/data/lfw}
-if [[ ! -e data/lfw ]]; then
-  [[ -f $lfw/protocol/pairs.txt && -d $lfw/images ]] || {
-    echo "scripts/lfw.sh: LFW not found at $lfw (want images/ and protocol/pairs.txt); set LFW_ROOT" >&2
-    exit 1
-  }
-  mkdir -p data
-  ln -s "$(realpath "$lfw")" data/lfw
-fi
+lfw_link_data scripts/lfw.sh
 
-# What every fold's copy changes: the held-out fold and the snapshot name.
-prefix=$(sed -n 's/^snapshot_prefix: "snapshots\/\([a-z0-9_]*\)".*/\1/p' "$config/solver.prototxt")
-iters=$(sed -n 's/^max_iter: \([0-9]*\)$/\1/p' "$config/solver.prototxt")
-[[ -n $prefix && -n $iters ]] || { echo "scripts/lfw.sh: cannot read $config/solver.prototxt" >&2; exit 1; }
 runs=runs/lfw/$style
 metric=${LFW_METRIC:-0}
 metric_options=${LFW_METRIC_OPTIONS:-}
@@ -71,13 +57,11 @@ if [[ -f $config/metric_options ]]; then
   metric_options=${LFW_METRIC_OPTIONS:-$(grep -v '^#' "$config/metric_options" | tr '\n' ' ')}
 fi
 # weights_of NAME: the final snapshot of runs/lfw/NETWORK/NAME/ (fold3, validation, fold{fold}).
-weights_of() { echo "$runs/$1/snapshots/${prefix}_$1_iter_${iters}.h5"; }
+weights_of() { lfw_weights_of "$style" "$1"; }
 final=$(weights_of "fold{fold}")
 
-pairs=data/lfw/protocol/pairs.txt
+pairs=$lfw_pairs
 images=$(realpath data/lfw/images)
-# The best published results under this protocol, drawn on the 10-fold ROC figures.
-references="Fisher Vector Faces, Simonyan et al. 2013=0.9303;Combined multishot, Taigman et al. 2009=0.8950;LDML-MkNN, Guillaumin et al. 2009=0.8750"
 
 # train NAME EXCLUDED WHAT: trains runs/lfw/NETWORK/NAME/ without the identities of the 0-based
 # folds EXCLUDED (space-separated), unless its final snapshot exists; WHAT says on whom.
@@ -156,7 +140,7 @@ done
 echo "== 10-fold report: each fold scored with its own model"
 $visage verify --pairs "$pairs" --model "$config/deploy.prototxt" \
   --images data/lfw/images --fold-weights "$final" --flip --out "$runs/report" \
-  --reference "$references"
+  --reference "$lfw_references"
 echo "ROC curve: $runs/report_roc.svg and .png (CSV: $runs/report_roc.csv, JSON: $runs/report.json)"
 [[ $metric == 1 ]] || exit 0
 
@@ -185,5 +169,5 @@ done
 echo "== 10-fold report with the learned metrics: fold k mapped by metric k, cosine distance"
 $visage verify --pairs "$pairs" --model "$config/deploy.prototxt" --images data/lfw/images \
   --fold-weights "$final" --fold-metric "$runs/fold{fold}/metric.h5" --flip \
-  --out "$runs/report_metric" --reference "$references"
+  --out "$runs/report_metric" --reference "$lfw_references"
 echo "ROC curve: $runs/report_metric_roc.svg and .png (JSON: $runs/report_metric.json)"

@@ -1,7 +1,9 @@
 #include "tools/embedding_run.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
+#include <unordered_map>
 
 #include "core/device_choice.hpp"
 #include "core/error.hpp"
@@ -64,6 +66,68 @@ eval::EmbeddingTable compute_embeddings(const Options& options,
   eval::EmbeddingTable table = extractor.embed(images.names, prepare, ctx, report);
   std::cerr << "\n";
   return table;
+}
+
+std::vector<std::string> fold_files(const Options& options, const std::string& flag,
+                                    const std::string& what, const std::string& absent,
+                                    int num_folds) {
+  const std::string pattern = options.get(flag);
+  const std::string marker = "{fold}";
+  VISAGE_CHECK(pattern.find(marker) != std::string::npos, "--", flag, " ", pattern,
+               ": the pattern must contain {fold}, e.g. runs/fold{fold}/", what, ".h5");
+  VISAGE_CHECK(num_folds >= 2, "--", flag, " needs a pairs file with folds (View 2), not one with ",
+               num_folds);
+  std::vector<std::string> files;
+  for (int fold = 1; fold <= num_folds; ++fold) {
+    std::string file = pattern;
+    for (size_t at = file.find(marker); at != std::string::npos; at = file.find(marker, at)) {
+      file.replace(at, marker.size(), std::to_string(fold));
+    }
+    VISAGE_CHECK(std::filesystem::exists(file), "--", flag, ": fold ", fold, "'s ", what, " ", file,
+                 " ", absent);
+    files.push_back(std::move(file));
+  }
+  return files;
+}
+
+std::vector<eval::EmbeddingTable> embed_per_fold(const Options& options,
+                                                 const data::PairsProtocol& protocol) {
+  const std::vector<std::string> weights =
+      fold_files(options, "fold-weights", "weights", "do not exist", protocol.num_folds);
+  std::vector<eval::EmbeddingTable> tables;
+  for (int fold = 0; fold < protocol.num_folds; ++fold) {
+    data::PairsProtocol fold_pairs;
+    fold_pairs.source = protocol.source;
+    for (const data::ImagePair& pair : protocol.pairs) {
+      if (pair.fold == fold) fold_pairs.pairs.push_back(pair);
+    }
+    std::cerr << "fold " << fold + 1 << "/" << protocol.num_folds << ": " << weights[fold] << "\n";
+    tables.push_back(compute_embeddings(options, data::images_of(fold_pairs), weights[fold]));
+  }
+  return tables;
+}
+
+void check_each_image_in_one_fold(const data::PairsProtocol& protocol) {
+  std::unordered_map<std::string, int> fold_of;
+  for (const data::ImagePair& pair : protocol.pairs) {
+    for (const std::string& image : {pair.first, pair.second}) {
+      const auto [seen, first] = fold_of.emplace(image, pair.fold);
+      VISAGE_CHECK(first || seen->second == pair.fold, protocol.source, ": image ", image,
+                   " is named by the pairs of folds ", seen->second + 1, " and ", pair.fold + 1,
+                   ", so each fold's model would give it its own embedding, and one file holds "
+                   "one (score such pairs with `visage verify --fold-weights` instead)");
+    }
+  }
+}
+
+eval::EmbeddingTable merge_fold_tables(std::span<const eval::EmbeddingTable> tables) {
+  eval::EmbeddingTable merged;
+  for (const eval::EmbeddingTable& table : tables) {
+    for (size_t row = 0; row < table.size(); ++row) {
+      merged.add(table.paths()[row], table.values().subspan(row * table.dim(), table.dim()));
+    }
+  }
+  return merged;
 }
 
 }  // namespace visage::tools

@@ -81,48 +81,6 @@ std::vector<eval::AccuracyReference> parse_references(const std::string& text) {
   return references;
 }
 
-// The file of each fold that `flag` names: its pattern with {fold} replaced by 1 .. num_folds.
-// `what` names one fold's file in messages ("weights", "metric"), `absent` says it is missing.
-std::vector<std::string> fold_files(const Options& options, const std::string& flag,
-                                    const std::string& what, const std::string& absent,
-                                    int num_folds) {
-  const std::string pattern = options.get(flag);
-  const std::string marker = "{fold}";
-  VISAGE_CHECK(pattern.find(marker) != std::string::npos, "--", flag, " ", pattern,
-               ": the pattern must contain {fold}, e.g. runs/fold{fold}/", what, ".h5");
-  VISAGE_CHECK(num_folds >= 2, "--", flag, " needs a pairs file with folds (View 2), not one with ",
-               num_folds);
-  std::vector<std::string> files;
-  for (int fold = 1; fold <= num_folds; ++fold) {
-    std::string file = pattern;
-    for (size_t at = file.find(marker); at != std::string::npos; at = file.find(marker, at)) {
-      file.replace(at, marker.size(), std::to_string(fold));
-    }
-    VISAGE_CHECK(std::filesystem::exists(file), "--", flag, ": fold ", fold, "'s ", what, " ", file,
-                 " ", absent);
-    files.push_back(std::move(file));
-  }
-  return files;
-}
-
-// One embedding table per fold, each computed with that fold's model for that fold's images.
-std::vector<eval::EmbeddingTable> embed_per_fold(const Options& options,
-                                                 const data::PairsProtocol& protocol) {
-  const std::vector<std::string> weights =
-      fold_files(options, "fold-weights", "weights", "do not exist", protocol.num_folds);
-  std::vector<eval::EmbeddingTable> tables;
-  for (int fold = 0; fold < protocol.num_folds; ++fold) {
-    data::PairsProtocol fold_pairs;
-    fold_pairs.source = protocol.source;
-    for (const data::ImagePair& pair : protocol.pairs) {
-      if (pair.fold == fold) fold_pairs.pairs.push_back(pair);
-    }
-    std::cerr << "fold " << fold + 1 << "/" << protocol.num_folds << ": " << weights[fold] << "\n";
-    tables.push_back(compute_embeddings(options, data::images_of(fold_pairs), weights[fold]));
-  }
-  return tables;
-}
-
 // `table` mapped by the learned metric in `path`; says which metric on stderr.
 eval::EmbeddingTable apply_metric(const std::string& path, const eval::EmbeddingTable& table) {
   const eval::LearnedMetric metric = eval::read_learned_metric(path);

@@ -2,7 +2,9 @@
 # scripts/lfw.sh's bookkeeping, with a stand-in `visage` that records its calls and writes the
 # files they would write, on a made-up LFW of 10 folds x 3 people: which folds each training and
 # each learned metric leaves out, what `validate` scores, that a second run redoes nothing
-# but what changed, and that an interrupted fold resumes from its newest snapshot.
+# but what changed, and that an interrupted fold resumes from its newest snapshot; and
+# scripts/lfw_ensemble.sh: each member's fold k embedded by its fold-k model, reruns re-embed only
+# what changed, and a member not trained stops it before any work.
 #
 #   tests/scripts/lfw_script_test.sh SOURCE_DIR
 set -euo pipefail
@@ -12,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 mkdir -p "$work/repo/scripts" "$work/repo/configs/lfw/tiny" "$work/lfw/protocol"
-cp "$source_dir/scripts/lfw.sh" "$work/repo/scripts/"
+cp "$source_dir/scripts/"{lfw.sh,lfw_common.sh,lfw_ensemble.sh} "$work/repo/scripts/"
 for file in solver train_val deploy; do
   cp "$source_dir/configs/lfw/nn2/$file.prototxt" "$work/repo/configs/lfw/tiny/"
 done
@@ -125,5 +127,36 @@ scripts/lfw.sh tiny 3 >/dev/null
 [[ $(grep '^train ' "$VISAGE_CALLS") == \
   "train --solver $runs/fold3/solver.prototxt --snapshot $snapshots/tiny_fold3_iter_12.h5" ]] ||
   fail "fold 3 did not resume from iteration 12: $(grep '^train ' "$VISAGE_CALLS")"
+# --- lfw_ensemble.sh: tiny + wide, each fold embedded by its own models --------------------------
+mkdir -p configs/lfw/wide
+cp configs/lfw/tiny/*.prototxt configs/lfw/wide/
+sed -i 's/tiny/wide/' configs/lfw/wide/solver.prototxt
+: >"$VISAGE_CALLS"
+scripts/lfw_ensemble.sh tiny wide 2>/dev/null && fail "an ensemble with an untrained member ran"
+[[ ! -s $VISAGE_CALLS ]] || fail "an untrained member did not stop the ensemble first: $(cat "$VISAGE_CALLS")"
+scripts/lfw.sh wide >/dev/null
+scripts/lfw.sh wide validate >/dev/null
+: >"$VISAGE_CALLS"
+scripts/lfw_ensemble.sh tiny wide validate >/dev/null
+for network in tiny wide; do
+  grep -q "^embed .*--pairs runs/lfw/$network/validation/pairs_fold2.txt --weights runs/lfw/$network/validation/snapshots/${network}_validation_iter_20.h5 --flip --out runs/lfw/$network/validation/fold2_embeddings.h5$" \
+    "$VISAGE_CALLS" || fail "validate did not embed fold 2 with $network's validation model"
+done
+grep -q "^verify --pairs runs/lfw/wide/validation/pairs_fold2.txt --embeddings runs/lfw/tiny/validation/fold2_embeddings.h5,runs/lfw/wide/validation/fold2_embeddings.h5 --out runs/lfw/ensembles/tiny+wide/validation$" \
+  "$VISAGE_CALLS" || fail "validate did not score fold 2 with both members: $(grep '^verify' "$VISAGE_CALLS")"
+: >"$VISAGE_CALLS"
+scripts/lfw_ensemble.sh tiny wide >/dev/null
+for network in tiny wide; do
+  grep -q "^embed .*--pairs data/lfw/protocol/pairs.txt --fold-weights runs/lfw/$network/fold{fold}/snapshots/${network}_fold{fold}_iter_20.h5 --flip --out runs/lfw/$network/fold_embeddings.h5$" \
+    "$VISAGE_CALLS" || fail "$network's folds were not embedded by their own models: $(grep '^embed' "$VISAGE_CALLS")"
+done
+grep -q "^verify --pairs data/lfw/protocol/pairs.txt --embeddings runs/lfw/tiny/fold_embeddings.h5,runs/lfw/wide/fold_embeddings.h5 --out runs/lfw/ensembles/tiny+wide/report --reference Fisher Vector Faces" \
+  "$VISAGE_CALLS" || fail "no 10-fold ensemble report: $(grep '^verify' "$VISAGE_CALLS")"
+touch -d '+1 minute' runs/lfw/wide/fold7/snapshots/wide_fold7_iter_20.h5
+: >"$VISAGE_CALLS"
+scripts/lfw_ensemble.sh tiny wide >/dev/null
+[[ $(grep '^embed' "$VISAGE_CALLS" | grep -c .) == 1 && $(grep -c '^embed .*/wide/' "$VISAGE_CALLS") == 1 ]] ||
+  fail "new weights of wide's fold 7 did not re-embed wide alone: $(grep '^embed' "$VISAGE_CALLS")"
+
 echo "lfw.sh: folds, validation and metrics keep their people apart; reruns redo only what changed;"
-echo "an interrupted fold resumes"
+echo "an interrupted fold resumes. lfw_ensemble.sh: members embedded by their own folds' models"

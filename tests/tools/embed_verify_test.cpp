@@ -35,20 +35,7 @@ class EmbedVerify : public ::testing::Test {
   void SetUp() override {
     fs::create_directories(dir_.path() / "images");
     std::ofstream(dir_.path() / "model.prototxt") << kModel;
-
-    Context ctx = Context::cpu();
-    NetOptions options;
-    options.phase = proto::TEST;
-    Net net(parse_net_config(kModel), options, ctx, builtin_layers());
-    auto weights = net.layer(1).params()[0]->mutable_data();
-    std::ranges::fill(weights, 0.0f);
-    weights[0] = 1.0f;  // output 0 <- pixel (0, 0)
-    weights[7] = 1.0f;  // output 1 <- pixel (1, 1)
-    std::ranges::fill(net.layer(1).params()[1]->mutable_data(), 0.0f);
-    hdf5::write_atomically(dir_ / "weights.h5", [&](hdf5::File& file) {
-      write_snapshot_header(file, net);
-      write_weights(file, net);
-    });
+    write_picker_weights("weights.h5", 1.0f);
 
     // Identity k's images are flat grey at 20 + 30k and 22 + 30k: JPEG keeps flat images exact.
     for (int k = 0; k < 8; ++k) {
@@ -71,6 +58,23 @@ class EmbedVerify : public ::testing::Test {
   }
 
   std::string path(const std::string& name) const { return dir_ / name; }
+
+  // Weights making the embedding `scale` * (pixel(0,0), pixel(1,1)) / 255.
+  void write_picker_weights(const std::string& name, float scale) const {
+    Context ctx = Context::cpu();
+    NetOptions options;
+    options.phase = proto::TEST;
+    Net net(parse_net_config(kModel), options, ctx, builtin_layers());
+    auto weights = net.layer(1).params()[0]->mutable_data();
+    std::ranges::fill(weights, 0.0f);
+    weights[0] = scale;  // output 0 <- pixel (0, 0)
+    weights[7] = scale;  // output 1 <- pixel (1, 1)
+    std::ranges::fill(net.layer(1).params()[1]->mutable_data(), 0.0f);
+    hdf5::write_atomically(dir_ / name, [&](hdf5::File& file) {
+      write_snapshot_header(file, net);
+      write_weights(file, net);
+    });
+  }
 
   const testing::TempFolder dir_;
 };
@@ -199,6 +203,51 @@ TEST_F(EmbedVerify, FoldWeightsScoreEachFoldWithItsOwnModel) {
   const auto no_marker = run_visage(common + " --fold-weights " + path("fold1.h5"));
   EXPECT_EQ(no_marker.exit_code, 1);
   EXPECT_NE(no_marker.output.find("must contain {fold}"), std::string::npos) << no_marker.output;
+}
+
+TEST_F(EmbedVerify, FoldWeightsEmbedEachImageWithItsFoldsModelForEnsembles) {
+  write_picker_weights("fold1.h5", 1.0f);
+  write_picker_weights("fold2.h5", 3.0f);
+  const std::string models = " --device cpu --model " + path("model.prototxt") + " --images " +
+                             path("images") + " --fold-weights " + path("fold{fold}.h5");
+  const auto embed =
+      run_visage("embed" + models + " --pairs " + path("pairs.txt") + " --out " + path("folds.h5"));
+  ASSERT_EQ(embed.exit_code, 0) << embed.output;
+  const eval::EmbeddingTable table = eval::read_embeddings(path("folds.h5"));
+  EXPECT_EQ(table.size(), 12u);
+  // person0 is in fold 1's pairs, person7 in fold 2's, whose model triples the embedding.
+  const auto first_fold = table.find("person0/person0_0001.jpg");
+  ASSERT_EQ(first_fold.size(), 2u);
+  EXPECT_NEAR(first_fold[0], 20.0f / 255.0f, 1e-6f);
+  const auto second_fold = table.find("person7/person7_0002.jpg");
+  ASSERT_EQ(second_fold.size(), 2u);
+  EXPECT_NEAR(second_fold[1], 3.0f * 232.0f / 255.0f, 1e-5f);
+
+  // Scored from the file, the pairs get the report that --fold-weights gives them.
+  const auto json_of = [](const std::string& output) { return output.substr(output.find('{')); };
+  const auto from_file = run_visage("verify --json --pairs " + path("pairs.txt") +
+                                    " --embeddings " + path("folds.h5"));
+  ASSERT_EQ(from_file.exit_code, 0) << from_file.output;
+  const auto per_fold = run_visage("verify --json --pairs " + path("pairs.txt") + models);
+  ASSERT_EQ(per_fold.exit_code, 0) << per_fold.output;
+  EXPECT_EQ(json_of(from_file.output), json_of(per_fold.output));
+
+  // One image in two folds' pairs would need two embeddings.
+  std::ofstream(dir_.path() / "shared.txt") << "2\t1\n"
+                                               "person0\t1\t2\nperson0\t1\tperson2\t2\n"
+                                               "person4\t1\t2\nperson4\t2\tperson0\t1\n";
+  const auto shared =
+      run_visage("embed" + models + " --pairs " + path("shared.txt") + " --out " + path("x.h5"));
+  EXPECT_EQ(shared.exit_code, 1);
+  EXPECT_NE(shared.output.find("image person0/person0_0001.jpg is named by the pairs of folds 1 "
+                               "and 2"),
+            std::string::npos)
+      << shared.output;
+  EXPECT_FALSE(fs::exists(dir_.path() / "x.h5"));
+  const auto no_pairs = run_visage("embed" + models + " --out " + path("x.h5"));
+  EXPECT_EQ(no_pairs.exit_code, 1);
+  EXPECT_NE(no_pairs.output.find("--fold-weights needs --pairs"), std::string::npos)
+      << no_pairs.output;
 }
 
 TEST_F(EmbedVerify, PairNamingAnImageWithoutEmbeddingIsAnError) {
