@@ -12,7 +12,7 @@ namespace visage::eval {
 
 struct EmbeddingProvenance {
   std::string model;    // network config
-  std::string weights;  // weights file
+  std::string weights;  // weights file, or the pattern naming one per fold (`embed --fold-weights`)
   std::string images;   // folder or list the images came from
   bool flip_averaged = false;
 };

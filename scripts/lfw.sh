@@ -21,6 +21,7 @@
 # A metric is fitted again when its options or its fold's weights change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lfw_common.sh
 source scripts/lfw_common.sh
 
 usage() {

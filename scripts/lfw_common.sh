@@ -1,4 +1,6 @@
+# shellcheck shell=bash
 # What scripts/lfw.sh and scripts/lfw_ensemble.sh share; sourced from the repository root.
+# shellcheck disable=SC2034  # lfw_references and lfw_pairs are for the scripts that source this
 
 # The best published results under LFW's "image-unrestricted, no outside data" protocol, drawn on
 # the 10-fold ROC figures.
@@ -6,16 +8,18 @@ lfw_references="Fisher Vector Faces, Simonyan et al. 2013=0.9303;Combined multis
 lfw_pairs=data/lfw/protocol/pairs.txt
 
 # lfw_link_data CALLER: links LFW's folder (LFW_ROOT, default ../shared/data/lfw: images/ and
-# protocol/) as data/lfw, where configs/lfw/*/train_val.prototxt look.
+# protocol/) as data/lfw, where configs/lfw/*/train_val.prototxt look. A link left dangling (LFW
+# moved) is replaced.
 lfw_link_data() {
   local lfw=${LFW_ROOT:-../shared/data/lfw}
   [[ -e data/lfw ]] && return
   [[ -f $lfw/protocol/pairs.txt && -d $lfw/images ]] || {
-    echo "$1: LFW not found at $lfw (want images/ and protocol/pairs.txt); set LFW_ROOT" >&2
+    echo "$1: LFW not found at $lfw (want images/ and protocol/pairs.txt)$([[ -L data/lfw ]] &&
+      echo ", and data/lfw points to $(readlink data/lfw), which is gone"); set LFW_ROOT" >&2
     exit 1
   }
   mkdir -p data
-  ln -s "$(realpath "$lfw")" data/lfw
+  ln -sfn "$(realpath "$lfw")" data/lfw
 }
 
 # lfw_read_solver CALLER NETWORK: sets `prefix` and `iters`, the snapshot prefix and max_iter of

@@ -11,9 +11,10 @@
 # networks' validation models instead (`scripts/lfw.sh NETWORK validate`, trained on folds 3-10),
 # for choosing an ensemble without the test folds. Each network's embeddings are kept beside its
 # runs (fold_embeddings.h5, validation/fold2_embeddings.h5) and computed again only when its
-# weights are newer. VISAGE and LFW_ROOT as for scripts/lfw.sh.
+# weights or its deploy.prototxt are newer. VISAGE and LFW_ROOT as for scripts/lfw.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lfw_common.sh
 source scripts/lfw_common.sh
 
 usage() {
@@ -30,14 +31,17 @@ for argument in "$@"; do
     networks+=("$argument")
   fi
 done
-[[ ${#networks[@]} -ge 2 ]] || usage 2
+[[ ${#networks[@]} -ge 2 ]] || {
+  echo "scripts/lfw_ensemble.sh: an ensemble needs at least two networks, got ${#networks[@]}" >&2
+  usage 2
+}
 if [[ $(printf '%s\n' "${networks[@]}" | sort | uniq -d) ]]; then
   echo "scripts/lfw_ensemble.sh: a network is named twice: ${networks[*]}" >&2
   exit 2
 fi
 # member_files NETWORK: sets `weights` (its models: the validation model, or the ten folds'),
-# `weights_pattern` (how verify and embed name them), `pairs` (the pairs it scores) and
-# `embeddings` (where its embeddings of those pairs' images are kept).
+# `weights_pattern` (how verify and embed name them), `pairs` (the pairs it scores: the same file
+# for every member, fold 2's or LFW's) and `embeddings` (where its embeddings of them are kept).
 member_files() {
   local runs=runs/lfw/$1 fold
   lfw_read_solver scripts/lfw_ensemble.sh "$1"
@@ -55,7 +59,11 @@ member_files() {
   fi
 }
 
-# Every member is checked before any is embedded.
+visage=${VISAGE:-build/bin/visage}
+[[ -x $visage ]] || { echo "scripts/lfw_ensemble.sh: $visage not found; run scripts/build.sh" >&2; exit 1; }
+lfw_link_data scripts/lfw_ensemble.sh
+
+# Every member is checked before any is embedded (validate's pairs file is written with its model).
 how=""
 [[ $validate == 1 ]] && how=" validate"
 for network in "${networks[@]}"; do
@@ -69,23 +77,22 @@ for network in "${networks[@]}"; do
   done
 done
 
-visage=${VISAGE:-build/bin/visage}
-[[ -x $visage ]] || { echo "scripts/lfw_ensemble.sh: $visage not found; run scripts/build.sh" >&2; exit 1; }
-lfw_link_data scripts/lfw_ensemble.sh
-
 name=$(IFS=+; echo "${networks[*]}")
 out=runs/lfw/ensembles/$name
 mkdir -p "$out"
 members=()
 for network in "${networks[@]}"; do
   member_files "$network"
+  # Embeddings older than a model or the network's config belong to another embedding.
   stale=0
   [[ -f $embeddings ]] || stale=1
-  for file in "${weights[@]}"; do [[ $file -nt $embeddings ]] && stale=1; done
+  for file in "${weights[@]}" "configs/lfw/$network/deploy.prototxt"; do
+    if [[ $file -nt $embeddings ]]; then stale=1; fi
+  done
   if [[ $stale == 1 ]]; then
     echo "== $network: embedding the images of $pairs ($embeddings)"
     model=(--fold-weights "$weights_pattern")
-    [[ $validate == 1 ]] && model=(--weights "$weights_pattern")
+    if [[ $validate == 1 ]]; then model=(--weights "$weights_pattern"); fi
     $visage embed --model "configs/lfw/$network/deploy.prototxt" --images data/lfw/images \
       --pairs "$pairs" "${model[@]}" --flip --out "$embeddings"
   fi

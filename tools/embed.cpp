@@ -25,6 +25,8 @@ int run_embed(Args args) {
              "...");
   if (!options.parse(args)) return 0;
   VISAGE_CHECK(options.has("out"), "--out is required\n\n", options.usage());
+  VISAGE_CHECK(!(options.has("weights") && options.has("fold-weights")),
+               "give --weights (one model) or --fold-weights (one per fold), not both");
   VISAGE_CHECK(options.has("model") && options.has("images") &&
                    (options.has("weights") != options.has("fold-weights")),
                "--model, --images and either --weights or --fold-weights are required\n\n",

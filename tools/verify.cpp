@@ -178,6 +178,8 @@ int run_verify(Args args) {
     ensemble = tables.size() > 1;
     VISAGE_CHECK(!ensemble || !learned, "an ensemble of embeddings files takes no learned metric");
   } else {
+    VISAGE_CHECK(!(options.has("weights") && options.has("fold-weights")),
+                 "give --weights (one model) or --fold-weights (one per fold), not both");
     VISAGE_CHECK(options.has("model") && options.has("images") &&
                      (options.has("weights") != options.has("fold-weights")),
                  "give --embeddings E.h5, or --model, --images and either "

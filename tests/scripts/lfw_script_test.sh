@@ -132,8 +132,14 @@ mkdir -p configs/lfw/wide
 cp configs/lfw/tiny/*.prototxt configs/lfw/wide/
 sed -i 's/tiny/wide/' configs/lfw/wide/solver.prototxt
 : >"$VISAGE_CALLS"
-scripts/lfw_ensemble.sh tiny wide 2>/dev/null && fail "an ensemble with an untrained member ran"
+scripts/lfw.sh wide 1 2 >/dev/null
+: >"$VISAGE_CALLS"
+refusal=$(scripts/lfw_ensemble.sh tiny wide 2>&1 >/dev/null) && fail "an ensemble with an untrained member ran"
+[[ $refusal == *"wide is not trained (runs/lfw/wide/fold3/snapshots/wide_fold3_iter_20.h5 is missing); run scripts/lfw.sh wide"* ]] ||
+  fail "an untrained member was not named: $refusal"
 [[ ! -s $VISAGE_CALLS ]] || fail "an untrained member did not stop the ensemble first: $(cat "$VISAGE_CALLS")"
+refusal=$(scripts/lfw_ensemble.sh tiny tiny 2>&1 >/dev/null) && fail "an ensemble of one network twice ran"
+[[ $refusal == *"a network is named twice"* ]] || fail "a network named twice was not refused: $refusal"
 scripts/lfw.sh wide >/dev/null
 scripts/lfw.sh wide validate >/dev/null
 : >"$VISAGE_CALLS"

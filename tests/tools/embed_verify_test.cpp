@@ -248,6 +248,21 @@ TEST_F(EmbedVerify, FoldWeightsEmbedEachImageWithItsFoldsModelForEnsembles) {
   EXPECT_EQ(no_pairs.exit_code, 1);
   EXPECT_NE(no_pairs.output.find("--fold-weights needs --pairs"), std::string::npos)
       << no_pairs.output;
+  for (const char* command : {"embed", "verify"}) {
+    const auto both =
+        run_visage(std::string(command) + models + " --weights " + path("weights.h5") +
+                   " --pairs " + path("pairs.txt") + " --out " + path("x.h5"));
+    EXPECT_EQ(both.exit_code, 1) << command;
+    EXPECT_NE(both.output.find("not both"), std::string::npos) << command << ": " << both.output;
+  }
+  // One fold has no model of its own to choose.
+  std::ofstream(dir_.path() / "view1.txt") << "1\nperson0\t1\t2\nperson0\t1\tperson2\t2\n";
+  const auto one_fold =
+      run_visage("embed" + models + " --pairs " + path("view1.txt") + " --out " + path("x.h5"));
+  EXPECT_EQ(one_fold.exit_code, 1);
+  EXPECT_NE(one_fold.output.find("needs a pairs file with folds (View 2)"), std::string::npos)
+      << one_fold.output;
+  EXPECT_FALSE(fs::exists(dir_.path() / "x.h5"));
 }
 
 TEST_F(EmbedVerify, PairNamingAnImageWithoutEmbeddingIsAnError) {
