@@ -1,8 +1,10 @@
 #include "layers/batch_norm.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
+#include "layers/channel_groups.hpp"
 #include "layers/sliced_parallel.hpp"
 
 namespace visage {
@@ -40,9 +42,10 @@ void BatchNormLayer::reshape(Tensors bottom, Tensors top) {
   for (Tensor* t : {&mean_, &variance_, &inv_std_, &sum_dy_, &sum_dy_y_}) t->reshape({channels_});
 }
 
-// Channels are independent: each is handed whole to one worker (cpu::run_blocks), which sums it
-// in the order a single thread does, so the statistics are the same bits on any number of threads
-// and the same as before the layer was threaded (trained networks keep their digits).
+// Channels are independent: groups of them are handed whole to the workers (cpu::run_blocks),
+// and each channel is summed in the order a single thread sums it alone, so the statistics are
+// the same bits on any number of threads and the same as before the layer was threaded (trained
+// networks keep their digits).
 void BatchNormLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const float* in = bottom[0]->data().data();
   float* mean = mean_.mutable_data().data();
@@ -66,42 +69,51 @@ void BatchNormLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const float* saved_variance = running_variance().data().data();
   float* running_mean_data = global ? nullptr : running_mean().mutable_data().data();
   float* running_variance_data = global ? nullptr : running_variance().mutable_data().data();
-  const auto plane = [&](int64_t n, int64_t c) { return (n * channels_ + c) * inner_; };
+  const auto batch_statistics = [&]<int64_t G>(int64_t c) {
+    std::array<double, G> sum{};
+    for (int64_t n = 0; n < outer_; ++n) {
+      const auto x = cpu::planes_of<G>(in, n, c, channels_, inner_);
+      for (int64_t i = 0; i < inner_; ++i) {
+        for (int64_t k = 0; k < G; ++k) sum[k] += x[k][i];
+      }
+    }
+    for (int64_t k = 0; k < G; ++k)
+      mean[c + k] = static_cast<float>(sum[k] / static_cast<double>(m));
+    std::array<double, G> squares{};
+    for (int64_t n = 0; n < outer_; ++n) {
+      const auto x = cpu::planes_of<G>(in, n, c, channels_, inner_);
+      for (int64_t i = 0; i < inner_; ++i) {
+        for (int64_t k = 0; k < G; ++k) {
+          const double deviation = double{x[k][i]} - mean[c + k];
+          squares[k] += deviation * deviation;
+        }
+      }
+    }
+    for (int64_t k = 0; k < G; ++k) {
+      variance[c + k] = static_cast<float>(squares[k] / static_cast<double>(m));
+      running_mean_data[c + k] = f * running_mean_data[c + k] + mean[c + k];
+      running_variance_data[c + k] =
+          f * running_variance_data[c + k] + correction * variance[c + k];
+    }
+  };
   const auto normalise_channel = [&](int64_t c) {
     if (global) {
       mean[c] = saved_mean[c] * factor;
       variance[c] = saved_variance[c] * factor;
-    } else {
-      double sum = 0;
-      for (int64_t n = 0; n < outer_; ++n) {
-        const float* x = in + plane(n, c);
-        for (int64_t i = 0; i < inner_; ++i) sum += x[i];
-      }
-      mean[c] = static_cast<float>(sum / static_cast<double>(m));
-      double squares = 0;
-      for (int64_t n = 0; n < outer_; ++n) {
-        const float* x = in + plane(n, c);
-        for (int64_t i = 0; i < inner_; ++i) {
-          const double deviation = double{x[i]} - mean[c];
-          squares += deviation * deviation;
-        }
-      }
-      variance[c] = static_cast<float>(squares / static_cast<double>(m));
-      running_mean_data[c] = f * running_mean_data[c] + mean[c];
-      running_variance_data[c] = f * running_variance_data[c] + correction * variance[c];
     }
     inv_std[c] = 1.0f / std::sqrt(variance[c] + eps_);
     // Per-channel constants in locals: `out` may be `in` (in place), and through it the compiler
     // would have to reload them every element instead of vectorising.
     const float centre = mean[c], scale = inv_std[c];
     for (int64_t n = 0; n < outer_; ++n) {
-      const float* x = in + plane(n, c);
-      float* y = out + plane(n, c);
+      const float* x = in + (n * channels_ + c) * inner_;
+      float* y = out + (n * channels_ + c) * inner_;
       for (int64_t i = 0; i < inner_; ++i) y[i] = (x[i] - centre) * scale;
     }
   };
-  cpu::run_blocks(channels_, 1, cpu::elementwise_workers(m * channels_),
+  cpu::run_blocks(channels_, cpu::kChannelGroup, cpu::elementwise_workers(m * channels_),
                   [&](int64_t first, int64_t end, int) {
+                    if (!global) cpu::for_channel_groups(first, end, batch_statistics);
                     for (int64_t c = first; c < end; ++c) normalise_channel(c);
                   });
   if (!global) {
@@ -119,32 +131,37 @@ void BatchNormLayer::backward_cpu(Context& ctx, Tensors top,
   float* bottom_diff = bottom[0]->mutable_diff().data();
   const bool global = use_global_stats();
   const auto m = static_cast<double>(outer_ * inner_);
-  const auto channel = [&](int64_t c) {
-    double sum_dy = 0;
-    double sum_dy_y = 0;
+  // The means of dy and of dy * y of channels [c, c + G), or zeros with global statistics.
+  const auto gradient_sums = [&]<int64_t G>(int64_t c) {
+    std::array<double, G> sum_dy{};
+    std::array<double, G> sum_dy_y{};
     if (!global) {
       for (int64_t n = 0; n < outer_; ++n) {
-        const int64_t first = (n * channels_ + c) * inner_;
-        for (int64_t i = first; i < first + inner_; ++i) {
-          sum_dy += top_diff[i];
-          sum_dy_y += double{top_diff[i]} * out[i];
+        const auto dy = cpu::planes_of<G>(top_diff, n, c, channels_, inner_);
+        const auto y = cpu::planes_of<G>(out, n, c, channels_, inner_);
+        for (int64_t i = 0; i < inner_; ++i) {
+          for (int64_t k = 0; k < G; ++k) {
+            sum_dy[k] += dy[k][i];
+            sum_dy_y[k] += double{dy[k][i]} * y[k][i];
+          }
         }
       }
     }
-    const auto mean_dy = static_cast<float>(sum_dy / m);
-    const auto mean_dy_y = static_cast<float>(sum_dy_y / m);
-    const float scale = inv_std[c];
-    for (int64_t n = 0; n < outer_; ++n) {
-      const int64_t first = (n * channels_ + c) * inner_;
-      for (int64_t i = first; i < first + inner_; ++i) {
-        bottom_diff[i] = (top_diff[i] - mean_dy - out[i] * mean_dy_y) * scale;
+    for (int64_t k = 0; k < G; ++k) {
+      const auto mean_dy = static_cast<float>(sum_dy[k] / m);
+      const auto mean_dy_y = static_cast<float>(sum_dy_y[k] / m);
+      const float scale = inv_std[c + k];
+      for (int64_t n = 0; n < outer_; ++n) {
+        const int64_t first = (n * channels_ + c + k) * inner_;
+        for (int64_t i = first; i < first + inner_; ++i) {
+          bottom_diff[i] = (top_diff[i] - mean_dy - out[i] * mean_dy_y) * scale;
+        }
       }
     }
   };
-  cpu::run_blocks(channels_, 1, cpu::elementwise_workers(outer_ * inner_ * channels_),
-                  [&](int64_t first, int64_t end, int) {
-                    for (int64_t c = first; c < end; ++c) channel(c);
-                  });
+  cpu::run_blocks(
+      channels_, cpu::kChannelGroup, cpu::elementwise_workers(outer_ * inner_ * channels_),
+      [&](int64_t first, int64_t end, int) { cpu::for_channel_groups(first, end, gradient_sums); });
 }
 
 }  // namespace visage

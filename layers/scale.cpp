@@ -1,8 +1,10 @@
 #include "layers/scale.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "core/filler.hpp"
+#include "layers/channel_groups.hpp"
 #include "layers/sliced_parallel.hpp"
 
 namespace visage {
@@ -56,7 +58,7 @@ const float* ScaleLayer::bias_on(const Context& ctx, Tensors bottom) {
 // each element through a division and a modulo costs several times the arithmetic itself.
 // Forward splits the (outer, dim) planes among the workers; backward gives each worker whole
 // channels (dim), which it sums over outer in order, so the gradients are the same bits on any
-// number of threads.
+// number of threads (layers/channel_groups.hpp: a few channels' sums side by side).
 void ScaleLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   const float* in = bottom[0]->data().data();
   const float* s = scale(bottom).data().data();
@@ -71,8 +73,13 @@ void ScaleLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
                     for (int64_t plane = first; plane < end; ++plane) {
                       const int64_t d = plane % axes_.dim, base = plane * inner;
                       const float factor = s[d], shift = b != nullptr ? b[d] : 0.0f;
-                      for (int64_t i = 0; i < inner; ++i)
-                        out[base + i] = in[base + i] * factor + shift;
+                      if (relu_) {  // std::max(v, 0.0f): the values of the ReLU layer's forward
+                        for (int64_t i = 0; i < inner; ++i)
+                          out[base + i] = std::max(in[base + i] * factor + shift, 0.0f);
+                      } else {
+                        for (int64_t i = 0; i < inner; ++i)
+                          out[base + i] = in[base + i] * factor + shift;
+                      }
                     }
                   });
 }
@@ -93,30 +100,38 @@ void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>
   }
   float* bottom_diff = propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr;
   const float* s = bottom_diff != nullptr ? scale(bottom).data().data() : nullptr;
-  const auto channel = [&](int64_t d) {
+  // Channels [d, d + G): the parameter gradients' sums of each image side by side (plane by
+  // plane, each in a lone channel's order), then the bottom gradient, a vectorised product.
+  const auto channels = [&]<int64_t G>(int64_t d) {
     for (int64_t o = 0; o < axes_.outer; ++o) {
-      const int64_t base = (o * axes_.dim + d) * inner;
-      const float* g = top_diff + base;
-      if (bias_diff != nullptr) {
-        float sum = 0.0f;
-        for (int64_t i = 0; i < inner; ++i) sum += g[i];
-        bias_diff[d] += sum;
-      }
-      if (scale_diff != nullptr) {
-        float sum = 0.0f;
-        for (int64_t i = 0; i < inner; ++i) sum += g[i] * in[base + i];
-        scale_diff[d] += sum;
+      const auto g = cpu::planes_of<G>(top_diff, o, d, axes_.dim, inner);
+      if (bias_diff != nullptr || scale_diff != nullptr) {
+        const auto x = cpu::planes_of<G>(in, o, d, axes_.dim, inner);
+        std::array<float, G> bias_sum{};
+        std::array<float, G> scale_sum{};
+        for (int64_t i = 0; i < inner; ++i) {
+          for (int64_t k = 0; k < G; ++k) {
+            bias_sum[k] += g[k][i];
+            scale_sum[k] += g[k][i] * x[k][i];
+          }
+        }
+        for (int64_t k = 0; k < G; ++k) {
+          if (bias_diff != nullptr) bias_diff[d + k] += bias_sum[k];
+          if (scale_diff != nullptr) scale_diff[d + k] += scale_sum[k];
+        }
       }
       if (bottom_diff != nullptr) {
-        const float factor = s[d];
-        for (int64_t i = 0; i < inner; ++i) bottom_diff[base + i] = g[i] * factor;
+        for (int64_t k = 0; k < G; ++k) {
+          const float factor = s[d + k];
+          float* dx = bottom_diff + (o * axes_.dim + d + k) * inner;
+          for (int64_t i = 0; i < inner; ++i) dx[i] = g[k][i] * factor;
+        }
       }
     }
   };
-  cpu::run_blocks(axes_.dim, 1, cpu::elementwise_workers(axes_.outer * axes_.dim * inner),
-                  [&](int64_t first, int64_t end, int) {
-                    for (int64_t d = first; d < end; ++d) channel(d);
-                  });
+  cpu::run_blocks(
+      axes_.dim, cpu::kChannelGroup, cpu::elementwise_workers(axes_.outer * axes_.dim * inner),
+      [&](int64_t first, int64_t end, int) { cpu::for_channel_groups(first, end, channels); });
 }
 
 }  // namespace visage

@@ -16,6 +16,10 @@ class ScaleLayer : public Layer {
   Arity bottom_arity() const override { return Arity::between(1, 2); }
   Arity top_arity() const override { return Arity::exactly(1); }
   void reshape(Tensors bottom, Tensors top) override;
+  bool fuse_relu() override {
+    relu_ = true;
+    return true;
+  }
 
  protected:
   void configure(Context& ctx, Tensors bottom, Tensors top) override;
@@ -35,6 +39,7 @@ class ScaleLayer : public Layer {
   const float* bias_on(const Context& ctx, Tensors bottom);
 
   bool bias_term_ = false;
+  bool relu_ = false;  // clamp the CPU outputs at 0: the in-place ReLU after it (Net::fuse_relus)
   BroadcastAxes axes_;
 };
 

@@ -258,6 +258,57 @@ TEST(Net, ConvolutionAppliesTheInPlaceReluAfterItWithTheReluLayersBits) {
   }
 }
 
+// BatchNorm, Scale and ReLU as LFW's and the quickstart's networks chain them: an in-place ReLU
+// after the Scale is applied by the Scale on the CPU, with the ReLU layer's bits. 6 channels: a
+// group of four and two lone ones for the channel-grouped sums.
+TEST(Net, ScaleAppliesTheInPlaceReluAfterItWithTheReluLayersBits) {
+  const auto text = [](bool in_place) {
+    const std::string relu_top = in_place ? "s" : "r";
+    return R"(name: 'bn_scale_relu'
+layer { name: 'data' type: 'Input' top: 'x' top: 'label'
+        input_param { shape { dim: 3 dim: 4 dim: 8 dim: 8 } shape { dim: 3 } } }
+layer { name: 'conv' type: 'Convolution' bottom: 'x' top: 'c'
+        convolution_param { num_output: 6 kernel_size: 3 pad: 1 bias_term: false
+                            weight_filler { type: 'gaussian' std: 0.3 } } }
+layer { name: 'bn' type: 'BatchNorm' bottom: 'c' top: 'c' }
+layer { name: 'scale' type: 'Scale' bottom: 'c' top: 's'
+        scale_param { bias_term: true filler { type: 'gaussian' std: 1 }
+                      bias_filler { type: 'gaussian' std: 0.5 } } }
+layer { name: 'relu' type: 'ReLU' bottom: 's' top: ')" +
+           relu_top + R"(' }
+layer { name: 'ip' type: 'InnerProduct' bottom: ')" +
+           relu_top + R"(' top: 'logits'
+        inner_product_param { num_output: 2 weight_filler { type: 'gaussian' std: 0.05 } } }
+layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' top: 'loss' }
+)";
+  };
+  std::vector<std::vector<float>> gradients[2];
+  float losses[2] = {};
+  for (const bool in_place : {false, true}) {
+    auto ctx = Context::cpu(19);
+    Net net(parse_net_config(text(in_place)), {}, ctx, builtin_layers());
+    fill_gaussian(*net.tensor("x"), 7);
+    fill_labels(*net.tensor("label"), 8, 2);
+    const int scale = index_of(net, "scale");
+    for (int i = 0; i < net.num_layers(); ++i) {
+      losses[in_place] += net.forward_layer(ctx, i);
+      if (i != scale) continue;
+      // Not vacuous: about half of the unfused Scale's outputs are negative.
+      const auto out = net.tops(i)[0]->data();
+      EXPECT_EQ(std::ranges::all_of(out, [](float v) { return v >= 0; }), in_place);
+    }
+    net.zero_param_diffs(ctx);
+    net.backward(ctx);
+    for (int i = 0; i < net.num_layers(); ++i) {
+      for (const auto& p : net.layer(i).params()) {
+        gradients[in_place].emplace_back(p->diff().begin(), p->diff().end());
+      }
+    }
+  }
+  EXPECT_EQ(losses[0], losses[1]);
+  EXPECT_EQ(gradients[0], gradients[1]);
+}
+
 TEST(Net, WholeNetGradientsMatchFiniteDifferences) {
   auto ctx = Context::cpu(11);
   Net net(parse_net_config(mlp()), {}, ctx, builtin_layers());

@@ -1,6 +1,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/net.hpp"
@@ -101,6 +102,69 @@ TEST(BatchNorm, GlobalStatisticsGradientsMatchFiniteDifferences) {
   set_values(*layer->params()[1], {1, 4, 0.25f});
   set_values(*layer->params()[2], {0.5f});
   EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top, {.check_params = false}));
+}
+
+// The layer sums several channels side by side (layers/channel_groups.hpp), yet each channel's
+// statistics and gradient must keep the bits of the plain per-channel loops below, whatever the
+// grouping: 7 channels make a group of four and three lone ones. (Double sums of 75 floats are
+// exact in any order, so this checks that each channel gets its own sums; Scale's test, whose
+// sums are float, checks their order.)
+TEST(BatchNorm, EveryChannelKeepsTheBitsOfItsOwnSequentialSums) {
+  const int64_t n = 3, c = 7, inner = 25, m = n * inner;
+  auto ctx = Context::cpu();
+  auto layer = batch_norm();
+  TensorList bottom({{n, c, 5, 5}}), top(1);
+  fill_gaussian(bottom[0], 72, 0.5f, 3.0f);
+  layer->setup(ctx, bottom, top);
+  layer->forward(ctx, bottom, top);
+  Tensor top_gradient(top[0].shape());
+  fill_gaussian(top_gradient, 73);
+  std::ranges::copy(top_gradient.data(), top[0].mutable_diff().begin());
+  layer->backward(ctx, top, {true}, bottom);
+
+  const auto x = bottom[0].data();
+  const auto y = top[0].data();
+  const auto dy = top[0].diff();
+  const auto at = [&](int64_t image, int64_t channel, int64_t i) {
+    return (image * c + channel) * inner + i;
+  };
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double sum = 0;
+    for (int64_t image = 0; image < n; ++image)
+      for (int64_t i = 0; i < inner; ++i) sum += x[at(image, ch, i)];
+    const auto mean = static_cast<float>(sum / m);
+    double squares = 0;
+    for (int64_t image = 0; image < n; ++image) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const double deviation = double{x[at(image, ch, i)]} - mean;
+        squares += deviation * deviation;
+      }
+    }
+    const auto variance = static_cast<float>(squares / m);
+    EXPECT_EQ(layer->params()[0]->data()[ch], mean) << "channel " << ch;
+    EXPECT_EQ(layer->params()[1]->data()[ch],
+              static_cast<float>(m) / static_cast<float>(m - 1) * variance)
+        << "channel " << ch;
+    const float inv_std = 1.0f / std::sqrt(variance + 1e-5f);
+    double sum_dy = 0, sum_dy_y = 0;
+    for (int64_t image = 0; image < n; ++image) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t j = at(image, ch, i);
+        EXPECT_EQ(y[j], (x[j] - mean) * inv_std) << "channel " << ch << ", element " << j;
+        sum_dy += dy[j];
+        sum_dy_y += double{dy[j]} * y[j];
+      }
+    }
+    const auto mean_dy = static_cast<float>(sum_dy / m);
+    const auto mean_dy_y = static_cast<float>(sum_dy_y / m);
+    for (int64_t image = 0; image < n; ++image) {
+      for (int64_t i = 0; i < inner; ++i) {
+        const int64_t j = at(image, ch, i);
+        EXPECT_EQ(bottom[0].diff()[j], (dy[j] - mean_dy - y[j] * mean_dy_y) * inv_std)
+            << "channel " << ch << ", element " << j;
+      }
+    }
+  }
 }
 
 TEST(BatchNorm, InPlaceGivesTheSameResultsAsOutOfPlace) {

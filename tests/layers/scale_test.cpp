@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/support/gradient_check.hpp"
 
 namespace visage::testing {
@@ -77,6 +79,44 @@ TEST(Scale, GradientsMatchFiniteDifferences) {
     for (std::size_t b = 0; b < shapes.size(); ++b) fill_gaussian(bottom[b], 50 + b);
     layer->setup(ctx, bottom, top);
     EXPECT_TRUE(check_gradients(*layer, ctx, bottom, top)) << settings;
+  }
+}
+
+// The parameter gradients are summed a few channels side by side (layers/channel_groups.hpp),
+// yet each must keep the bits of the plain loop below: per image, a float sum over the plane in
+// order, added to the gradient. 6 channels make a group of four and two lone ones.
+TEST(Scale, EachChannelsGradientKeepsTheBitsOfItsOwnSequentialSums) {
+  const int64_t n = 3, c = 6, inner = 12;
+  auto ctx = Context::cpu();
+  auto layer = scale("bias_term: true");
+  TensorList bottom({{n, c, 3, 4}}), top(1);
+  fill_gaussian(bottom[0], 80);
+  layer->setup(ctx, bottom, top);
+  fill_gaussian(*layer->params()[0], 81);
+  layer->forward(ctx, bottom, top);
+  Tensor top_gradient(top[0].shape());
+  fill_gaussian(top_gradient, 82);
+  std::ranges::copy(top_gradient.data(), top[0].mutable_diff().begin());
+  for (const auto& param : layer->params()) std::ranges::fill(param->mutable_diff(), 0.25f);
+  layer->backward(ctx, top, {true}, bottom);
+
+  const auto x = bottom[0].data();
+  const auto dy = top[0].diff();
+  for (int64_t ch = 0; ch < c; ++ch) {
+    float scale_gradient = 0.25f, bias_gradient = 0.25f;
+    for (int64_t image = 0; image < n; ++image) {
+      const int64_t base = (image * c + ch) * inner;
+      float bias_sum = 0.0f, scale_sum = 0.0f;
+      for (int64_t i = 0; i < inner; ++i) {
+        bias_sum += dy[base + i];
+        scale_sum += dy[base + i] * x[base + i];
+        EXPECT_EQ(bottom[0].diff()[base + i], dy[base + i] * layer->params()[0]->data()[ch]);
+      }
+      bias_gradient += bias_sum;
+      scale_gradient += scale_sum;
+    }
+    EXPECT_EQ(layer->params()[0]->diff()[ch], scale_gradient) << "channel " << ch;
+    EXPECT_EQ(layer->params()[1]->diff()[ch], bias_gradient) << "channel " << ch;
   }
 }
 

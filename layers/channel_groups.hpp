@@ -1,0 +1,33 @@
+// Per-channel sums of several channels side by side (BatchNorm's statistics and gradients,
+// Scale's parameter gradients). Each channel is still summed in a lone channel's order (plane by
+// plane, element by element), so its bits do not depend on the grouping; but the groups' chains
+// of dependent additions overlap in the pipeline instead of each waiting on its own last add,
+// which made these sums latency-bound (4-6 cycles an element).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace visage::cpu {
+
+inline constexpr int64_t kChannelGroup = 4;
+
+// The planes of channels [c, c + G) in image n of an N x channels x inner array: element k is
+// channel c + k's.
+template <int64_t G, typename T>
+std::array<T*, G> planes_of(T* data, int64_t n, int64_t c, int64_t channels, int64_t inner) {
+  std::array<T*, G> planes;
+  for (int64_t k = 0; k < G; ++k) planes[k] = data + (n * channels + c + k) * inner;
+  return planes;
+}
+
+// Calls body.template operator()<G>(c) on consecutive groups of the channels [first, end):
+// G = kChannelGroup while that many are left, then G = 1.
+template <typename Body>
+void for_channel_groups(int64_t first, int64_t end, Body&& body) {
+  int64_t c = first;
+  for (; c + kChannelGroup <= end; c += kChannelGroup) body.template operator()<kChannelGroup>(c);
+  for (; c < end; ++c) body.template operator()<1>(c);
+}
+
+}  // namespace visage::cpu
