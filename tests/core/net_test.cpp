@@ -222,39 +222,53 @@ layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' to
 )";
 }
 
+// One training pass, forward layer by layer (`after_forward(i)` sees layer i's outputs) and then
+// backward: the loss and every parameter's gradient.
+struct LossAndGradients {
+  float loss = 0;
+  std::vector<std::vector<float>> gradients;
+};
+template <typename AfterForward>
+LossAndGradients forward_backward_by_layer(Net& net, Context& ctx, AfterForward after_forward) {
+  LossAndGradients result;
+  for (int i = 0; i < net.num_layers(); ++i) {
+    result.loss += net.forward_layer(ctx, i);
+    after_forward(i);
+  }
+  net.zero_param_diffs(ctx);
+  net.backward(ctx);
+  for (int i = 0; i < net.num_layers(); ++i) {
+    for (const auto& p : net.layer(i).params()) {
+      result.gradients.emplace_back(p->diff().begin(), p->diff().end());
+    }
+  }
+  return result;
+}
+
 // An in-place ReLU right after a Convolution is applied by the convolution on the CPU (direct
 // sums, Winograd and images side by side alike): its outputs come out clamped, and the loss and
 // every gradient have the bits the ReLU layer gives.
 TEST(Net, ConvolutionAppliesTheInPlaceReluAfterItWithTheReluLayersBits) {
   for (const auto algorithms :
        {ConvolutionAlgorithms::reproducible, ConvolutionAlgorithms::fastest}) {
-    std::vector<std::vector<float>> gradients[2];
-    float losses[2] = {};
+    LossAndGradients results[2];
     for (const bool in_place : {false, true}) {
       auto ctx = Context::cpu(17);
       ctx.set_convolution_algorithms(algorithms);
       Net net(parse_net_config(conv_relu_net(in_place)), {}, ctx, builtin_layers());
       fill_gaussian(*net.tensor("x"), 5);
       fill_labels(*net.tensor("label"), 6, 2);
-      // Layer by layer: each convolution's outputs come out clamped where it applies the ReLU
-      // (not vacuous: the unfused net's are about half negative).
-      for (int i = 0; i < net.num_layers(); ++i) {
-        losses[in_place] += net.forward_layer(ctx, i);
-        if (std::string(net.layer(i).type()) != "Convolution") continue;
+      // Each convolution's outputs come out clamped where it applies the ReLU (not vacuous: the
+      // unfused net's are about half negative).
+      results[in_place] = forward_backward_by_layer(net, ctx, [&](int i) {
+        if (std::string(net.layer(i).type()) != "Convolution") return;
         const auto out = net.tops(i)[0]->data();
         EXPECT_EQ(std::ranges::all_of(out, [](float v) { return v >= 0; }), in_place)
             << net.layer(i).name();
-      }
-      net.zero_param_diffs(ctx);
-      net.backward(ctx);
-      for (int i = 0; i < net.num_layers(); ++i) {
-        for (const auto& p : net.layer(i).params()) {
-          gradients[in_place].emplace_back(p->diff().begin(), p->diff().end());
-        }
-      }
+      });
     }
-    EXPECT_EQ(losses[0], losses[1]);
-    EXPECT_EQ(gradients[0], gradients[1]);
+    EXPECT_EQ(results[0].loss, results[1].loss);
+    EXPECT_EQ(results[0].gradients, results[1].gradients);
   }
 }
 
@@ -282,31 +296,22 @@ layer { name: 'ip' type: 'InnerProduct' bottom: ')" +
 layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' top: 'loss' }
 )";
   };
-  std::vector<std::vector<float>> gradients[2];
-  float losses[2] = {};
+  LossAndGradients results[2];
   for (const bool in_place : {false, true}) {
     auto ctx = Context::cpu(19);
     Net net(parse_net_config(text(in_place)), {}, ctx, builtin_layers());
     fill_gaussian(*net.tensor("x"), 7);
     fill_labels(*net.tensor("label"), 8, 2);
     const int scale = index_of(net, "scale");
-    for (int i = 0; i < net.num_layers(); ++i) {
-      losses[in_place] += net.forward_layer(ctx, i);
-      if (i != scale) continue;
+    results[in_place] = forward_backward_by_layer(net, ctx, [&](int i) {
+      if (i != scale) return;
       // Not vacuous: about half of the unfused Scale's outputs are negative.
       const auto out = net.tops(i)[0]->data();
       EXPECT_EQ(std::ranges::all_of(out, [](float v) { return v >= 0; }), in_place);
-    }
-    net.zero_param_diffs(ctx);
-    net.backward(ctx);
-    for (int i = 0; i < net.num_layers(); ++i) {
-      for (const auto& p : net.layer(i).params()) {
-        gradients[in_place].emplace_back(p->diff().begin(), p->diff().end());
-      }
-    }
+    });
   }
-  EXPECT_EQ(losses[0], losses[1]);
-  EXPECT_EQ(gradients[0], gradients[1]);
+  EXPECT_EQ(results[0].loss, results[1].loss);
+  EXPECT_EQ(results[0].gradients, results[1].gradients);
 }
 
 TEST(Net, WholeNetGradientsMatchFiniteDifferences) {
