@@ -59,6 +59,14 @@ class Layer {
   // Tells a fusable ReLU that the layer writing its input clamps on the CPU.
   virtual void leave_cpu_forward_to_producer() {}
 
+  // A layer can run, inside its own CPU backward pass, the backward pass of the layer right before
+  // it when that one works in place on this layer's input: fewer passes over the activations, the
+  // same values (Scale after BatchNorm). The Net pairs them; GPU passes are unchanged.
+  // Asks this layer to run `producer`'s CPU backward too from now on; returns whether it will.
+  virtual bool absorb_backward_of(Layer& producer) { return false; }
+  // Tells a layer that the layer after it runs its CPU backward pass.
+  virtual void leave_cpu_backward_to_consumer() {}
+
   // Checks the arity, then calls configure() and reshape().
   void setup(Context& ctx, Tensors bottom, Tensors top);
   virtual void reshape(Tensors bottom, Tensors top) = 0;

@@ -177,6 +177,7 @@ Net::Net(const NetConfig& config, const NetOptions& options, Context& ctx,
   const std::vector<std::vector<int>> layer_slots = collect_params(layers);
   decide_backward(layers, layer_slots, options.backward_from_outputs);
   fuse_relus();
+  fuse_backward_passes();
   if (weights_of != nullptr) take_params_of(*weights_of);
   pack_params();
   if (options.check_memory) check_memory(ctx);
@@ -419,6 +420,20 @@ void Net::fuse_relus() {
     if (layers_[i]->is_fusable_relu() && tops_[producer].size() == 1 &&
         tops_[producer][0] == bottoms_[i][0] && layers_[producer]->fuse_relu()) {
       layers_[i]->leave_cpu_forward_to_producer();
+    }
+  }
+}
+
+// Step 5c: a layer working in place, whose output only the next layer reads (a second reader
+// would read a Split's copy), may leave its CPU backward to that layer (Layer::absorb_backward_of).
+void Net::fuse_backward_passes() {
+  for (int i = 1; i < num_layers(); ++i) {
+    const int producer = i - 1;
+    const bool in_place = bottoms_[producer].size() == 1 && tops_[producer].size() == 1 &&
+                          tops_[producer][0] == bottoms_[producer][0];
+    if (in_place && !bottoms_[i].empty() && bottoms_[i][0] == tops_[producer][0] &&
+        layers_[i]->absorb_backward_of(*layers_[producer])) {
+      layers_[producer]->leave_cpu_backward_to_consumer();
     }
   }
 }

@@ -15,6 +15,7 @@
 //   4. collect_params: one slot per parameter, parameters named alike shared;
 //   5. decide_backward: who needs backward, pruned to what leads to a loss; fuse_relus: in-place
 //      ReLUs applied on the CPU by the layer that writes their input, where it can;
+//      fuse_backward_passes: in-place layers whose CPU backward the next layer runs, where it can;
 //   6. take_params_of (test and verification nets only): another net's parameters by layer name;
 //   7. pack_params: the slots packed into the two contiguous buffers.
 #pragma once
@@ -126,6 +127,7 @@ class Net {
   void decide_backward(const proto::NetParameter& layers,
                        const std::vector<std::vector<int>>& layer_slots, bool from_outputs);
   void fuse_relus();
+  void fuse_backward_passes();
   void take_params_of(Net& other);
   void pack_params();
   void check_memory(const Context& ctx) const;

@@ -124,7 +124,7 @@ void BatchNormLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
 
 void BatchNormLayer::backward_cpu(Context& ctx, Tensors top,
                                   const std::vector<bool>& propagate_down, Tensors bottom) {
-  if (!propagate_down[0]) return;
+  if (!propagate_down[0] || backward_by_consumer_) return;
   const float* out = top[0]->data().data();
   const float* top_diff = top[0]->diff().data();
   const float* inv_std = inv_std_.data().data();
@@ -154,7 +154,8 @@ void BatchNormLayer::backward_cpu(Context& ctx, Tensors top,
       for (int64_t n = 0; n < outer_; ++n) {
         const int64_t first = (n * channels_ + c + k) * inner_;
         for (int64_t i = first; i < first + inner_; ++i) {
-          bottom_diff[i] = (top_diff[i] - mean_dy - out[i] * mean_dy_y) * scale;
+          bottom_diff[i] =
+              batch_norm_input_gradient(top_diff[i], out[i], mean_dy, mean_dy_y, scale);
         }
       }
     }

@@ -13,12 +13,21 @@
 // Backward: with batch statistics the full batch-norm gradient,
 //   dx = (dy - mean(dy) - y * mean(dy * y)) / sqrt(var + eps)   (means per channel over N, H, W);
 // with global statistics the constant affine map's, dx = dy / sqrt(var + eps).
-// Works in place (backward needs only y, the top).
+// Works in place (backward needs only y, the top). On the CPU, a Scale right after an in-place
+// BatchNorm runs this backward inside its own (ScaleLayer::absorb_backward_of).
 #pragma once
 
 #include "core/layer.hpp"
 
 namespace visage {
+
+// dx of one element, given the channel's mean(dy), mean(dy * y) and 1 / sqrt(var + eps) (zeros
+// for the means with global statistics): shared by BatchNorm's backward and Scale's, which runs
+// it for the BatchNorm before it, so that both give the same bits.
+inline float batch_norm_input_gradient(float dy, float y, float mean_dy, float mean_dy_y,
+                                       float inv_std) {
+  return (dy - mean_dy - y * mean_dy_y) * inv_std;
+}
 
 class BatchNormLayer : public Layer {
  public:
@@ -29,6 +38,12 @@ class BatchNormLayer : public Layer {
   bool supports_in_place() const override { return true; }
   bool param_is_learnable(int index) const override { return false; }
   void reshape(Tensors bottom, Tensors top) override;
+  void leave_cpu_backward_to_consumer() override { backward_by_consumer_ = true; }
+
+  // For the Scale that runs this layer's CPU backward: whether the running averages stand in for
+  // the batch's statistics, and, per channel, 1 / sqrt(var + eps) of the last forward pass.
+  bool use_global_stats() const;
+  const Tensor& inv_std() const { return inv_std_; }
 
  protected:
   void configure(Context& ctx, Tensors bottom, Tensors top) override;
@@ -42,13 +57,13 @@ class BatchNormLayer : public Layer {
 #endif
 
  private:
-  bool use_global_stats() const;
   Tensor& running_mean() { return *params_[0]; }
   Tensor& running_variance() { return *params_[1]; }
   Tensor& running_normaliser() { return *params_[2]; }
 
   float moving_average_fraction_ = 0.999f;
   float eps_ = 1e-5f;
+  bool backward_by_consumer_ = false;  // the Scale after it runs the CPU backward
   int64_t channels_ = 0;
   int64_t outer_ = 0;  // N
   int64_t inner_ = 0;  // elements per channel and sample

@@ -19,6 +19,7 @@ void ScaleLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
                 describe(),
                 [&] { return broadcast_param_shape(bottom[0]->shape(), p.axis(), p.num_axes()); })
           : bottom[1]->shape();
+  per_channel_param_ = learned_scale(bottom) && p.axis() == 1 && p.num_axes() == 1;
   if (learned_scale(bottom)) {
     proto::FillerParameter filler = p.filler();
     if (!p.has_filler()) {
@@ -84,8 +85,19 @@ void ScaleLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
                   });
 }
 
+bool ScaleLayer::absorb_backward_of(Layer& producer) {
+  auto* batch_norm = dynamic_cast<BatchNormLayer*>(&producer);
+  if (batch_norm == nullptr || !per_channel_param_) return false;
+  batch_norm_ = batch_norm;
+  return true;
+}
+
 void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>& propagate_down,
                               Tensors bottom) {
+  if (batch_norm_ != nullptr) {
+    backward_with_batch_norm_cpu(top, propagate_down, bottom);
+    return;
+  }
   const float* top_diff = top[0]->diff().data();
   const float* in = bottom[0]->data().data();
   const int64_t inner = axes_.inner;
@@ -131,6 +143,67 @@ void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>
   };
   cpu::run_blocks(
       axes_.dim, cpu::kChannelGroup, cpu::elementwise_workers(axes_.outer * axes_.dim * inner),
+      [&](int64_t first, int64_t end, int) { cpu::for_channel_groups(first, end, channels); });
+}
+
+// Scale's backward, then BatchNorm's, for channels [d, d + G) in two passes. The first sums, per
+// image, Scale's parameter gradients (as backward_cpu does) and, over the batch, BatchNorm's
+// dt and dt * t, where dt = dy * s is the gradient Scale would hand down and t its input,
+// BatchNorm's output; the second writes BatchNorm's input gradient. Every sum runs in the order
+// of the two layers' own passes, so the bits are theirs.
+void ScaleLayer::backward_with_batch_norm_cpu(Tensors top, const std::vector<bool>& propagate_down,
+                                              Tensors bottom) {
+  const float* top_diff = top[0]->diff().data();
+  const float* in = bottom[0]->data().data();
+  const float* s = params_[0]->data().data();
+  float* scale_diff = params_[0]->mutable_diff().data();
+  float* bias_diff = bias_term_ ? params_[1]->mutable_diff().data() : nullptr;
+  float* bottom_diff = propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr;
+  // With global statistics BatchNorm's means of dy and dy * y are 0, as in its own backward.
+  const bool batch_statistics = !batch_norm_->use_global_stats();
+  const float* inv_std = batch_norm_->inv_std().data().data();
+  const int64_t outer = axes_.outer, dim = axes_.dim, inner = axes_.inner;
+  const auto m = static_cast<double>(outer * inner);
+  const auto channels = [&]<int64_t G>(int64_t d) {
+    std::array<double, G> sum_dt{};
+    std::array<double, G> sum_dt_t{};
+    for (int64_t o = 0; o < outer; ++o) {
+      const auto g = cpu::planes_of<G>(top_diff, o, d, dim, inner);
+      const auto t = cpu::planes_of<G>(in, o, d, dim, inner);
+      std::array<float, G> bias_sum{};
+      std::array<float, G> scale_sum{};
+      for (int64_t i = 0; i < inner; ++i) {
+        for (int64_t k = 0; k < G; ++k) {
+          bias_sum[k] += g[k][i];
+          scale_sum[k] += g[k][i] * t[k][i];
+          if (batch_statistics) {
+            const float dt = g[k][i] * s[d + k];
+            sum_dt[k] += dt;
+            sum_dt_t[k] += double{dt} * t[k][i];
+          }
+        }
+      }
+      for (int64_t k = 0; k < G; ++k) {
+        if (bias_diff != nullptr) bias_diff[d + k] += bias_sum[k];
+        scale_diff[d + k] += scale_sum[k];
+      }
+    }
+    if (bottom_diff == nullptr) return;
+    for (int64_t k = 0; k < G; ++k) {
+      const auto mean_dt = static_cast<float>(sum_dt[k] / m);
+      const auto mean_dt_t = static_cast<float>(sum_dt_t[k] / m);
+      const float factor = s[d + k], scale = inv_std[d + k];
+      for (int64_t o = 0; o < outer; ++o) {
+        const int64_t base = (o * dim + d + k) * inner;
+        for (int64_t i = base; i < base + inner; ++i) {
+          bottom_diff[i] =
+              batch_norm_input_gradient(top_diff[i] * factor, in[i], mean_dt, mean_dt_t, scale);
+        }
+      }
+    }
+  };
+  cpu::run_blocks(
+      dim, cpu::kChannelGroup, cpu::elementwise_workers(outer * dim * inner),
       [&](int64_t first, int64_t end, int) { cpu::for_channel_groups(first, end, channels); });
 }
 

@@ -2,9 +2,13 @@
 // axes [axis, axis + rank(s)) (layers/broadcast_axes.hpp). With one bottom, s is a learned
 // parameter covering num_axes axes from axis (filler default constant 1); with two, s is bottom[1]
 // and receives the gradient. Parameters: [s, b] with one bottom, [b] with two, as in Caffe.
+// A learned per-channel Scale right after an in-place BatchNorm (Caffe's pair) runs that
+// BatchNorm's CPU backward inside its own: the gradient it would hand down, dy * s, is summed for
+// BatchNorm where it is made and never stored, two passes over the activations instead of five.
 #pragma once
 
 #include "core/layer.hpp"
+#include "layers/batch_norm.hpp"
 #include "layers/broadcast_axes.hpp"
 
 namespace visage {
@@ -20,6 +24,7 @@ class ScaleLayer : public Layer {
     relu_ = true;
     return true;
   }
+  bool absorb_backward_of(Layer& producer) override;
 
  protected:
   void configure(Context& ctx, Tensors bottom, Tensors top) override;
@@ -37,8 +42,14 @@ class ScaleLayer : public Layer {
   Tensor& scale(Tensors bottom) { return learned_scale(bottom) ? *params_[0] : *bottom[1]; }
   // nullptr without bias_term.
   const float* bias_on(const Context& ctx, Tensors bottom);
+  // backward_cpu with the BatchNorm before it (absorb_backward_of).
+  void backward_with_batch_norm_cpu(Tensors top, const std::vector<bool>& propagate_down,
+                                    Tensors bottom);
 
   bool bias_term_ = false;
+  bool per_channel_param_ = false;  // one bottom, s learned over axis 1 alone
+  // The in-place BatchNorm before it whose CPU backward this layer runs; both belong to one Net.
+  BatchNormLayer* batch_norm_ = nullptr;
   bool relu_ = false;  // clamp the CPU outputs at 0: the in-place ReLU after it (Net::fuse_relus)
   BroadcastAxes axes_;
 };

@@ -314,6 +314,54 @@ layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' to
   EXPECT_EQ(results[0].gradients, results[1].gradients);
 }
 
+// A Scale after an in-place BatchNorm runs the BatchNorm's backward on the CPU (one pass fewer
+// over the activations, Layer::absorb_backward_of); after an out-of-place one each runs its own.
+// Both give the same loss and gradients to the bit, with batch statistics and with global ones.
+// 6 channels: a group of four and two lone ones.
+TEST(Net, ScaleRunsTheInPlaceBatchNormsBackwardWithItsBits) {
+  const auto text = [](bool in_place, bool global_stats) {
+    const std::string normalised = in_place ? "c" : "b";
+    return std::string(R"(name: 'bn_scale'
+layer { name: 'data' type: 'Input' top: 'x' top: 'label'
+        input_param { shape { dim: 3 dim: 4 dim: 8 dim: 8 } shape { dim: 3 } } }
+layer { name: 'conv' type: 'Convolution' bottom: 'x' top: 'c'
+        convolution_param { num_output: 6 kernel_size: 3 pad: 1
+                            weight_filler { type: 'gaussian' std: 0.3 } } }
+layer { name: 'bn' type: 'BatchNorm' bottom: 'c' top: ')") +
+           normalised +
+           "' batch_norm_param { use_global_stats: " + (global_stats ? "true" : "false") + R"( } }
+layer { name: 'scale' type: 'Scale' bottom: ')" +
+           normalised + R"(' top: 's'
+        scale_param { bias_term: true filler { type: 'gaussian' std: 1 }
+                      bias_filler { type: 'gaussian' std: 0.5 } } }
+layer { name: 'ip' type: 'InnerProduct' bottom: 's' top: 'logits'
+        inner_product_param { num_output: 2 weight_filler { type: 'gaussian' std: 0.05 } } }
+layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' top: 'loss' }
+)";
+  };
+  for (const bool global_stats : {false, true}) {
+    LossAndGradients results[2];
+    for (const bool in_place : {false, true}) {
+      auto ctx = Context::cpu(23);
+      Net net(parse_net_config(text(in_place, global_stats)), {}, ctx, builtin_layers());
+      fill_gaussian(*net.tensor("x"), 9, 0.5f, 2.0f);
+      fill_labels(*net.tensor("label"), 10, 2);
+      if (global_stats) {
+        auto& bn = net.layer(index_of(net, "bn"));
+        set_values(*bn.params()[0], {0.5f, -1, 2, 0, 1, -0.5f});
+        set_values(*bn.params()[1], {1, 4, 0.25f, 2, 3, 0.5f});
+        set_values(*bn.params()[2], {0.5f});
+      }
+      results[in_place] = forward_backward_by_layer(net, ctx, [](int) {});
+      // Not vacuous: the convolution's weights get a gradient through the BatchNorm.
+      const auto conv_gradient = net.layer(index_of(net, "conv")).params()[0]->diff();
+      EXPECT_TRUE(std::ranges::any_of(conv_gradient, [](float g) { return g != 0; }));
+    }
+    EXPECT_EQ(results[0].loss, results[1].loss) << "global statistics: " << global_stats;
+    EXPECT_EQ(results[0].gradients, results[1].gradients) << "global statistics: " << global_stats;
+  }
+}
+
 TEST(Net, WholeNetGradientsMatchFiniteDifferences) {
   auto ctx = Context::cpu(11);
   Net net(parse_net_config(mlp()), {}, ctx, builtin_layers());
