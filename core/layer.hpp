@@ -51,7 +51,8 @@ class Layer {
 
   // An in-place ReLU of slope 0 right after the layer that writes its input can be applied by
   // that layer on the CPU as it writes its outputs: one pass over the activations less, the same
-  // values. The Net pairs them; backward passes and GPU passes are unchanged.
+  // values for every input but -inf (0 there, where the ReLU layer's max(x, 0) + 0 * min(x, 0)
+  // gives NaN). The Net pairs them; backward passes and GPU passes are unchanged.
   // Whether this layer is such a ReLU (known after setup).
   virtual bool is_fusable_relu() const { return false; }
   // Asks this layer to clamp its CPU outputs at 0 from now on; returns whether it will.

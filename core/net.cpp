@@ -425,13 +425,15 @@ void Net::fuse_relus() {
 }
 
 // Step 5c: a layer working in place, whose output only the next layer reads (a second reader
-// would read a Split's copy), may leave its CPU backward to that layer (Layer::absorb_backward_of).
+// would read a Split's copy), may leave its CPU backward to that layer (Layer::absorb_backward_of),
+// when both hand a gradient down or neither does (a config's propagate_down may part them).
 void Net::fuse_backward_passes() {
   for (int i = 1; i < num_layers(); ++i) {
     const int producer = i - 1;
     const bool in_place = bottoms_[producer].size() == 1 && tops_[producer].size() == 1 &&
                           tops_[producer][0] == bottoms_[producer][0];
     if (in_place && !bottoms_[i].empty() && bottoms_[i][0] == tops_[producer][0] &&
+        propagate_down_[i][0] == propagate_down_[producer][0] &&
         layers_[i]->absorb_backward_of(*layers_[producer])) {
       layers_[producer]->leave_cpu_backward_to_consumer();
     }

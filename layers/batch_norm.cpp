@@ -111,7 +111,8 @@ void BatchNormLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
       for (int64_t i = 0; i < inner_; ++i) y[i] = (x[i] - centre) * scale;
     }
   };
-  cpu::run_blocks(channels_, cpu::kChannelGroup, cpu::elementwise_workers(m * channels_),
+  const int workers = cpu::elementwise_workers(m * channels_);
+  cpu::run_blocks(channels_, cpu::channel_grain(channels_, workers), workers,
                   [&](int64_t first, int64_t end, int) {
                     if (!global) cpu::for_channel_groups(first, end, batch_statistics);
                     for (int64_t c = first; c < end; ++c) normalise_channel(c);
@@ -160,9 +161,7 @@ void BatchNormLayer::backward_cpu(Context& ctx, Tensors top,
       }
     }
   };
-  cpu::run_blocks(
-      channels_, cpu::kChannelGroup, cpu::elementwise_workers(outer_ * inner_ * channels_),
-      [&](int64_t first, int64_t end, int) { cpu::for_channel_groups(first, end, gradient_sums); });
+  cpu::run_channel_groups(channels_, outer_ * inner_ * channels_, gradient_sums);
 }
 
 }  // namespace visage

@@ -8,6 +8,8 @@
 #include <array>
 #include <cstdint>
 
+#include "layers/sliced_parallel.hpp"
+
 namespace visage::cpu {
 
 inline constexpr int64_t kChannelGroup = 4;
@@ -21,6 +23,12 @@ std::array<T*, G> planes_of(T* data, int64_t n, int64_t c, int64_t channels, int
   return planes;
 }
 
+// How many channels to hand a worker at a time (cpu::run_blocks' grain): whole groups, unless
+// that would leave workers without one.
+inline int64_t channel_grain(int64_t channels, int workers) {
+  return channels >= kChannelGroup * workers ? kChannelGroup : 1;
+}
+
 // Calls body.template operator()<G>(c) on consecutive groups of the channels [first, end):
 // G = kChannelGroup while that many are left, then G = 1.
 template <typename Body>
@@ -28,6 +36,15 @@ void for_channel_groups(int64_t first, int64_t end, Body&& body) {
   int64_t c = first;
   for (; c + kChannelGroup <= end; c += kChannelGroup) body.template operator()<kChannelGroup>(c);
   for (; c < end; ++c) body.template operator()<1>(c);
+}
+
+// Runs body.template operator()<G>(c) over the groups of the channels [0, channels) on the
+// workers elementwise_workers gives `elements` values.
+template <typename Body>
+void run_channel_groups(int64_t channels, int64_t elements, Body&& body) {
+  const int workers = elementwise_workers(elements);
+  run_blocks(channels, channel_grain(channels, workers), workers,
+             [&](int64_t first, int64_t end, int) { for_channel_groups(first, end, body); });
 }
 
 }  // namespace visage::cpu

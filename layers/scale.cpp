@@ -74,7 +74,7 @@ void ScaleLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
                     for (int64_t plane = first; plane < end; ++plane) {
                       const int64_t d = plane % axes_.dim, base = plane * inner;
                       const float factor = s[d], shift = b != nullptr ? b[d] : 0.0f;
-                      if (relu_) {  // std::max(v, 0.0f): the values of the ReLU layer's forward
+                      if (relu_) {  // the ReLU layer's values (Layer::fuse_relu)
                         for (int64_t i = 0; i < inner; ++i)
                           out[base + i] = std::max(in[base + i] * factor + shift, 0.0f);
                       } else {
@@ -141,9 +141,7 @@ void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>
       }
     }
   };
-  cpu::run_blocks(
-      axes_.dim, cpu::kChannelGroup, cpu::elementwise_workers(axes_.outer * axes_.dim * inner),
-      [&](int64_t first, int64_t end, int) { cpu::for_channel_groups(first, end, channels); });
+  cpu::run_channel_groups(axes_.dim, axes_.outer * axes_.dim * inner, channels);
 }
 
 // Scale's backward, then BatchNorm's, for channels [d, d + G) in two passes. The first sums, per
@@ -160,7 +158,7 @@ void ScaleLayer::backward_with_batch_norm_cpu(Tensors top, const std::vector<boo
   float* bias_diff = bias_term_ ? params_[1]->mutable_diff().data() : nullptr;
   float* bottom_diff = propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr;
   // With global statistics BatchNorm's means of dy and dy * y are 0, as in its own backward.
-  const bool batch_statistics = !batch_norm_->use_global_stats();
+  const bool batch_statistics = bottom_diff != nullptr && !batch_norm_->use_global_stats();
   const float* inv_std = batch_norm_->inv_std().data().data();
   const int64_t outer = axes_.outer, dim = axes_.dim, inner = axes_.inner;
   const auto m = static_cast<double>(outer * inner);
@@ -202,9 +200,7 @@ void ScaleLayer::backward_with_batch_norm_cpu(Tensors top, const std::vector<boo
       }
     }
   };
-  cpu::run_blocks(
-      dim, cpu::kChannelGroup, cpu::elementwise_workers(outer * dim * inner),
-      [&](int64_t first, int64_t end, int) { cpu::for_channel_groups(first, end, channels); });
+  cpu::run_channel_groups(dim, outer * dim * inner, channels);
 }
 
 }  // namespace visage

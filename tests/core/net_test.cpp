@@ -314,51 +314,84 @@ layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' to
   EXPECT_EQ(results[0].gradients, results[1].gradients);
 }
 
-// A Scale after an in-place BatchNorm runs the BatchNorm's backward on the CPU (one pass fewer
-// over the activations, Layer::absorb_backward_of); after an out-of-place one each runs its own.
-// Both give the same loss and gradients to the bit, with batch statistics and with global ones.
-// 6 channels: a group of four and two lone ones.
-TEST(Net, ScaleRunsTheInPlaceBatchNormsBackwardWithItsBits) {
-  const auto text = [](bool in_place, bool global_stats) {
-    const std::string normalised = in_place ? "c" : "b";
-    return std::string(R"(name: 'bn_scale'
+// Conv -> BatchNorm -> Scale -> InnerProduct -> loss, the BatchNorm in place on the convolution's
+// output 'c' or writing 'b'; `bn_settings` go into the BatchNorm's layer. 3 x 6 x 64 x 64
+// activations: enough for two workers (cpu::elementwise_workers), and 6 channels make a group of
+// four and two lone ones (layers/channel_groups.hpp).
+std::string bn_scale_net(bool in_place, const std::string& bn_settings) {
+  const std::string normalised = in_place ? "c" : "b";
+  return R"(name: 'bn_scale'
 layer { name: 'data' type: 'Input' top: 'x' top: 'label'
-        input_param { shape { dim: 3 dim: 4 dim: 8 dim: 8 } shape { dim: 3 } } }
+        input_param { shape { dim: 3 dim: 4 dim: 64 dim: 64 } shape { dim: 3 } } }
 layer { name: 'conv' type: 'Convolution' bottom: 'x' top: 'c'
         convolution_param { num_output: 6 kernel_size: 3 pad: 1
                             weight_filler { type: 'gaussian' std: 0.3 } } }
-layer { name: 'bn' type: 'BatchNorm' bottom: 'c' top: ')") +
-           normalised +
-           "' batch_norm_param { use_global_stats: " + (global_stats ? "true" : "false") + R"( } }
+layer { name: 'bn' type: 'BatchNorm' bottom: 'c' top: ')" +
+         normalised + "' " + bn_settings + R"( }
 layer { name: 'scale' type: 'Scale' bottom: ')" +
-           normalised + R"(' top: 's'
+         normalised + R"(' top: 's'
         scale_param { bias_term: true filler { type: 'gaussian' std: 1 }
                       bias_filler { type: 'gaussian' std: 0.5 } } }
 layer { name: 'ip' type: 'InnerProduct' bottom: 's' top: 'logits'
-        inner_product_param { num_output: 2 weight_filler { type: 'gaussian' std: 0.05 } } }
+        inner_product_param { num_output: 2 weight_filler { type: 'gaussian' std: 0.01 } } }
 layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' top: 'loss' }
 )";
-  };
+}
+
+// A Scale after an in-place BatchNorm runs the BatchNorm's backward on the CPU
+// (Layer::absorb_backward_of); after an out-of-place one each runs its own. Both give the same
+// loss, parameter gradients and BatchNorm input gradient to the bit, with batch statistics and
+// with global ones.
+TEST(Net, ScaleRunsTheInPlaceBatchNormsBackwardWithItsBits) {
   for (const bool global_stats : {false, true}) {
     LossAndGradients results[2];
+    std::vector<float> input_gradients[2];
     for (const bool in_place : {false, true}) {
       auto ctx = Context::cpu(23);
-      Net net(parse_net_config(text(in_place, global_stats)), {}, ctx, builtin_layers());
+      Net net(parse_net_config(
+                  bn_scale_net(in_place, std::string("batch_norm_param { use_global_stats: ") +
+                                             (global_stats ? "true" : "false") + " }")),
+              {}, ctx, builtin_layers());
       fill_gaussian(*net.tensor("x"), 9, 0.5f, 2.0f);
       fill_labels(*net.tensor("label"), 10, 2);
+      const int bn = index_of(net, "bn");
       if (global_stats) {
-        auto& bn = net.layer(index_of(net, "bn"));
-        set_values(*bn.params()[0], {0.5f, -1, 2, 0, 1, -0.5f});
-        set_values(*bn.params()[1], {1, 4, 0.25f, 2, 3, 0.5f});
-        set_values(*bn.params()[2], {0.5f});
+        set_values(*net.layer(bn).params()[0], {0.5f, -1, 2, 0, 1, -0.5f});
+        set_values(*net.layer(bn).params()[1], {1, 4, 0.25f, 2, 3, 0.5f});
+        set_values(*net.layer(bn).params()[2], {0.5f});
       }
       results[in_place] = forward_backward_by_layer(net, ctx, [](int) {});
-      // Not vacuous: the convolution's weights get a gradient through the BatchNorm.
-      const auto conv_gradient = net.layer(index_of(net, "conv")).params()[0]->diff();
-      EXPECT_TRUE(std::ranges::any_of(conv_gradient, [](float g) { return g != 0; }));
+      const auto c_gradient = net.tensor("c")->diff();
+      input_gradients[in_place].assign(c_gradient.begin(), c_gradient.end());
+      EXPECT_TRUE(std::ranges::any_of(c_gradient, [](float g) { return g != 0; }));
+      // In place, the BatchNorm's own CPU backward is left to the Scale: run alone, it writes
+      // nothing (out of place it writes its gradient again).
+      std::ranges::fill(net.tensor("c")->mutable_diff(), 7.0f);
+      net.backward_layer(ctx, bn);
+      EXPECT_EQ(std::ranges::all_of(net.tensor("c")->diff(), [](float g) { return g == 7.0f; }),
+                in_place);
     }
     EXPECT_EQ(results[0].loss, results[1].loss) << "global statistics: " << global_stats;
     EXPECT_EQ(results[0].gradients, results[1].gradients) << "global statistics: " << global_stats;
+    EXPECT_EQ(input_gradients[0], input_gradients[1]) << "global statistics: " << global_stats;
+  }
+}
+
+// A BatchNorm told not to hand a gradient down (propagate_down: false) keeps its backward: the
+// Scale after it does not take it over, and the convolution below gets the Scale's gradient
+// dy * s unchanged, as Caffe passes it.
+TEST(Net, BatchNormThatPropagatesNothingKeepsItsOwnBackward) {
+  auto ctx = Context::cpu(29);
+  Net net(parse_net_config(bn_scale_net(true, "propagate_down: false")), {}, ctx, builtin_layers());
+  fill_gaussian(*net.tensor("x"), 11, 0.5f, 2.0f);
+  fill_labels(*net.tensor("label"), 12, 2);
+  forward_backward_by_layer(net, ctx, [](int) {});
+  const auto scale = net.layer(index_of(net, "scale")).params()[0]->data();
+  const auto dy = net.tensor("s")->diff();
+  const auto dc = net.tensor("c")->diff();
+  const int64_t plane = 64 * 64;
+  for (int64_t i = 0; i < net.tensor("c")->count(); ++i) {
+    ASSERT_EQ(dc[i], dy[i] * scale[(i / plane) % 6]) << "element " << i;
   }
 }
 

@@ -106,9 +106,9 @@ TEST(BatchNorm, GlobalStatisticsGradientsMatchFiniteDifferences) {
 
 // The layer sums several channels side by side (layers/channel_groups.hpp), yet each channel's
 // statistics and gradient must keep the bits of the plain per-channel loops below, whatever the
-// grouping: 7 channels make a group of four and three lone ones. (Double sums of 75 floats are
-// exact in any order, so this checks that each channel gets its own sums; Scale's test, whose
-// sums are float, checks their order.)
+// grouping: 7 channels make a group of four and three lone ones. (Double sums of 75 floats seldom
+// round, so this mostly checks that each channel gets its own sums; Scale's test, whose sums are
+// float, checks their order.)
 TEST(BatchNorm, EveryChannelKeepsTheBitsOfItsOwnSequentialSums) {
   const int64_t n = 3, c = 7, inner = 25, m = n * inner;
   auto ctx = Context::cpu();
