@@ -32,6 +32,9 @@ Prefetcher::Prefetcher(std::shared_ptr<const FaceSource> source,
     options_.threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   }
   if (!bad_images_) bad_images_ = std::make_shared<BadImageLog>();
+  if (options_.cache_bytes > 0) {
+    cache_ = std::make_unique<PreparedImageCache>(*source_, options_.cache_bytes);
+  }
   consumed_state_ = sampler_->save_state();
   start();
 }
@@ -117,18 +120,28 @@ void Prefetcher::work(std::stop_token stop) {
   }
 }
 
-Image Prefetcher::load_readable(const SampleRef& sample) const {
+std::shared_ptr<const PreparedImage> Prefetcher::prepare_readable(const SampleRef& sample) const {
   const int n = source_->num_images(sample.identity);
   for (int attempt = 0; attempt < n; ++attempt) {
-    const int index = (sample.index + attempt) % n;
-    const std::string name = source_->describe(sample.identity, index);
+    const SampleRef image{sample.identity, (sample.index + attempt) % n};
+    if (cache_ != nullptr) {
+      if (auto kept = cache_->find(image)) return kept;
+    }
+    const std::string name = source_->describe(image.identity, image.index);
     if (attempt > 0 && bad_images_->contains(name)) continue;
+    Image decoded;
     try {
-      return source_->load(sample.identity, index);
+      decoded = source_->load(image.identity, image.index);
     } catch (const Error& e) {
       if (!options_.skip_bad_images) throw;
       bad_images_->report(name, e.what());
+      continue;
     }
+    auto prepared = with_context(name, [&] {
+      return std::make_shared<const PreparedImage>(pipeline_->prepare(std::move(decoded)));
+    });
+    if (cache_ != nullptr) cache_->keep(image, prepared);
+    return prepared;
   }
   fail("no image of identity ", sample.identity, " (label ", source_->label(sample.identity),
        ") is readable; the first is ", source_->describe(sample.identity, 0));
@@ -138,11 +151,11 @@ void Prefetcher::produce(Slot& slot, int position) {
   const SampleRef& sample = slot.plan.samples[static_cast<size_t>(position)];
   const auto global_position = static_cast<uint64_t>(options_.rank) * local_batch_ + position;
   Rng rng = derive_rng(options_.seed, {static_cast<uint64_t>(slot.plan.index), global_position});
-  const Image image = load_readable(sample);
+  const std::shared_ptr<const PreparedImage> image = prepare_readable(sample);
   const auto values = static_cast<size_t>(shape_.count());
   with_context(source_->describe(sample.identity, sample.index), [&] {
     pipeline_->apply_chw(
-        image, rng,
+        *image, rng,
         std::span<float>(slot.data).subspan(static_cast<size_t>(position) * values, values));
   });
   slot.labels[static_cast<size_t>(position)] = static_cast<float>(source_->label(sample.identity));

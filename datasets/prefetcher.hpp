@@ -8,7 +8,9 @@
 // and decodes only its own slice, so the ranks' batches are disjoint parts of one global batch
 // (whole identities each, for P x K sampling). Shutdown: the threads stop and are joined when the
 // prefetcher is destroyed or restarted, also while a batch is half done; an error while preparing
-// a batch is rethrown by the next() that would have returned it.
+// a batch is rethrown by the next() that would have returned it. Caching: with cache_bytes set,
+// images are prepared (decoded, precropped, resized) once and kept, and only the random steps
+// run each time an image is drawn; the batches are the same either way.
 #pragma once
 
 #include <condition_variable>
@@ -24,6 +26,7 @@
 #include "datasets/bad_images.hpp"
 #include "datasets/batch_sampler.hpp"
 #include "datasets/face_source.hpp"
+#include "datasets/prepared_image_cache.hpp"
 #include "datasets/transform_pipeline.hpp"
 
 namespace visage::data {
@@ -37,6 +40,8 @@ struct PrefetchOptions {
   // Unreadable images are replaced by the next readable image of the same identity (and logged)
   // instead of failing the batch.
   bool skip_bad_images = true;
+  // Prepared images kept in memory (datasets/prepared_image_cache.hpp), up to this many bytes.
+  int64_t cache_bytes = 0;
 };
 
 // What one image becomes in a batch.
@@ -60,6 +65,8 @@ class Prefetcher {
 
   int batch_size() const { return local_batch_; }  // this rank's
   const SampleShape& sample_shape() const { return shape_; }
+  // nullptr without cache_bytes.
+  const PreparedImageCache* cache() const { return cache_.get(); }
 
   // Waits for the next batch and copies it out: `data` batch_size() x C x H x W, `labels`
   // batch_size() values.
@@ -90,7 +97,9 @@ class Prefetcher {
   // waiting to be consumed.
   Slot* slot_with_work();
   void produce(Slot& slot, int position);
-  Image load_readable(const SampleRef& sample) const;
+  // The sample's image prepared, or, when it cannot be read and bad images are skipped, the
+  // next readable image of its identity's.
+  std::shared_ptr<const PreparedImage> prepare_readable(const SampleRef& sample) const;
 
   std::shared_ptr<const FaceSource> source_;
   std::unique_ptr<BatchSampler> sampler_;
@@ -99,6 +108,7 @@ class Prefetcher {
   PrefetchOptions options_;
   std::shared_ptr<BadImageLog> bad_images_;
   int local_batch_ = 0;
+  std::unique_ptr<PreparedImageCache> cache_;
 
   mutable std::mutex mutex_;
   std::condition_variable_any changed_;

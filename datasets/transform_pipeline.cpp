@@ -47,32 +47,35 @@ std::pair<int, int> TransformPipeline::output_size(int height, int width) const 
   return {height, width};
 }
 
-FloatImage TransformPipeline::apply(const Image& image, Rng& rng) const {
+std::size_t pixel_bytes(const PreparedImage& image) {
+  return std::visit([](const auto& x) { return x.pixels.size() * sizeof(x.pixels[0]); }, image);
+}
+
+bool TransformPipeline::rotates() const {
+  return train_ && (param_.max_rotation_degrees() > 0 || param_.max_scale_change() > 0);
+}
+
+bool TransformPipeline::float_head() const {
   const auto& p = param_;
-  const bool rotate = train_ && (p.max_rotation_degrees() > 0 || p.max_scale_change() > 0);
-  const bool float_geometry =
-      p.jpeg_quality() > 0 || p.degrade_to_pixels() > 0 || p.resize_height() > 0 || rotate;
-  const auto crop_to = [&](const auto& in) {
-    const auto h = static_cast<int>(p.crop_height());
-    const auto w = static_cast<int>(p.crop_width());
-    return train_ ? random_crop(in, h, w, rng) : center_crop(in, h, w);
-  };
-  Image prepared;  // the precropped and/or channel-converted image, when either applies
-  const Image* source = &image;
+  return p.jpeg_quality() > 0 || p.degrade_to_pixels() > 0 || p.resize_height() > 0 || rotates();
+}
+
+template <typename T>
+BasicImage<T> TransformPipeline::crop(const BasicImage<T>& image, Rng& rng) const {
+  const auto h = static_cast<int>(param_.crop_height());
+  const auto w = static_cast<int>(param_.crop_width());
+  return train_ ? random_crop(image, h, w, rng) : center_crop(image, h, w);
+}
+
+PreparedImage TransformPipeline::prepare(Image image) const {
+  const auto& p = param_;
   if (p.precrop_height() > 0) {
-    prepared = center_crop(image, static_cast<int>(p.precrop_height()),
-                           static_cast<int>(p.precrop_width()));
-    source = &prepared;
+    image = center_crop(image, static_cast<int>(p.precrop_height()),
+                        static_cast<int>(p.precrop_width()));
   }
-  if (source->channels != channels()) {
-    prepared = to_channels(*source, channels());
-    source = &prepared;
-  }
-  // With nothing to do before the crop, crop the 8-bit image: less to convert and allocate.
-  if (!float_geometry && p.crop_height() > 0) {
-    return finish(to_float(crop_to(*source)), rng);
-  }
-  FloatImage x = to_float(*source);
+  if (image.channels != channels()) image = to_channels(image, channels());
+  if (!float_head()) return image;
+  FloatImage x = to_float(image);
   if (p.jpeg_quality() > 0) x = jpeg_degrade(x, static_cast<int>(p.jpeg_quality()));
   if (p.degrade_to_pixels() > 0) x = downscale_degrade(x, p.degrade_to_pixels());
   if (p.resize_height() > 0) {
@@ -80,9 +83,34 @@ FloatImage TransformPipeline::apply(const Image& image, Rng& rng) const {
                p.resize_method() == proto::FaceTransformParameter::AREA ? ResizeMethod::area
                                                                         : ResizeMethod::bilinear);
   }
-  if (rotate) x = random_rotate_scale(x, p.max_rotation_degrees(), p.max_scale_change(), rng);
-  if (p.crop_height() > 0) x = crop_to(x);
-  return finish(std::move(x), rng);
+  return x;
+}
+
+std::optional<int64_t> TransformPipeline::prepared_bytes() const {
+  const auto& p = param_;
+  const bool floats = float_head();
+  int64_t pixels = 0;
+  if (floats && p.resize_height() > 0) {
+    pixels = int64_t{p.resize_height()} * p.resize_width();
+  } else if (p.precrop_height() > 0) {
+    pixels = int64_t{p.precrop_height()} * p.precrop_width();
+  } else {
+    return std::nullopt;
+  }
+  return pixels * channels() * (floats ? int64_t{sizeof(float)} : int64_t{1});
+}
+
+FloatImage TransformPipeline::apply(const PreparedImage& image, Rng& rng) const {
+  // The random draws keep the chain's order: rotation, crop, then finish()'s.
+  const bool cropped = param_.crop_height() > 0;
+  if (const auto* pixels = std::get_if<Image>(&image)) {
+    return finish(cropped ? to_float(crop(*pixels, rng)) : to_float(*pixels), rng);
+  }
+  const auto& x = std::get<FloatImage>(image);
+  if (!rotates()) return finish(cropped ? crop(x, rng) : x, rng);
+  FloatImage turned =
+      random_rotate_scale(x, param_.max_rotation_degrees(), param_.max_scale_change(), rng);
+  return finish(cropped ? crop(turned, rng) : std::move(turned), rng);
 }
 
 FloatImage TransformPipeline::finish(FloatImage x, Rng& rng) const {
@@ -99,7 +127,8 @@ FloatImage TransformPipeline::finish(FloatImage x, Rng& rng) const {
   return x;
 }
 
-void TransformPipeline::apply_chw(const Image& image, Rng& rng, std::span<float> out) const {
+void TransformPipeline::apply_chw(const PreparedImage& image, Rng& rng,
+                                  std::span<float> out) const {
   const FloatImage x = apply(image, rng);
   const size_t plane = static_cast<size_t>(x.height) * x.width;
   VISAGE_CHECK(out.size() == plane * x.channels, "transformed image is ", shape_string(x),

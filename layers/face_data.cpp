@@ -1,5 +1,7 @@
 #include "layers/face_data.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <iostream>
 #include <numeric>
@@ -53,6 +55,30 @@ data::DatasetFilter face_filter(const FaceDataParameter& p) {
   return filter;
 }
 
+int64_t physical_memory_bytes() {
+  return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) *
+         static_cast<int64_t>(sysconf(_SC_PAGE_SIZE));
+}
+
+int64_t image_count(const data::FaceSource& source) {
+  int64_t images = 0;
+  for (int identity = 0; identity < source.num_identities(); ++identity) {
+    images += source.num_images(identity);
+  }
+  return images;
+}
+
+// What the image cache will hold, for the setup line.
+std::string describe_cache(int64_t budget, std::optional<int64_t> bytes_each, int64_t images) {
+  std::string text = concat("prepared images kept in memory, up to ", budget >> 20, " MB");
+  if (!bytes_each) return text;
+  const int64_t fit = std::min(images, budget / *bytes_each);
+  text += concat(" at ", (*bytes_each + 512) / 1024, " KB each: ");
+  if (fit == images) return text + concat("all ", images, " fit");
+  return text + concat(fit, " of ", images,
+                       " fit, the others are read and prepared each time they are drawn");
+}
+
 }  // namespace
 
 void PrefetchingDataLayer::configure(Context& ctx, Tensors bottom, Tensors top) {
@@ -70,6 +96,12 @@ void PrefetchingDataLayer::configure(Context& ctx, Tensors bottom, Tensors top) 
   const data::SampleShape shape = sample_shape(*transform_);
   std::clog << describe() << ": " << pipeline.summary << "; " << shape.channels << "x"
             << shape.height << "x" << shape.width << " per image\n";
+  if (pipeline.options.cache_bytes > 0) {
+    std::clog << describe() << ": "
+              << describe_cache(pipeline.options.cache_bytes, transform_->prepared_bytes(),
+                                image_count(*source_))
+              << "\n";
+  }
   prefetcher_ = with_context(describe(), [&] {
     return std::make_unique<data::Prefetcher>(source_, std::move(pipeline.sampler), transform_,
                                               shape, pipeline.options, bad_images_);
@@ -146,6 +178,10 @@ PrefetchingDataLayer::Pipeline FaceDataLayer::make_pipeline(const data::Prefetch
   pipeline.options.threads = static_cast<int>(p.prefetch_threads());
   pipeline.options.depth = static_cast<int>(p.prefetch_batches());
   pipeline.options.skip_bad_images = p.skip_bad_images();
+  pipeline.options.cache_bytes = int64_t{p.cache_megabytes()} << 20;
+  VISAGE_CHECK(pipeline.options.cache_bytes <= physical_memory_bytes(),
+               "face_data_param.cache_megabytes is ", p.cache_megabytes(),
+               " MB, more than this machine's memory (", physical_memory_bytes() >> 20, " MB)");
   const int world = base.world_size;
   if (p.identities_per_batch() > 0) {
     VISAGE_CHECK(p.batch_size() == 0,

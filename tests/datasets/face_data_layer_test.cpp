@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iostream>
 #include <set>
+#include <sstream>
 
 #include "datasets/image_io.hpp"
 #include "layers/face_data.hpp"
@@ -86,6 +88,55 @@ TEST(FaceDataLayer, ResumedLayerSeesTheSameBatches) {
     EXPECT_EQ(std::vector<float>(top2[0].data().begin(), top2[0].data().end()), batch);
   }
   EXPECT_THROW(resumed->load_state("garbage"), Error);
+}
+
+TEST(FaceDataLayer, KeepsPreparedImagesWithinItsMemoryWithTheSameBatches) {
+  TempFolder dir;
+  write_dataset(dir);
+  const auto layer_with = [&](const std::string& cache) {
+    return "name: 'data' type: 'FaceData' top: 'data' top: 'label' face_data_param { source: '" +
+           dir.path().string() + "' identities_per_batch: 2 images_per_identity: 2 seed: 5 " +
+           cache + " } face_transform_param { resize_height: 7 resize_width: 7 " +
+           "crop_height: 6 crop_width: 6 mirror: true max_rotation_degrees: 10 }";
+  };
+  Context ctx = Context::cpu(1);
+  TensorList bottom;
+  const auto batches = [&](const std::string& cache, std::string* setup_lines) {
+    auto layer = make_layer(layer_with(cache));
+    TensorList top(2);
+    std::ostringstream log;
+    std::streambuf* const previous = std::clog.rdbuf(log.rdbuf());
+    layer->setup(ctx, bottom, top);
+    std::clog.rdbuf(previous);
+    *setup_lines = log.str();
+    std::vector<std::vector<float>> out;
+    for (int i = 0; i < 6; ++i) {
+      layer->forward(ctx, bottom, top);
+      out.emplace_back(top[0].data().begin(), top[0].data().end());
+    }
+    return out;
+  };
+  std::string plain_setup;
+  std::string cached_setup;
+  EXPECT_EQ(batches("cache_megabytes: 1", &cached_setup), batches("", &plain_setup));
+  EXPECT_EQ(plain_setup.find("kept in memory"), std::string::npos) << plain_setup;
+  // 7 x 7 x 3 floats, 588 bytes, each.
+  EXPECT_NE(
+      cached_setup.find("prepared images kept in memory, up to 1 MB at 1 KB each: all 14 fit"),
+      std::string::npos)
+      << cached_setup;
+
+  auto absurd = make_layer(layer_with("cache_megabytes: 4000000000"));
+  TensorList top(2);
+  try {
+    absurd->setup(ctx, bottom, top);
+    ADD_FAILURE() << "a 4 PB cache was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("face_data_param.cache_megabytes is 4000000000 MB, more "
+                                         "than this machine's memory"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(FaceDataLayer, PlainBatchesAndBadImagesAreCounted) {

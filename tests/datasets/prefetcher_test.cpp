@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -25,6 +26,10 @@ class MemorySource : public FaceSource {
   int num_identities() const override { return static_cast<int>(counts_.size()); }
   int num_images(int identity) const override { return counts_[static_cast<size_t>(identity)]; }
   Image load(int identity, int index) const override {
+    {
+      const std::lock_guard lock(loads_mutex_);
+      ++loads_[{identity, index}];
+    }
     if (bad_.count({identity, index}) != 0) fail(describe(identity, index), ": corrupt");
     return testing::pattern_image(6, 6, 10 * identity + index);
   }
@@ -32,10 +37,17 @@ class MemorySource : public FaceSource {
   std::string describe(int identity, int index) const override {
     return "memory:" + std::to_string(identity) + "/" + std::to_string(index);
   }
+  // How often each image was loaded so far.
+  std::map<std::pair<int, int>, int> loads() const {
+    const std::lock_guard lock(loads_mutex_);
+    return loads_;
+  }
 
  private:
   std::vector<int> counts_;
   std::set<std::pair<int, int>> bad_;
+  mutable std::mutex loads_mutex_;
+  mutable std::map<std::pair<int, int>, int> loads_;
 };
 
 std::shared_ptr<const TransformPipeline> augmenting_pipeline() {
@@ -86,6 +98,101 @@ TEST(Prefetcher, SameBatchesForAnyNumberOfThreads) {
   EXPECT_EQ(four.data, again.data);
   for (float label : one.labels[0]) EXPECT_GE(label, 100);
   EXPECT_EQ(one.labels[0][0], one.labels[0][1]);  // K = 2 images of one identity
+}
+
+// Batches through a pipeline whose head makes floats (precrop, resize) and whose tail draws at
+// random (rotation, crop, mirror, brightness), with `cache_bytes` of prepared images kept.
+struct CachedRun {
+  Batches batches;
+  int64_t kept_images = 0;
+  int64_t kept_bytes = 0;
+};
+
+CachedRun run_cached(std::shared_ptr<const FaceSource> source, int threads, int64_t cache_bytes) {
+  proto::FaceTransformParameter p;
+  p.set_precrop_height(5);
+  p.set_precrop_width(5);
+  p.set_resize_height(8);
+  p.set_resize_width(8);
+  p.set_max_rotation_degrees(10);
+  p.set_crop_height(6);
+  p.set_crop_width(6);
+  p.set_mirror(true);
+  p.set_brightness(0.3f);
+  PrefetchOptions options;
+  options.threads = threads;
+  options.seed = 7;
+  options.cache_bytes = cache_bytes;
+  Prefetcher prefetcher(std::move(source),
+                        std::make_unique<IdentitySampler>(std::vector<int>{3, 4, 2, 5, 3},
+                                                          IdentitySamplerConfig{2, 2, {}, 7}),
+                        std::make_shared<const TransformPipeline>(p, true), {3, 6, 6}, options,
+                        nullptr);
+  CachedRun run;
+  for (int b = 0; b < 12; ++b) {  // 48 draws of the 17 images
+    std::vector<float> data(4 * 3 * 6 * 6);
+    std::vector<float> labels(4);
+    prefetcher.next(data, labels);
+    run.batches.data.push_back(std::move(data));
+    run.batches.labels.push_back(std::move(labels));
+  }
+  if (prefetcher.cache() != nullptr) {
+    run.kept_images = prefetcher.cache()->images();
+    run.kept_bytes = prefetcher.cache()->bytes();
+  }
+  return run;
+}
+
+// The most times any one image was loaded, and how many images were loaded at least once.
+std::pair<int, int> most_loads_and_images(const MemorySource& source) {
+  int most = 0;
+  int images = 0;
+  for (const auto& [image, count] : source.loads()) {
+    most = std::max(most, count);
+    images += count > 0 ? 1 : 0;
+  }
+  return {most, images};
+}
+
+TEST(Prefetcher, KeptImagesGiveTheSameBatchesWithoutBeingReadAgain) {
+  // The decoder threads prepare batches ahead of next(), so load counts are checked for what
+  // holds however far ahead they got.
+  constexpr int64_t kPrepared = 8 * 8 * 3 * sizeof(float);
+  const std::vector<int> counts{3, 4, 2, 5, 3};
+  const auto plain_source = std::make_shared<MemorySource>(counts);
+  const CachedRun plain = run_cached(plain_source, 1, 0);
+  EXPECT_EQ(plain.kept_images, 0);
+  EXPECT_GT(most_loads_and_images(*plain_source).first, 1);  // 48 draws of 17 images
+
+  // Room for all: no image is read twice.
+  const auto all_source = std::make_shared<MemorySource>(counts);
+  const CachedRun all = run_cached(all_source, 1, 100 * kPrepared);
+  EXPECT_EQ(all.batches.data, plain.batches.data);
+  EXPECT_EQ(all.batches.labels, plain.batches.labels);
+  const auto [all_most, all_images] = most_loads_and_images(*all_source);
+  EXPECT_EQ(all_most, 1);
+  EXPECT_GE(all_images, 12);
+
+  // Room for five and a half: the first five images read are kept, each read once; the others
+  // are read each time they are drawn.
+  const auto five_source = std::make_shared<MemorySource>(counts);
+  const CachedRun five = run_cached(five_source, 1, 5 * kPrepared + kPrepared / 2);
+  EXPECT_EQ(five.batches.data, plain.batches.data);
+  EXPECT_EQ(five.kept_images, 5);
+  EXPECT_EQ(five.kept_bytes, 5 * kPrepared);
+  int kept_read_once = 0;
+  int read_again = 0;
+  for (const auto& [image, count] : five_source->loads()) {
+    (count == 1 ? kept_read_once : read_again) += 1;
+  }
+  EXPECT_GE(kept_read_once, 5);
+  EXPECT_GT(read_again, 0);
+
+  // Threads racing to prepare the same image keep one copy, with the same batches.
+  const CachedRun threaded = run_cached(std::make_shared<MemorySource>(counts), 4, 100 * kPrepared);
+  EXPECT_EQ(threaded.batches.data, plain.batches.data);
+  EXPECT_LE(threaded.kept_images, 17);
+  EXPECT_GE(threaded.kept_images, 12);
 }
 
 TEST(Prefetcher, RanksReadDisjointSlicesOfOneGlobalBatch) {

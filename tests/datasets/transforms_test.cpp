@@ -228,6 +228,72 @@ TEST(TransformPipeline, PrecropCutsTheCentralFrameFirstInBothPhases) {
   EXPECT_THROW(TransformPipeline(p, false), Error);
 }
 
+TEST(TransformPipeline, OnePreparedImageServesEveryDrawAsTheWholeChainDoes) {
+  const Image face = testing::pattern_image(12, 12, 5);
+  proto::FaceTransformParameter p;
+  p.set_precrop_height(10);
+  p.set_precrop_width(10);
+  p.set_resize_height(8);
+  p.set_resize_width(8);
+  p.set_resize_method(proto::FaceTransformParameter::AREA);
+  p.set_max_rotation_degrees(10);
+  p.set_max_scale_change(0.1f);
+  p.set_crop_height(6);
+  p.set_crop_width(6);
+  p.set_mirror(true);
+  p.set_brightness(0.2f);
+  p.set_contrast(0.2f);
+  p.set_saturation(0.2f);
+  p.add_mean_value(127.5f);
+  p.set_scale(0.0078125f);
+  const TransformPipeline pipeline(p, true);
+  const PreparedImage prepared = pipeline.prepare(face);
+  ASSERT_TRUE(std::holds_alternative<FloatImage>(prepared));
+  EXPECT_EQ(pixel_bytes(prepared), 8u * 8 * 3 * sizeof(float));
+  EXPECT_EQ(pipeline.prepared_bytes(), int64_t{8 * 8 * 3 * sizeof(float)});
+  const float mean = 127.5f;
+  int mirrored = 0;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    // The documented order, step by step, each drawing from one generator.
+    Rng by_hand(seed);
+    FloatImage x = resize(to_float(center_crop(face, 10, 10)), 8, 8, ResizeMethod::area);
+    x = random_crop(random_rotate_scale(x, 10, 0.1f, by_hand), 6, 6, by_hand);
+    if (by_hand.bernoulli(0.5)) {
+      mirror_in_place(x);
+      ++mirrored;
+    }
+    color_jitter(x, {0.2f, 0.2f, 0.2f}, by_hand);
+    normalize(x, std::span(&mean, 1), 0.0078125f);
+    Rng rng(seed);
+    EXPECT_EQ(pipeline.apply(prepared, rng).pixels, x.pixels) << "seed " << seed;
+  }
+  EXPECT_GT(mirrored, 0);
+  EXPECT_LT(mirrored, 12);
+
+  // Nothing before the crop needs floats: the prepared image stays 8-bit.
+  p.clear_resize_height();
+  p.clear_resize_width();
+  p.clear_max_rotation_degrees();
+  p.clear_max_scale_change();
+  const TransformPipeline eight_bit(p, true);
+  const PreparedImage pixels = eight_bit.prepare(face);
+  ASSERT_TRUE(std::holds_alternative<Image>(pixels));
+  EXPECT_EQ(eight_bit.prepared_bytes(), int64_t{10 * 10 * 3});
+  for (uint64_t seed = 1; seed <= 4; ++seed) {
+    Rng by_hand(seed);
+    FloatImage x = to_float(random_crop(center_crop(face, 10, 10), 6, 6, by_hand));
+    if (by_hand.bernoulli(0.5)) mirror_in_place(x);
+    color_jitter(x, {0.2f, 0.2f, 0.2f}, by_hand);
+    normalize(x, std::span(&mean, 1), 0.0078125f);
+    Rng rng(seed);
+    EXPECT_EQ(eight_bit.apply(pixels, rng).pixels, x.pixels) << "seed " << seed;
+  }
+  // Without a precrop or a resize, the prepared size is the image's.
+  p.clear_precrop_height();
+  p.clear_precrop_width();
+  EXPECT_EQ(TransformPipeline(p, true).prepared_bytes(), std::nullopt);
+}
+
 TEST(TransformPipeline, WritesPlanarChannels) {
   proto::FaceTransformParameter p;  // RGB, no geometry, no normalisation
   const TransformPipeline pipeline(p, true);
