@@ -1,8 +1,9 @@
-// Per-channel sums of several channels side by side (BatchNorm's statistics and gradients,
-// Scale's parameter gradients). Each channel is still summed in a lone channel's order (plane by
-// plane, element by element), so its bits do not depend on the grouping; but the groups' chains
-// of dependent additions overlap in the pipeline instead of each waiting on its own last add,
-// which made these sums latency-bound (4-6 cycles an element).
+// Per-channel sums of several channels side by side (BatchNorm's statistics and gradients here;
+// Scale's parameter gradients one channel per SIMD lane, layers/channel_lanes.hpp). Each channel is
+// still summed in a lone channel's order (plane by plane, element by element), so its bits do not
+// depend on the grouping; but the groups' chains of dependent additions overlap in the pipeline
+// instead of each waiting on its own last add, which made these sums latency-bound (4-6 cycles an
+// element).
 #pragma once
 
 #include <array>

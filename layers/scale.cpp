@@ -1,10 +1,10 @@
 #include "layers/scale.hpp"
 
 #include <algorithm>
-#include <array>
 
 #include "core/filler.hpp"
 #include "layers/channel_groups.hpp"
+#include "layers/channel_lanes.hpp"
 #include "layers/sliced_parallel.hpp"
 
 namespace visage {
@@ -116,17 +116,15 @@ void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>
   // plane, each in a lone channel's order), then the bottom gradient, a vectorised product.
   const auto channels = [&]<int64_t G>(int64_t d) {
     for (int64_t o = 0; o < axes_.outer; ++o) {
-      const auto g = cpu::planes_of<G>(top_diff, o, d, axes_.dim, inner);
       if (bias_diff != nullptr || scale_diff != nullptr) {
-        const auto x = cpu::planes_of<G>(in, o, d, axes_.dim, inner);
-        std::array<float, G> bias_sum{};
-        std::array<float, G> scale_sum{};
-        for (int64_t i = 0; i < inner; ++i) {
-          for (int64_t k = 0; k < G; ++k) {
-            bias_sum[k] += g[k][i];
-            scale_sum[k] += g[k][i] * x[k][i];
-          }
-        }
+        cpu::Lanes bias_sum{};
+        cpu::Lanes scale_sum{};
+        cpu::for_each_element(cpu::lane_planes<G>(top_diff, o, d, axes_.dim, inner),
+                              cpu::lane_planes<G>(in, o, d, axes_.dim, inner), inner,
+                              [&](cpu::Lanes gi, cpu::Lanes xi) {
+                                bias_sum += gi;
+                                scale_sum += gi * xi;
+                              });
         for (int64_t k = 0; k < G; ++k) {
           if (bias_diff != nullptr) bias_diff[d + k] += bias_sum[k];
           if (scale_diff != nullptr) scale_diff[d + k] += scale_sum[k];
@@ -135,8 +133,8 @@ void ScaleLayer::backward_cpu(Context& ctx, Tensors top, const std::vector<bool>
       if (bottom_diff != nullptr) {
         for (int64_t k = 0; k < G; ++k) {
           const float factor = s[d + k];
-          float* dx = bottom_diff + (o * axes_.dim + d + k) * inner;
-          for (int64_t i = 0; i < inner; ++i) dx[i] = g[k][i] * factor;
+          const int64_t plane = (o * axes_.dim + d + k) * inner;
+          for (int64_t i = plane; i < plane + inner; ++i) bottom_diff[i] = top_diff[i] * factor;
         }
       }
     }
@@ -163,23 +161,27 @@ void ScaleLayer::backward_with_batch_norm_cpu(Tensors top, const std::vector<boo
   const int64_t outer = axes_.outer, dim = axes_.dim, inner = axes_.inner;
   const auto m = static_cast<double>(outer * inner);
   const auto channels = [&]<int64_t G>(int64_t d) {
-    std::array<double, G> sum_dt{};
-    std::array<double, G> sum_dt_t{};
+    cpu::WideLanes sum_dt{};
+    cpu::WideLanes sum_dt_t{};
+    const cpu::Lanes scales = cpu::lanes_of<G>(s + d);
     for (int64_t o = 0; o < outer; ++o) {
-      const auto g = cpu::planes_of<G>(top_diff, o, d, dim, inner);
-      const auto t = cpu::planes_of<G>(in, o, d, dim, inner);
-      std::array<float, G> bias_sum{};
-      std::array<float, G> scale_sum{};
-      for (int64_t i = 0; i < inner; ++i) {
-        for (int64_t k = 0; k < G; ++k) {
-          bias_sum[k] += g[k][i];
-          scale_sum[k] += g[k][i] * t[k][i];
-          if (batch_statistics) {
-            const float dt = g[k][i] * s[d + k];
-            sum_dt[k] += dt;
-            sum_dt_t[k] += double{dt} * t[k][i];
-          }
-        }
+      cpu::Lanes bias_sum{};
+      cpu::Lanes scale_sum{};
+      const auto g = cpu::lane_planes<G>(top_diff, o, d, dim, inner);
+      const auto t = cpu::lane_planes<G>(in, o, d, dim, inner);
+      if (batch_statistics) {
+        cpu::for_each_element(g, t, inner, [&](cpu::Lanes gi, cpu::Lanes ti) {
+          bias_sum += gi;
+          scale_sum += gi * ti;
+          const auto dt = __builtin_convertvector(gi * scales, cpu::WideLanes);
+          sum_dt += dt;
+          sum_dt_t += dt * __builtin_convertvector(ti, cpu::WideLanes);
+        });
+      } else {
+        cpu::for_each_element(g, t, inner, [&](cpu::Lanes gi, cpu::Lanes ti) {
+          bias_sum += gi;
+          scale_sum += gi * ti;
+        });
       }
       for (int64_t k = 0; k < G; ++k) {
         if (bias_diff != nullptr) bias_diff[d + k] += bias_sum[k];

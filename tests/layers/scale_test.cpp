@@ -84,12 +84,13 @@ TEST(Scale, GradientsMatchFiniteDifferences) {
 
 // The parameter gradients are summed a few channels side by side (layers/channel_groups.hpp),
 // yet each must keep the bits of the plain loop below: per image, a float sum over the plane in
-// order, added to the gradient. 6 channels make a group of four and two lone ones.
+// order, added to the gradient. 6 channels make a group of four and two lone ones; planes of 15
+// values, runs of four and three more.
 TEST(Scale, EachChannelsGradientKeepsTheBitsOfItsOwnSequentialSums) {
-  const int64_t n = 3, c = 6, inner = 12;
+  const int64_t n = 3, c = 6, inner = 15;
   auto ctx = Context::cpu();
   auto layer = scale("bias_term: true");
-  TensorList bottom({{n, c, 3, 4}}), top(1);
+  TensorList bottom({{n, c, 3, 5}}), top(1);
   fill_gaussian(bottom[0], 80);
   layer->setup(ctx, bottom, top);
   fill_gaussian(*layer->params()[0], 81);
