@@ -15,6 +15,7 @@
 #include "core/math.hpp"
 #include "solvers/gradient_norm.hpp"
 #include "solvers/snapshot.hpp"
+#include "solvers/zero_gradient.hpp"
 
 namespace visage {
 namespace {
@@ -352,7 +353,7 @@ void Solver::step(int64_t iterations) {
                           (iter_ > 0 || param_.test_initialization());
     if (test_now && has_tests()) test_all();
 
-    net_->zero_param_diffs(ctx_);
+    zero_gradient(ctx_, net_->all_params());
     float loss = 0;
     if (overlaps_reduction()) {
       loss = forward_backward_reducing();

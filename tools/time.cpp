@@ -9,6 +9,7 @@
 #include "core/net.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "solvers/update_rule.hpp"
+#include "solvers/zero_gradient.hpp"
 #include "tools/options.hpp"
 
 namespace visage::tools {
@@ -124,7 +125,7 @@ int run_time(Args args) {
       if (backward) {
         net.forward_backward(ctx);
         if (rule) rule->apply(ctx, net.all_params(), step_rule);
-        net.zero_param_diffs(ctx);
+        zero_gradient(ctx, net.all_params());
       } else {
         net.forward(ctx);
       }
@@ -168,7 +169,7 @@ int run_time(Args args) {
         if (timed)
           update_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
-      net.zero_param_diffs(ctx);
+      zero_gradient(ctx, net.all_params());
     }
     ctx.synchronize();
     if (timed && !separate_iteration_runs)
