@@ -22,10 +22,16 @@ Context Context::gpu(int device_id, uint64_t seed) {
   return Context(device_id, seed, device::make_resources(device_id));
 }
 
+std::size_t host_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  VISAGE_CHECK(pages > 0 && page_size > 0, "cannot tell this machine's memory (sysconf)");
+  return static_cast<std::size_t>(pages) * static_cast<std::size_t>(page_size);
+}
+
 std::size_t Context::memory_bytes() const {
   if (is_gpu()) return device::memory_bytes(device_id_);
-  return static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) *
-         static_cast<std::size_t>(sysconf(_SC_PAGE_SIZE));
+  return host_memory_bytes();
 }
 
 std::string Context::describe() const {

@@ -88,4 +88,7 @@ class Context {
   std::shared_ptr<Communicator> communicator_;
 };
 
+// The machine's RAM in bytes.
+std::size_t host_memory_bytes();
+
 }  // namespace visage

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.hpp"
+#include "core/parallel_blocks.hpp"
 
 namespace visage {
 namespace {
@@ -572,6 +573,20 @@ float Net::forward_backward(Context& ctx) {
   return loss;
 }
 
-void Net::zero_param_diffs(Context& ctx) { all_params_.zero_diff(ctx); }
+// On the CPU in blocks over the BLAS threads: one thread's memset leaves much of the memory
+// bandwidth unused, and DeepFace's gradient is 476 MB (40 ms on one core here, 21 on two).
+void Net::zero_param_diffs(Context& ctx) {
+  if (ctx.is_gpu()) {
+    all_params_.zero_diff(ctx);
+    return;
+  }
+  constexpr int64_t kBlock = int64_t{1} << 20;  // 4 MB
+  const std::span<float> gradient = all_params_.mutable_diff();
+  const auto total = static_cast<int64_t>(gradient.size());
+  cpu::run_blocks(total, kBlock, cpu::elementwise_workers(total),
+                  [&](int64_t first, int64_t end, int) {
+                    std::fill(gradient.begin() + first, gradient.begin() + end, 0.0f);
+                  });
+}
 
 }  // namespace visage

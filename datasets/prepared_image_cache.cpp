@@ -26,24 +26,19 @@ std::shared_ptr<const PreparedImage> PreparedImageCache::find(const SampleRef& i
 
 void PreparedImageCache::keep(const SampleRef& image,
                               std::shared_ptr<const PreparedImage> prepared) {
-  const auto size = static_cast<int64_t>(pixel_bytes(*prepared));
+  const auto size = static_cast<int64_t>(prepared->bytes());
   const std::lock_guard lock(mutex_);
   auto& kept = kept_[static_cast<size_t>(slot(image))];
   // Two threads may prepare the same image at once; the first one kept stays.
-  if (kept != nullptr || bytes_ + size > budget_bytes_) return;
+  if (kept != nullptr || usage_.bytes + size > budget_bytes_) return;
   kept = std::move(prepared);
-  bytes_ += size;
-  ++images_;
+  usage_.bytes += size;
+  ++usage_.images;
 }
 
-int64_t PreparedImageCache::bytes() const {
+PreparedImageCache::Usage PreparedImageCache::usage() const {
   const std::lock_guard lock(mutex_);
-  return bytes_;
-}
-
-int64_t PreparedImageCache::images() const {
-  const std::lock_guard lock(mutex_);
-  return images_;
+  return usage_;
 }
 
 }  // namespace visage::data

@@ -26,9 +26,12 @@ class PreparedImageCache {
   // Keeps `prepared` for (identity, index) unless it would take the cache past its budget.
   void keep(const SampleRef& image, std::shared_ptr<const PreparedImage> prepared);
 
+  struct Usage {
+    int64_t images = 0;
+    int64_t bytes = 0;
+  };
+  Usage usage() const;
   int64_t budget_bytes() const { return budget_bytes_; }
-  int64_t bytes() const;
-  int64_t images() const;
 
  private:
   int64_t slot(const SampleRef& image) const;
@@ -37,8 +40,7 @@ class PreparedImageCache {
   std::vector<int64_t> first_slot_;  // per identity
   mutable std::mutex mutex_;
   std::vector<std::shared_ptr<const PreparedImage>> kept_;
-  int64_t bytes_ = 0;
-  int64_t images_ = 0;
+  Usage usage_;
 };
 
 }  // namespace visage::data

@@ -47,8 +47,8 @@ std::pair<int, int> TransformPipeline::output_size(int height, int width) const 
   return {height, width};
 }
 
-std::size_t pixel_bytes(const PreparedImage& image) {
-  return std::visit([](const auto& x) { return x.pixels.size() * sizeof(x.pixels[0]); }, image);
+std::size_t PreparedImage::bytes() const {
+  return std::visit([](const auto& x) { return x.pixels.size() * sizeof(x.pixels[0]); }, pixels_);
 }
 
 bool TransformPipeline::rotates() const {
@@ -74,7 +74,7 @@ PreparedImage TransformPipeline::prepare(Image image) const {
                         static_cast<int>(p.precrop_width()));
   }
   if (image.channels != channels()) image = to_channels(image, channels());
-  if (!float_head()) return image;
+  if (!float_head()) return PreparedImage(std::move(image));
   FloatImage x = to_float(image);
   if (p.jpeg_quality() > 0) x = jpeg_degrade(x, static_cast<int>(p.jpeg_quality()));
   if (p.degrade_to_pixels() > 0) x = downscale_degrade(x, p.degrade_to_pixels());
@@ -83,7 +83,7 @@ PreparedImage TransformPipeline::prepare(Image image) const {
                p.resize_method() == proto::FaceTransformParameter::AREA ? ResizeMethod::area
                                                                         : ResizeMethod::bilinear);
   }
-  return x;
+  return PreparedImage(std::move(x));
 }
 
 std::optional<int64_t> TransformPipeline::prepared_bytes() const {
@@ -103,10 +103,10 @@ std::optional<int64_t> TransformPipeline::prepared_bytes() const {
 FloatImage TransformPipeline::apply(const PreparedImage& image, Rng& rng) const {
   // The random draws keep the chain's order: rotation, crop, then finish()'s.
   const bool cropped = param_.crop_height() > 0;
-  if (const auto* pixels = std::get_if<Image>(&image)) {
+  if (const auto* pixels = std::get_if<Image>(&image.pixels_)) {
     return finish(cropped ? to_float(crop(*pixels, rng)) : to_float(*pixels), rng);
   }
-  const auto& x = std::get<FloatImage>(image);
+  const auto& x = std::get<FloatImage>(image.pixels_);
   if (!rotates()) return finish(cropped ? crop(x, rng) : x, rng);
   FloatImage turned =
       random_rotate_scale(x, param_.max_rotation_degrees(), param_.max_scale_change(), rng);

@@ -22,13 +22,23 @@
 
 namespace visage::data {
 
-// An image after the chain's deterministic head: still 8-bit while nothing before the crop needs
-// floats (the crop is then cut from the 8-bit pixels, less to convert), floats after the resize
-// otherwise.
-using PreparedImage = std::variant<Image, FloatImage>;
+class TransformPipeline;
 
-// The bytes of a prepared image's pixels.
-std::size_t pixel_bytes(const PreparedImage& image);
+// An image after the chain's deterministic head, as only TransformPipeline::prepare() makes one:
+// still 8-bit while nothing before the crop needs floats (the crop is then cut from the 8-bit
+// pixels, less to convert), floats otherwise (degradations, a resize or a rotation follow).
+class PreparedImage {
+ public:
+  bool is_float() const { return std::holds_alternative<FloatImage>(pixels_); }
+  // The bytes of its pixels.
+  std::size_t bytes() const;
+
+ private:
+  friend class TransformPipeline;
+  explicit PreparedImage(std::variant<Image, FloatImage> pixels) : pixels_(std::move(pixels)) {}
+
+  std::variant<Image, FloatImage> pixels_;
+};
 
 class TransformPipeline {
  public:

@@ -40,7 +40,7 @@ LanePlanes lane_planes(const float* data, int64_t n, int64_t c, int64_t channels
 template <int64_t G>
 Lanes lanes_of(const float* values) {
   static_assert(G >= 1 && G <= kLanes);
-  Lanes v;
+  Lanes v{};
   for (int64_t k = 0; k < kLanes; ++k) v[k] = values[std::min(k, G - 1)];
   return v;
 }

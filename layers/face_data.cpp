@@ -1,7 +1,5 @@
 #include "layers/face_data.hpp"
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 #include <numeric>
@@ -55,11 +53,6 @@ data::DatasetFilter face_filter(const FaceDataParameter& p) {
   return filter;
 }
 
-int64_t physical_memory_bytes() {
-  return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) *
-         static_cast<int64_t>(sysconf(_SC_PAGE_SIZE));
-}
-
 int64_t image_count(const data::FaceSource& source) {
   int64_t images = 0;
   for (int identity = 0; identity < source.num_identities(); ++identity) {
@@ -68,11 +61,22 @@ int64_t image_count(const data::FaceSource& source) {
   return images;
 }
 
-// What the image cache will hold, for the setup line.
+// What the image cache will hold, for the setup line; refuses a cache that would take more than
+// the machine's memory.
 std::string describe_cache(int64_t budget, std::optional<int64_t> bytes_each, int64_t images) {
-  std::string text = concat("prepared images kept in memory, up to ", budget >> 20, " MB");
-  if (!bytes_each) return text;
+  constexpr int64_t kMegabyte = int64_t{1} << 20;
+  const auto memory = static_cast<int64_t>(host_memory_bytes());
+  std::string text = concat("prepared images kept in memory, up to ", budget / kMegabyte, " MB");
+  if (!bytes_each) {
+    VISAGE_CHECK(budget <= memory, "face_data_param.cache_megabytes is ", budget / kMegabyte,
+                 " MB, more than this machine's memory (", memory / kMegabyte, " MB)");
+    return text;
+  }
   const int64_t fit = std::min(images, budget / *bytes_each);
+  VISAGE_CHECK(fit * *bytes_each <= memory, "face_data_param.cache_megabytes: ", fit,
+               " prepared images of ", *bytes_each, " bytes would take ",
+               fit * *bytes_each / kMegabyte, " MB, more than this machine's memory (",
+               memory / kMegabyte, " MB); lower it (0 keeps none)");
   text += concat(" at ", (*bytes_each + 512) / 1024, " KB each: ");
   if (fit == images) return text + concat("all ", images, " fit");
   return text + concat(fit, " of ", images,
@@ -97,10 +101,11 @@ void PrefetchingDataLayer::configure(Context& ctx, Tensors bottom, Tensors top) 
   std::clog << describe() << ": " << pipeline.summary << "; " << shape.channels << "x"
             << shape.height << "x" << shape.width << " per image\n";
   if (pipeline.options.cache_bytes > 0) {
-    std::clog << describe() << ": "
-              << describe_cache(pipeline.options.cache_bytes, transform_->prepared_bytes(),
-                                image_count(*source_))
-              << "\n";
+    const std::string cache = with_context(describe(), [&] {
+      return describe_cache(pipeline.options.cache_bytes, transform_->prepared_bytes(),
+                            image_count(*source_));
+    });
+    std::clog << describe() << ": " << cache << "\n";
   }
   prefetcher_ = with_context(describe(), [&] {
     return std::make_unique<data::Prefetcher>(source_, std::move(pipeline.sampler), transform_,
@@ -179,9 +184,6 @@ PrefetchingDataLayer::Pipeline FaceDataLayer::make_pipeline(const data::Prefetch
   pipeline.options.depth = static_cast<int>(p.prefetch_batches());
   pipeline.options.skip_bad_images = p.skip_bad_images();
   pipeline.options.cache_bytes = int64_t{p.cache_megabytes()} << 20;
-  VISAGE_CHECK(pipeline.options.cache_bytes <= physical_memory_bytes(),
-               "face_data_param.cache_megabytes is ", p.cache_megabytes(),
-               " MB, more than this machine's memory (", physical_memory_bytes() >> 20, " MB)");
   const int world = base.world_size;
   if (p.identities_per_batch() > 0) {
     VISAGE_CHECK(p.batch_size() == 0,

@@ -15,7 +15,6 @@
 #include "core/math.hpp"
 #include "solvers/gradient_norm.hpp"
 #include "solvers/snapshot.hpp"
-#include "solvers/zero_gradient.hpp"
 
 namespace visage {
 namespace {
@@ -353,7 +352,7 @@ void Solver::step(int64_t iterations) {
                           (iter_ > 0 || param_.test_initialization());
     if (test_now && has_tests()) test_all();
 
-    zero_gradient(ctx_, net_->all_params());
+    net_->zero_param_diffs(ctx_);
     float loss = 0;
     if (overlaps_reduction()) {
       loss = forward_backward_reducing();

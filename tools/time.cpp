@@ -9,7 +9,6 @@
 #include "core/net.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "solvers/update_rule.hpp"
-#include "solvers/zero_gradient.hpp"
 #include "tools/options.hpp"
 
 namespace visage::tools {
@@ -125,7 +124,7 @@ int run_time(Args args) {
       if (backward) {
         net.forward_backward(ctx);
         if (rule) rule->apply(ctx, net.all_params(), step_rule);
-        zero_gradient(ctx, net.all_params());
+        net.zero_param_diffs(ctx);
       } else {
         net.forward(ctx);
       }
@@ -169,7 +168,7 @@ int run_time(Args args) {
         if (timed)
           update_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
-      zero_gradient(ctx, net.all_params());
+      net.zero_param_diffs(ctx);
     }
     ctx.synchronize();
     if (timed && !separate_iteration_runs)

@@ -317,8 +317,8 @@ layer { name: 'loss' type: 'SoftmaxWithLoss' bottom: 'logits' bottom: 'label' to
 // Conv -> BatchNorm -> Scale -> InnerProduct -> loss, the BatchNorm in place on the convolution's
 // output 'c' or writing 'b'; `bn_settings` go into the BatchNorm's layer. 3 x 6 x 63 x 63
 // activations: enough for two workers (cpu::elementwise_workers); 6 channels make a group of
-// four and two lone ones (layers/channel_groups.hpp), and planes of 3,969 values runs of four
-// and one more (layers/channel_lanes.hpp).
+// four and two lone ones (layers/channel_groups.hpp), and planes of 3,969 values make runs of
+// four and one more (layers/channel_lanes.hpp).
 std::string bn_scale_net(bool in_place, const std::string& bn_settings) {
   const std::string normalised = in_place ? "c" : "b";
   return R"(name: 'bn_scale'
@@ -394,6 +394,22 @@ TEST(Net, BatchNormThatPropagatesNothingKeepsItsOwnBackward) {
   for (int64_t i = 0; i < net.tensor("c")->count(); ++i) {
     ASSERT_EQ(dc[i], dy[i] * scale[(i / plane) % 6]) << "element " << i;
   }
+}
+
+// The gradient is zeroed in 4 MB blocks over the BLAS threads: 1,201,000 values make one block
+// of 2^20 and a partial one, every value set beforehand.
+TEST(Net, ZeroesEveryValueOfALargeGradient) {
+  auto ctx = Context::cpu(3);
+  Net net(parse_net_config(R"(name: 'wide'
+layer { name: 'data' type: 'Input' top: 'x' input_param { shape { dim: 2 dim: 1200 } } }
+layer { name: 'ip' type: 'InnerProduct' bottom: 'x' top: 'y'
+        inner_product_param { num_output: 1000 } })"),
+          {}, ctx, builtin_layers());
+  Tensor& params = net.all_params();
+  ASSERT_EQ(params.count(), 1200 * 1000 + 1000);
+  std::ranges::fill(params.mutable_diff(), 1.5f);
+  net.zero_param_diffs(ctx);
+  EXPECT_EQ(std::ranges::count(params.diff(), 0.0f), params.count());
 }
 
 TEST(Net, WholeNetGradientsMatchFiniteDifferences) {

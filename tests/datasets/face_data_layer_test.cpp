@@ -9,6 +9,7 @@
 #include "layers/face_data.hpp"
 #include "tests/datasets/dataset_test_support.hpp"
 #include "tests/support/gradient_check.hpp"
+#include "tests/support/redirected_stream.hpp"
 
 namespace visage {
 namespace {
@@ -105,9 +106,10 @@ TEST(FaceDataLayer, KeepsPreparedImagesWithinItsMemoryWithTheSameBatches) {
     auto layer = make_layer(layer_with(cache));
     TensorList top(2);
     std::ostringstream log;
-    std::streambuf* const previous = std::clog.rdbuf(log.rdbuf());
-    layer->setup(ctx, bottom, top);
-    std::clog.rdbuf(previous);
+    {
+      const visage::testing::RedirectedStream clog(std::clog, log);
+      layer->setup(ctx, bottom, top);
+    }
     *setup_lines = log.str();
     std::vector<std::vector<float>> out;
     for (int i = 0; i < 6; ++i) {
@@ -125,8 +127,15 @@ TEST(FaceDataLayer, KeepsPreparedImagesWithinItsMemoryWithTheSameBatches) {
       cached_setup.find("prepared images kept in memory, up to 1 MB at 1 KB each: all 14 fit"),
       std::string::npos)
       << cached_setup;
-
-  auto absurd = make_layer(layer_with("cache_megabytes: 4000000000"));
+  // A budget past what the images need costs nothing; one past the machine's memory, for images
+  // whose prepared size depends on each image (no precrop or resize), is refused.
+  (void)batches("cache_megabytes: 4000000000", &cached_setup);
+  EXPECT_NE(cached_setup.find("all 14 fit"), std::string::npos) << cached_setup;
+  auto absurd = make_layer(
+      "name: 'data' type: 'FaceData' top: 'data' top: 'label' face_data_param { source: '" +
+      dir.path().string() +
+      "' identities_per_batch: 2 images_per_identity: 2 cache_megabytes: 4000000000 } "
+      "face_transform_param { crop_height: 6 crop_width: 6 }");
   TensorList top(2);
   try {
     absurd->setup(ctx, bottom, top);

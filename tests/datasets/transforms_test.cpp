@@ -248,8 +248,8 @@ TEST(TransformPipeline, OnePreparedImageServesEveryDrawAsTheWholeChainDoes) {
   p.set_scale(0.0078125f);
   const TransformPipeline pipeline(p, true);
   const PreparedImage prepared = pipeline.prepare(face);
-  ASSERT_TRUE(std::holds_alternative<FloatImage>(prepared));
-  EXPECT_EQ(pixel_bytes(prepared), 8u * 8 * 3 * sizeof(float));
+  ASSERT_TRUE(prepared.is_float());
+  EXPECT_EQ(prepared.bytes(), 8u * 8 * 3 * sizeof(float));
   EXPECT_EQ(pipeline.prepared_bytes(), int64_t{8 * 8 * 3 * sizeof(float)});
   const float mean = 127.5f;
   int mirrored = 0;
@@ -277,7 +277,7 @@ TEST(TransformPipeline, OnePreparedImageServesEveryDrawAsTheWholeChainDoes) {
   p.clear_max_scale_change();
   const TransformPipeline eight_bit(p, true);
   const PreparedImage pixels = eight_bit.prepare(face);
-  ASSERT_TRUE(std::holds_alternative<Image>(pixels));
+  ASSERT_FALSE(pixels.is_float());
   EXPECT_EQ(eight_bit.prepared_bytes(), int64_t{10 * 10 * 3});
   for (uint64_t seed = 1; seed <= 4; ++seed) {
     Rng by_hand(seed);
