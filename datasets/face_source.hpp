@@ -3,6 +3,7 @@
 // (file_dataset.hpp) and the synthetic generator both plug in here.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ class FaceSource {
 
   virtual int num_identities() const = 0;
   virtual int num_images(int identity) const = 0;
+  // Every identity's images, summed.
+  int64_t total_images() const;
   // Called concurrently by decoder threads, so it must be thread-safe. Throws visage::Error whose
   // message names the image when it cannot be produced.
   virtual Image load(int identity, int index) const = 0;

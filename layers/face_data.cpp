@@ -53,14 +53,6 @@ data::DatasetFilter face_filter(const FaceDataParameter& p) {
   return filter;
 }
 
-int64_t image_count(const data::FaceSource& source) {
-  int64_t images = 0;
-  for (int identity = 0; identity < source.num_identities(); ++identity) {
-    images += source.num_images(identity);
-  }
-  return images;
-}
-
 // What the image cache will hold, for the setup line; refuses a cache that would take more than
 // the machine's memory.
 std::string describe_cache(int64_t budget, std::optional<int64_t> bytes_each, int64_t images) {
@@ -103,7 +95,7 @@ void PrefetchingDataLayer::configure(Context& ctx, Tensors bottom, Tensors top) 
   if (pipeline.options.cache_bytes > 0) {
     const std::string cache = with_context(describe(), [&] {
       return describe_cache(pipeline.options.cache_bytes, transform_->prepared_bytes(),
-                            image_count(*source_));
+                            source_->total_images());
     });
     std::clog << describe() << ": " << cache << "\n";
   }
