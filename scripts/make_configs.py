@@ -13,6 +13,7 @@ than editing them by hand.
 
 import argparse
 import pathlib
+import re
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -503,7 +504,7 @@ LFW_DEEPFACE_SAMPLING = "identities_per_batch: 32 images_per_identity: 2"
 
 LFW_NN2_SOLVER = """\
 # Adam with a linear fall to 0 (poly, power 1): the quickstart's recipe, which gets the most out
-# of a short run. {iters} batches of 64 are about {passes} passes over a fold's 8,100 training images.
+# of a short run. {iters} batches of {batch} are about {passes} passes over a fold's 8,100 training images.
 net: "train_val.prototxt"  # relative to this file's folder
 type: "Adam"
 base_lr: 0.002
@@ -521,7 +522,7 @@ snapshot_prefix: "snapshots/{name}"  # relative to this file's folder
 
 LFW_DEEPFACE_SOLVER = """\
 # DeepFace's rule, SGD with momentum 0.9 and a rate lowered by 10 twice (a multistep schedule),
-# at a rate batch normalisation allows. {iters} batches of 64 are about {passes} passes over a fold's
+# at a rate batch normalisation allows. {iters} batches of {batch} are about {passes} passes over a fold's
 # 8,100 training images.
 net: "train_val.prototxt"  # relative to this file's folder
 type: "SGD"
@@ -635,12 +636,18 @@ class LfwNetwork(Network):
                 'top: "loss" }\n')
         return self.header + GENERATED + f'name: "{self.name}"\n' + data + self.layers() + loss
 
+    def batch_size(self):
+        identities, images = re.fullmatch(
+            r"identities_per_batch: (\d+) images_per_identity: (\d+)", self.sampling).groups()
+        return int(identities) * int(images)
+
     def solver(self):
         header = (f"# Trains {self.title} for LFW fold 1; scripts/lfw.sh {self.folder.split('/')[-1]} "
                   "trains all ten\n# folds and writes the 10-fold report (docs/lfw.md).\n")
         return header + GENERATED + self.solver_template.format(
             name=self.name, iters=self.iterations, step1=self.iterations * 6 // 10,
-            step2=self.iterations * 85 // 100, passes=round(self.iterations * 64 / 8100))
+            step2=self.iterations * 85 // 100, batch=self.batch_size(),
+            passes=round(self.iterations * self.batch_size() / 8100))
 
     def files(self):
         files = super().files()
@@ -690,6 +697,13 @@ LFW_NN2_112_HEADER = """\
 # batches, about 48 minutes a fold here. On the validation fold (docs/lfw.md) 0.9150, AUC 0.9674,
 # level with nn2_96 (0.9133, AUC 0.9673) at 1.4 times its cost; with the learned metric 0.9050,
 # AUC 0.9613.
+"""
+
+LFW_NN2_96_P32_HEADER = """\
+# configs/lfw/nn2_96 with 32 identities of 4 images a batch instead of 16 of 4, and 5,000
+# batches of 128 instead of 10,000 of 64: the same images and multiply-adds, but twice the
+# people for the semi-hard mining to find each anchor's negative among. A validation-fold
+# candidate (docs/lfw.md).
 """
 
 LFW_NN2_LONG_HEADER = """\
@@ -933,11 +947,11 @@ NETWORKS = [
             "facenet", resize=154),
 ]
 
-def lfw_nn2_candidate(style, what, header, iterations, size=LFW_SIZE):
+def lfw_nn2_candidate(style, what, header, iterations, size=LFW_SIZE, sampling=LFW_NN2_SAMPLING):
     """A validation-fold candidate after nn2_tuned: its jitter and metric options, with its own
-    schedule and input size."""
+    schedule, input size and batch."""
     return LfwNetwork(f"lfw/{style}", f"lfw_{style}", f"the NN2-style LFW network{what}",
-                      header, lfw_nn2_body, "facenet", LFW_NN2_SAMPLING, LFW_NN2_SOLVER,
+                      header, lfw_nn2_body, "facenet", sampling, LFW_NN2_SOLVER,
                       iterations=iterations, jitter=True, size=size,
                       metric_options=(LFW_NN2_TUNED_METRIC, "--pca 64 --lda 32"))
 
@@ -953,6 +967,8 @@ NETWORKS += [
     lfw_nn2_candidate("nn2_xlong", ", 10,000 batches", LFW_NN2_XLONG_HEADER, 10000),
     lfw_nn2_candidate("nn2_xxlong", ", 20,000 batches", LFW_NN2_XXLONG_HEADER, 20000),
     lfw_nn2_candidate("nn2_96", " at 96x96, 10,000 batches", LFW_NN2_96_HEADER, 10000, size=96),
+    lfw_nn2_candidate("nn2_96_p32", " at 96x96, 32 identities a batch", LFW_NN2_96_P32_HEADER,
+                      5000, size=96, sampling="identities_per_batch: 32 images_per_identity: 4"),
     lfw_nn2_candidate("nn2_112", " at 112x112, 10,000 batches", LFW_NN2_112_HEADER, 10000,
                       size=112),
     LfwNetwork("lfw/deepface", "lfw_deepface", "the DeepFace-style LFW network",
