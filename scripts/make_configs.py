@@ -702,8 +702,9 @@ LFW_NN2_112_HEADER = """\
 LFW_NN2_96_P32_HEADER = """\
 # configs/lfw/nn2_96 with 32 identities of 4 images a batch instead of 16 of 4, and 5,000
 # batches of 128 instead of 10,000 of 64: the same images and multiply-adds, but twice the
-# people for the semi-hard mining to find each anchor's negative among. A validation-fold
-# candidate (docs/lfw.md).
+# people for the semi-hard mining to find each anchor's negative among. On the validation fold
+# (docs/lfw.md) 0.8683 against 0.9133, AUC 0.9267 against 0.9673; with the learned metric 0.9083,
+# AUC 0.9631, still below nn2_96's embedding alone: no 10-fold run.
 """
 
 LFW_NN2_LONG_HEADER = """\
