@@ -21,6 +21,11 @@ NetConfig load_lfw_config(const std::string& style, const std::string& file) {
   return load_net_config(testing::source_path("configs/lfw/" + style + "/" + file));
 }
 
+// The square input side the deploy net is fed (64 for most styles, 96 or 112 for the larger ones).
+int64_t input_side(const NetConfig& deploy) {
+  return deploy.param.layer(0).input_param().shape(0).dim(3);
+}
+
 class LfwConfigs : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(LfwConfigs, TrainOnTheOtherFoldsIdentitiesWithTheDeployLayers) {
@@ -49,10 +54,12 @@ TEST_P(LfwConfigs, TrainOnTheOtherFoldsIdentitiesWithTheDeployLayers) {
   Net net(train_val, options, ctx, builtin_layers());
   const float loss = net.forward_backward(ctx);
   EXPECT_TRUE(std::isfinite(loss) && loss > 0) << loss;
-  EXPECT_EQ(net.tensor("data")->shape(), (Shape{8, 3, 64, 64}));
+  const NetConfig deploy_config = load_lfw_config(style, "deploy.prototxt");
+  const int64_t side = input_side(deploy_config);
+  EXPECT_EQ(net.tensor("data")->shape(), (Shape{8, 3, side, side}));
 
   options.phase = proto::TEST;
-  Net deploy(load_lfw_config(style, "deploy.prototxt"), options, ctx, builtin_layers());
+  Net deploy(deploy_config, options, ctx, builtin_layers());
   EXPECT_EQ(deploy.tensor("embedding")->dim(1), style.starts_with("nn2") ? 128 : 512);
   int64_t deploy_params = deploy.num_param_elements();
   // The DeepFace-style net's F8 classifier is training-only.
@@ -71,7 +78,9 @@ TEST_P(LfwConfigs, DeployPreparesImagesAsTheTestPhase) {
                                            /*train=*/false);
   Rng rng(1);
   const data::FloatImage expected = test_phase.apply(image, rng);
-  const data::FloatImage prepared = eval::prepare_for_input(image, deploy.param.layer(0), 64, 64);
+  const int64_t side = input_side(deploy);
+  const data::FloatImage prepared = eval::prepare_for_input(
+      image, deploy.param.layer(0), static_cast<int>(side), static_cast<int>(side));
   ASSERT_EQ(prepared.pixels.size(), expected.pixels.size());
   for (size_t i = 0; i < expected.pixels.size(); ++i) {
     ASSERT_FLOAT_EQ(prepared.pixels[i], expected.pixels[i]) << i;
@@ -80,6 +89,7 @@ TEST_P(LfwConfigs, DeployPreparesImagesAsTheTestPhase) {
 
 INSTANTIATE_TEST_SUITE_P(Styles, LfwConfigs,
                          ::testing::Values("nn2", "nn2_tuned", "nn2_long", "nn2_xlong",
+                                           "nn2_xxlong", "nn2_96", "nn2_96_p32", "nn2_112",
                                            "deepface"));
 
 }  // namespace
