@@ -637,9 +637,12 @@ class LfwNetwork(Network):
         return self.header + GENERATED + f'name: "{self.name}"\n' + data + self.layers() + loss
 
     def batch_size(self):
-        identities, images = re.fullmatch(
-            r"identities_per_batch: (\d+) images_per_identity: (\d+)", self.sampling).groups()
-        return int(identities) * int(images)
+        match = re.fullmatch(r"identities_per_batch: (\d+) images_per_identity: (\d+)",
+                             self.sampling)
+        if match is None:
+            raise ValueError(f"{self.folder}: sampling '{self.sampling}' is not "
+                             "'identities_per_batch: P images_per_identity: K'")
+        return int(match[1]) * int(match[2])
 
     def solver(self):
         header = (f"# Trains {self.title} for LFW fold 1; scripts/lfw.sh {self.folder.split('/')[-1]} "
@@ -686,7 +689,7 @@ LFW_NN2_XXLONG_HEADER = """\
 LFW_NN2_96_HEADER = """\
 # configs/lfw/nn2_xlong with 96x96 inputs instead of 64x64 (the 150x150 face frame resized to
 # 108x108): 2.25 times the pixels and multiply-adds, the same network (its global pooling takes
-# the larger last map) and the same 10,000 batches, about 36 minutes a fold here. On the
+# the larger last map) and the same 10,000 batches, about 31 minutes a fold here. On the
 # validation fold (docs/lfw.md) 0.9133 against 0.9017, AUC 0.9673 against 0.9643; with the
 # learned metric 0.9050, AUC 0.9614.
 """
@@ -968,8 +971,9 @@ NETWORKS += [
     lfw_nn2_candidate("nn2_xlong", ", 10,000 batches", LFW_NN2_XLONG_HEADER, 10000),
     lfw_nn2_candidate("nn2_xxlong", ", 20,000 batches", LFW_NN2_XXLONG_HEADER, 20000),
     lfw_nn2_candidate("nn2_96", " at 96x96, 10,000 batches", LFW_NN2_96_HEADER, 10000, size=96),
-    lfw_nn2_candidate("nn2_96_p32", " at 96x96, 32 identities a batch", LFW_NN2_96_P32_HEADER,
-                      5000, size=96, sampling="identities_per_batch: 32 images_per_identity: 4"),
+    lfw_nn2_candidate("nn2_96_p32", " at 96x96, 32 identities a batch, 5,000 batches",
+                      LFW_NN2_96_P32_HEADER, 5000, size=96,
+                      sampling="identities_per_batch: 32 images_per_identity: 4"),
     lfw_nn2_candidate("nn2_112", " at 112x112, 10,000 batches", LFW_NN2_112_HEADER, 10000,
                       size=112),
     LfwNetwork("lfw/deepface", "lfw_deepface", "the DeepFace-style LFW network",
