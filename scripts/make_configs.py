@@ -647,10 +647,11 @@ class LfwNetwork(Network):
     def solver(self):
         header = (f"# Trains {self.title} for LFW fold 1; scripts/lfw.sh {self.folder.split('/')[-1]} "
                   "trains all ten\n# folds and writes the 10-fold report (docs/lfw.md).\n")
+        batch = self.batch_size()
         return header + GENERATED + self.solver_template.format(
             name=self.name, iters=self.iterations, step1=self.iterations * 6 // 10,
-            step2=self.iterations * 85 // 100, batch=self.batch_size(),
-            passes=round(self.iterations * self.batch_size() / 8100))
+            step2=self.iterations * 85 // 100, batch=batch,
+            passes=round(self.iterations * batch / 8100))
 
     def files(self):
         files = super().files()
