@@ -21,11 +21,11 @@ enum class ConvolutionAlgorithms {
   // and the digits every documented result was trained with.
   reproducible,
   // Fewer multiplies, other rounding. CPU: 3x3 and 5x5 stride-1 layers through Winograd's
-  // F(4x4, 3x3), F(2x2, 3x3) or F(2x2, 5x5), and 1x1 layers an image at a time; still the same
-  // digits on every run. GPU: every fp32 algorithm timed once per
-  // input shape and
-  // the fastest kept, FFT, Winograd and non-deterministic ones included (PyTorch's
-  // cudnn.benchmark): digits may differ between runs.
+  // F(4x4, 3x3), F(2x2, 3x3) or F(2x2, 5x5), 1x1 layers an image at a time, and stride-1 layers
+  // with few outputs and large kernels through a direct AVX2/AVX-512 kernel; still the same
+  // digits on every run. GPU: every fp32 algorithm timed once per input shape and the fastest
+  // kept, FFT, Winograd and non-deterministic ones included (PyTorch's cudnn.benchmark): digits
+  // may differ between runs.
   fastest,
 };
 

@@ -5,6 +5,7 @@
 
 #include "core/filler.hpp"
 #include "core/math.hpp"
+#include "layers/direct_convolution.hpp"
 #include "layers/sliced_parallel.hpp"
 #include "layers/winograd.hpp"
 
@@ -109,6 +110,8 @@ void ConvolutionLayer::reshape(Tensors bottom, Tensors top) {
   with_context(describe(), [&] { check_kernel_fits(window_, in.shape_string()); });
   batch_ = in.dim(0);
   winograd_tile_ = cpu::winograd_tile(window_, group_);
+  direct_ = winograd_tile_ == 0 &&
+            cpu::direct_convolution_suits(window_, group_, num_output_, cpu::simd_level());
   top[0]->reshape({batch_, num_output_, window_.out_h(), window_.out_w()});
 }
 
@@ -150,6 +153,11 @@ void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
   if (winograd_tile_ != 0 && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
     forward_winograd(ctx, bottom[0]->data().data(), weights().data().data(),
                      bias_term_ ? bias().data().data() : nullptr, top[0]->mutable_data().data());
+    return;
+  }
+  if (direct_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
+    forward_direct(ctx, bottom[0]->data().data(), weights().data().data(),
+                   bias_term_ ? bias().data().data() : nullptr, top[0]->mutable_data().data());
     return;
   }
   const CpuPlan plan = cpu_plan(ctx.convolution_algorithms());
@@ -244,6 +252,13 @@ void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
                       weights().mutable_diff().data(),
                       bias_term_ ? bias().mutable_diff().data() : nullptr,
                       propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr);
+    return;
+  }
+  if (direct_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
+    backward_direct(ctx, bottom[0]->data().data(), top[0]->diff().data(), weights().data().data(),
+                    weights().mutable_diff().data(),
+                    bias_term_ ? bias().mutable_diff().data() : nullptr,
+                    propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr);
     return;
   }
   const CpuPlan plan = cpu_plan(ctx.convolution_algorithms());

@@ -1,7 +1,9 @@
 // 2-D convolution (Caffe's Convolution): kernel, stride, pad (square or h/w), dilation, group and
 // an optional bias, on NCHW inputs. The weight has Caffe's shape (num_output, C / group, kh, kw),
 // so Caffe weights load unchanged. CPU: with ConvolutionAlgorithms::fastest, 3x3 stride-1 kernels
-// and 5x5 ones run through Winograd's F(m x m, r x r) (layers/winograd.hpp); otherwise
+// and 5x5 ones run through Winograd's F(m x m, r x r) (layers/winograd.hpp), and stride-1 ones
+// with few outputs and larger kernels through a direct kernel (layers/direct_convolution.hpp);
+// otherwise
 // chunks of images are im2col'ed side by side into the context's shared workspace and one
 // single-threaded OpenBLAS GEMM per group covers a whole chunk, the BLAS threads working on
 // different chunks (a one-image chunk writes its result in place, and skips im2col for a 1x1
@@ -86,6 +88,14 @@ class ConvolutionLayer : public Layer {
   void backward_winograd(Context& ctx, const float* in, const float* top_diff, const float* w,
                          float* w_diff, float* b_diff, float* in_diff);
 
+  // Under ConvolutionAlgorithms::fastest, stride-1 layers with few outputs and large kernels
+  // (cpu::direct_convolution_suits) run all three passes through the direct kernel of
+  // layers/direct_convolution.hpp instead (layers/convolution_direct.cpp), an image to a worker.
+  void forward_direct(Context& ctx, const float* in, const float* w, const float* b, float* out);
+  void backward_direct(Context& ctx, const float* in, const float* top_diff, const float* w,
+                       float* w_diff, float* b_diff, float* in_diff);
+  void backward_direct_inputs(Context& ctx, const float* top_diff, const float* w, float* in_diff);
+
   // Whether the CPU passes clamp the outputs at 0 for the in-place ReLU after this layer.
   bool relu_ = false;
   // The window over one image; channels/height/width follow the current input.
@@ -97,6 +107,9 @@ class ConvolutionLayer : public Layer {
   // The Winograd output tile for the window, 0 where it does not suit Winograd (the CPU takes
   // that route under ConvolutionAlgorithms::fastest).
   int winograd_tile_ = 0;
+  // Whether the window suits the direct kernel on this processor (the CPU takes that route under
+  // ConvolutionAlgorithms::fastest where Winograd does not apply).
+  bool direct_ = false;
 
 #if VISAGE_WITH_CUDA
   // cuDNN descriptors and the per-shape algorithm cache (defined in cuda/convolution.cu).

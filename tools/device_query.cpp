@@ -2,6 +2,7 @@
 
 #include "core/blas_kernels.hpp"
 #include "core/device_api.hpp"
+#include "core/simd_level.hpp"
 #include "tools/options.hpp"
 
 namespace visage::tools {
@@ -15,6 +16,8 @@ int run_device_query(Args args) {
   std::cout << "Visage " VISAGE_VERSION ", built "
             << (device::built_with_cuda() ? "with" : "without") << " CUDA\n"
             << "CPU: " << cpu::describe_blas() << "\n"
+            << "CPU vector kernels of Visage's own: " << cpu::simd_level_name(cpu::simd_level())
+            << "\n"
             << device::describe();
   if (options.get_flag("require-gpu") && device::count() == 0) {
     std::cerr << "visage device-query: no usable GPU (--require-gpu)\n";

@@ -7,6 +7,7 @@
 #include "core/device_choice.hpp"
 #include "core/error.hpp"
 #include "core/net.hpp"
+#include "core/simd_level.hpp"
 #include "solvers/builtin_layers.hpp"
 #include "solvers/update_rule.hpp"
 #include "tools/options.hpp"
@@ -138,7 +139,10 @@ int run_time(Args args) {
   std::cout << "timing '" << net.name() << "' on " << ctx.describe() << ", batch " << batch << ", "
             << iterations << " iterations after " << warmup << " warm-up, "
             << options.get("conv-algorithms") << " convolutions";
-  if (!ctx.is_gpu()) std::cout << "\nBLAS: " << cpu::describe_blas();
+  if (!ctx.is_gpu()) {
+    std::cout << "\nBLAS: " << cpu::describe_blas()
+              << "\nvector kernels of Visage's own: " << cpu::simd_level_name(cpu::simd_level());
+  }
   std::cout << "\n";
   for (int it = 0; it < warmup + iterations; ++it) {
     const bool timed = it >= warmup;

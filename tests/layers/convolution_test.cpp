@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "core/simd_level.hpp"
+#include "layers/direct_convolution.hpp"
 #include "layers/winograd.hpp"
 #include "tests/support/blas_threads.hpp"
 #include "tests/support/fillers.hpp"
@@ -110,6 +112,9 @@ TEST(Convolution, GradientsMatchFiniteDifferences) {
       {"num_output: 3 kernel_size: 3", {1, 2, 6, 13}},
       {"num_output: 2 kernel_size: 3 pad: 1", {1, 2, 6, 22}},
       {"num_output: 2 kernel_size: 5 pad: 2", {1, 2, 5, 13}},
+      // 7x7 with few outputs, 16 wide: the direct kernel under `fastest` (AVX2 or AVX-512).
+      {"num_output: 3 kernel_size: 7 pad: 3", {2, 2, 5, 16}},
+      {"num_output: 2 kernel_size: 7", {1, 2, 8, 22}},
   };
   for (const auto algorithms :
        {ConvolutionAlgorithms::reproducible, ConvolutionAlgorithms::fastest}) {
@@ -499,6 +504,92 @@ TEST(Convolution, OneByOneUnderFastestGivesTheDirectConvolution) {
     expect_direct_convolution(d, 5, describe(d) + ", " + std::to_string(threads) + " BLAS threads",
                               ConvolutionAlgorithms::fastest);
   }
+}
+
+// Under `fastest`, stride-1 layers of at most 32 outputs, at least 16 wide, with kernels of 7x7 and
+// up run through the direct kernel (layers/direct_convolution.hpp), on processors with
+// AVX2 or AVX-512: forward, the weight gradient and the input's gradient, with padding, outputs
+// that fill no whole vector or block of output channels, one image or several, on any number of
+// threads. Its sums are fused multiply-adds in a fixed order: the same bits on every run.
+TEST(Convolution, DirectKernelUnderFastestGivesTheDirectConvolution) {
+  if (cpu::simd_level() == cpu::SimdLevel::baseline) {
+    GTEST_SKIP() << "this processor has neither AVX2 nor AVX-512: the direct kernel is not used";
+  }
+  struct Case {
+    DirectConvolution d;
+    int64_t images;
+  };
+  const std::vector<Case> cases = {
+      // channels, height, width, outputs, kernel, stride, pad, dilation, group; images
+      {{3, 20, 25, 5, 7, 1, 0, 1, 1}, 3},    // 14 x 19: a last vector of 3 lanes
+      {{4, 20, 20, 20, 7, 1, 2, 1, 1}, 2},   // 18 x 18, 20 outputs: two blocks, the last of 4
+      {{2, 30, 33, 32, 11, 1, 0, 1, 1}, 2},  // DeepFace's C1 in small: 32 outputs, 11x11
+      {{32, 24, 26, 16, 9, 1, 0, 1, 1}, 2},  // DeepFace's C3 in small: 16 outputs from 32
+      {{3, 12, 16, 7, 9, 1, 4, 1, 1}, 1},    // pad 4: every input's gradient cropped from 20 x 24
+      {{2, 16, 17, 3, 7, 1, 3, 1, 1}, 4},    // the input's size kept (pad 3)
+  };
+  for (const int threads : {1, 2, 3}) {
+    BlasThreads blas(threads);
+    for (const auto& [d, images] : cases) {
+      const std::string where = describe(d) + ", " + std::to_string(images) + " images, " +
+                                std::to_string(threads) + " BLAS threads";
+      ASSERT_EQ(cpu::winograd_tile(geometry(d), d.group), 0) << where;
+      ASSERT_TRUE(cpu::direct_convolution_suits(geometry(d), d.group, d.outputs, cpu::simd_level()))
+          << where;
+      expect_direct_convolution(d, images, where, ConvolutionAlgorithms::fastest);
+    }
+  }
+  // The bits: the same on every run, and different from the im2col route's.
+  const auto results = [](ConvolutionAlgorithms algorithms, bool relu) {
+    auto ctx = Context::cpu(5);
+    ctx.set_convolution_algorithms(algorithms);
+    auto layer = convolution(std::string("num_output: 6 kernel_size: 7 pad: 1") + kGaussianFillers);
+    if (relu) layer->fuse_relu();
+    TensorList bottom({{3, 4, 15, 22}}), top(1);  // 11 x 18 outputs: the direct kernel
+    fill_gaussian(bottom[0], 31);
+    layer->setup(ctx, bottom, top);
+    layer->forward(ctx, bottom, top);
+    TensorList top_diff({top[0].shape()});
+    fill_gaussian(top_diff[0], 32);
+    std::ranges::copy(top_diff[0].data(), top[0].mutable_diff().begin());
+    for (auto& p : layer->params()) std::ranges::fill(p->mutable_diff(), 0.0f);
+    layer->backward(ctx, top, {true}, bottom);
+    std::vector<std::vector<float>> all;
+    all.emplace_back(top[0].data().begin(), top[0].data().end());
+    all.emplace_back(bottom[0].diff().begin(), bottom[0].diff().end());
+    for (auto& p : layer->params()) all.emplace_back(p->diff().begin(), p->diff().end());
+    return all;
+  };
+  const auto fastest = results(ConvolutionAlgorithms::fastest, false);
+  for (int run = 0; run < 3; ++run) {
+    EXPECT_EQ(results(ConvolutionAlgorithms::fastest, false), fastest) << "run " << run;
+  }
+  EXPECT_NE(results(ConvolutionAlgorithms::reproducible, false)[0], fastest[0]);
+  // A ReLU fused into the layer clamps the kernel's outputs at 0: ReLU's values exactly.
+  const auto clamped = results(ConvolutionAlgorithms::fastest, true)[0];
+  ASSERT_EQ(clamped.size(), fastest[0].size());
+  for (size_t i = 0; i < clamped.size(); ++i) {
+    ASSERT_EQ(clamped[i], std::max(fastest[0][i], 0.0f)) << "output " << i;
+  }
+  // Where the kernel goes: stride 1, no dilation, one group, up to 32 outputs, 7x7 and up, rows
+  // of at least 16 outputs.
+  const auto level = cpu::simd_level();
+  EXPECT_TRUE(
+      cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 1, 0, 1, 1}), 1, 32, level));
+  EXPECT_FALSE(
+      cpu::direct_convolution_suits(geometry({3, 152, 152, 33, 11, 1, 0, 1, 1}), 1, 33, level));
+  EXPECT_FALSE(
+      cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 2, 0, 1, 1}), 1, 32, level));
+  EXPECT_FALSE(
+      cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 1, 0, 2, 1}), 1, 32, level));
+  EXPECT_FALSE(
+      cpu::direct_convolution_suits(geometry({4, 152, 152, 32, 11, 1, 0, 1, 2}), 2, 32, level));
+  EXPECT_FALSE(
+      cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 5, 1, 0, 1, 1}), 1, 32, level));
+  EXPECT_FALSE(
+      cpu::direct_convolution_suits(geometry({3, 152, 21, 32, 7, 1, 0, 1, 1}), 1, 32, level));
+  EXPECT_FALSE(cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 1, 0, 1, 1}), 1, 32,
+                                             cpu::SimdLevel::baseline));
 }
 
 void expect_convolution_error(const std::string& settings, const Shape& input,
