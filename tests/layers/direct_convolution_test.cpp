@@ -1,7 +1,7 @@
 // The direct convolution kernel at both vector widths. Convolution's tests check its results
 // against plain sums at this processor's level; here the AVX2 kernel must give the AVX-512
 // kernel's bits exactly, since both sum each output in the same order with fused multiply-adds,
-// so that a machine of either kind trains the same digits under `fastest`.
+// so that the vector width does not change the kernel's digits.
 #include "layers/direct_convolution.hpp"
 
 #include <gtest/gtest.h>
