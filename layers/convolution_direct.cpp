@@ -12,31 +12,33 @@ namespace visage {
 
 namespace {
 
+// Copies the height x width block at the start of each of `channels` planes of `from` (rows
+// from_w floats apart, planes from_plane apart) to the same block of `to`'s planes. Into the
+// middle of padded planes and back out of them, with `to` or `from` pointing at the middle.
+void copy_planes(int64_t channels, int64_t height, int64_t width, const float* from, int64_t from_w,
+                 int64_t from_plane, float* to, int64_t to_w, int64_t to_plane) {
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t y = 0; y < height; ++y) {
+      std::copy_n(from + c * from_plane + y * from_w, width, to + c * to_plane + y * to_w);
+    }
+  }
+}
+
 // Copies `channels` planes of height x width into the middle of planes padded by pad_h rows and
 // pad_w columns on each side, whose border stays as it is (zeros).
 void copy_into_padded(const float* from, int64_t channels, int64_t height, int64_t width,
                       int64_t pad_h, int64_t pad_w, float* to) {
   const int64_t padded_w = width + 2 * pad_w;
-  const int64_t padded_plane = (height + 2 * pad_h) * padded_w;
-  for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t y = 0; y < height; ++y) {
-      std::copy_n(from + (c * height + y) * width, width,
-                  to + c * padded_plane + (y + pad_h) * padded_w + pad_w);
-    }
-  }
+  copy_planes(channels, height, width, from, width, height * width, to + pad_h * padded_w + pad_w,
+              padded_w, (height + 2 * pad_h) * padded_w);
 }
 
 // The reverse: the middle of padded planes into planes of height x width.
 void copy_from_padded(const float* from, int64_t channels, int64_t height, int64_t width,
                       int64_t pad_h, int64_t pad_w, float* to) {
   const int64_t padded_w = width + 2 * pad_w;
-  const int64_t padded_plane = (height + 2 * pad_h) * padded_w;
-  for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t y = 0; y < height; ++y) {
-      std::copy_n(from + c * padded_plane + (y + pad_h) * padded_w + pad_w, width,
-                  to + (c * height + y) * width);
-    }
-  }
+  copy_planes(channels, height, width, from + pad_h * padded_w + pad_w, padded_w,
+              (height + 2 * pad_h) * padded_w, to, width, height * width);
 }
 
 }  // namespace
