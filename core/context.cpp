@@ -34,6 +34,14 @@ std::size_t Context::memory_bytes() const {
   return host_memory_bytes();
 }
 
+void Context::set_simd_level(cpu::SimdLevel level) {
+  VISAGE_CHECK(static_cast<int>(level) <= static_cast<int>(cpu::simd_level()),
+               "vector kernels for ", cpu::simd_level_name(level),
+               " were asked for, but this processor offers at most ",
+               cpu::simd_level_name(cpu::simd_level()));
+  simd_level_ = level;
+}
+
 std::string Context::describe() const {
   return is_gpu() ? concat("GPU ", device_id_) : std::string("CPU");
 }

@@ -11,6 +11,7 @@
 #include "core/communicator.hpp"
 #include "core/device_api.hpp"
 #include "core/rng.hpp"
+#include "core/simd_level.hpp"
 
 namespace visage {
 
@@ -51,6 +52,12 @@ class Context {
     convolution_algorithms_ = choice;
   }
 
+  // The vector instructions Visage's own CPU kernels use (core/simd_level.hpp): the processor's
+  // widest by default. A narrower level can be asked for (tests run the AVX2 kernels on AVX-512
+  // machines so); a wider one than the processor has is refused with an error.
+  cpu::SimdLevel simd_level() const { return simd_level_; }
+  void set_simd_level(cpu::SimdLevel level);
+
   // GPU resources; each throws on a CPU context.
   CudaResources& cuda() const;
   std::shared_ptr<DeviceAllocator> allocator() const;
@@ -83,6 +90,7 @@ class Context {
   int device_id_ = -1;
   Rng rng_;
   ConvolutionAlgorithms convolution_algorithms_ = ConvolutionAlgorithms::reproducible;
+  cpu::SimdLevel simd_level_ = cpu::simd_level();
   std::shared_ptr<CudaResources> cuda_;
   std::vector<float> host_workspace_;
   std::shared_ptr<Communicator> communicator_;

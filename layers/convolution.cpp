@@ -110,8 +110,7 @@ void ConvolutionLayer::reshape(Tensors bottom, Tensors top) {
   with_context(describe(), [&] { check_kernel_fits(window_, in.shape_string()); });
   batch_ = in.dim(0);
   winograd_tile_ = cpu::winograd_tile(window_, group_);
-  direct_ = winograd_tile_ == 0 &&
-            cpu::direct_convolution_suits(window_, group_, num_output_, cpu::simd_level());
+  direct_ = winograd_tile_ == 0 && cpu::direct_convolution_suits(window_, group_, num_output_);
   top[0]->reshape({batch_, num_output_, window_.out_h(), window_.out_w()});
 }
 
@@ -155,7 +154,8 @@ void ConvolutionLayer::forward_cpu(Context& ctx, Tensors bottom, Tensors top) {
                      bias_term_ ? bias().data().data() : nullptr, top[0]->mutable_data().data());
     return;
   }
-  if (direct_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
+  if (direct_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest &&
+      ctx.simd_level() != cpu::SimdLevel::baseline) {
     forward_direct(ctx, bottom[0]->data().data(), weights().data().data(),
                    bias_term_ ? bias().data().data() : nullptr, top[0]->mutable_data().data());
     return;
@@ -254,7 +254,8 @@ void ConvolutionLayer::backward_cpu(Context& ctx, Tensors top,
                       propagate_down[0] ? bottom[0]->mutable_diff().data() : nullptr);
     return;
   }
-  if (direct_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest) {
+  if (direct_ && ctx.convolution_algorithms() == ConvolutionAlgorithms::fastest &&
+      ctx.simd_level() != cpu::SimdLevel::baseline) {
     backward_direct(ctx, bottom[0]->data().data(), top[0]->diff().data(), weights().data().data(),
                     weights().mutable_diff().data(),
                     bias_term_ ? bias().mutable_diff().data() : nullptr,

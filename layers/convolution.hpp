@@ -107,8 +107,9 @@ class ConvolutionLayer : public Layer {
   // The Winograd output tile for the window, 0 where it does not suit Winograd (the CPU takes
   // that route under ConvolutionAlgorithms::fastest).
   int winograd_tile_ = 0;
-  // Whether the window suits the direct kernel on this processor (the CPU takes that route under
-  // ConvolutionAlgorithms::fastest where Winograd does not apply).
+  // Whether the window suits the direct kernel (the CPU takes that route under
+  // ConvolutionAlgorithms::fastest where Winograd does not apply, if the context's vector level
+  // has a kernel).
   bool direct_ = false;
 
 #if VISAGE_WITH_CUDA

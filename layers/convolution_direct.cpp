@@ -45,7 +45,7 @@ void copy_from_padded(const float* from, int64_t channels, int64_t height, int64
 
 void ConvolutionLayer::forward_direct(Context& ctx, const float* in, const float* w, const float* b,
                                       float* out) {
-  const cpu::SimdLevel level = cpu::simd_level();
+  const cpu::SimdLevel level = ctx.simd_level();
   const int64_t pad_h = window_.pad_h, pad_w = window_.pad_w;
   const cpu::DirectShape shape{window_.channels,          window_.height + 2 * pad_h,
                                window_.width + 2 * pad_w, num_output_,
@@ -82,7 +82,7 @@ void ConvolutionLayer::backward_direct(Context& ctx, const float* in, const floa
                                        float* in_diff) {
   // At most 16 MB of per-slice gradients.
   constexpr int64_t kGradientFloats = int64_t{1} << 22;
-  const cpu::SimdLevel level = cpu::simd_level();
+  const cpu::SimdLevel level = ctx.simd_level();
   const int64_t pad_h = window_.pad_h, pad_w = window_.pad_w;
   const int64_t out_h = window_.out_h(), out_w = window_.out_w(), pixels = out_h * out_w;
   const int64_t kernel_size = window_.kernel_h * window_.kernel_w;
@@ -150,7 +150,7 @@ void ConvolutionLayer::backward_direct(Context& ctx, const float* in, const floa
 // transposed and turned; its output is the padded input's gradient, whose middle is dx.
 void ConvolutionLayer::backward_direct_inputs(Context& ctx, const float* top_diff, const float* w,
                                               float* in_diff) {
-  const cpu::SimdLevel level = cpu::simd_level();
+  const cpu::SimdLevel level = ctx.simd_level();
   const int64_t out_h = window_.out_h(), out_w = window_.out_w();
   const int64_t reach_h = window_.kernel_h - 1, reach_w = window_.kernel_w - 1;
   const cpu::DirectShape shape{num_output_,      out_h + 2 * reach_h, out_w + 2 * reach_w,

@@ -144,18 +144,17 @@ __attribute__((target("avx2,fma"))) void convolve_avx2(const DirectShape& s, con
 
 }  // namespace
 
-bool direct_convolution_suits(const WindowGeometry& window, int64_t group, int64_t outputs,
-                              SimdLevel level) {
+bool direct_convolution_suits(const WindowGeometry& window, int64_t group, int64_t outputs) {
   // Few outputs: more and im2col's GEMM spends each packed column on enough of them. Kernels
   // from 7x7: Winograd takes 3x3 and 5x5 ones. Rows of at least one AVX-512 vector: on narrower
   // maps most lanes would idle, where im2col puts several images side by side in one GEMM.
   constexpr int64_t kMostOutputs = 32;
   constexpr int64_t kLeastKernel = 7;
   constexpr int64_t kLeastWidth = 16;
-  return level != SimdLevel::baseline && window.stride_h == 1 && window.stride_w == 1 &&
-         window.dilation_h == 1 && window.dilation_w == 1 && group == 1 &&
-         outputs <= kMostOutputs && window.kernel_h >= kLeastKernel &&
-         window.kernel_w >= kLeastKernel && window.out_w() >= kLeastWidth;
+  return window.stride_h == 1 && window.stride_w == 1 && window.dilation_h == 1 &&
+         window.dilation_w == 1 && group == 1 && outputs <= kMostOutputs &&
+         window.kernel_h >= kLeastKernel && window.kernel_w >= kLeastKernel &&
+         window.out_w() >= kLeastWidth;
 }
 
 int64_t direct_packed_size(const DirectShape& s, SimdLevel level) {

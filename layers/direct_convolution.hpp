@@ -26,11 +26,10 @@ struct DirectShape {
   int64_t out_w() const { return width - kernel_w + 1; }
 };
 
-// Whether Convolution should take this kernel for a window under `fastest`: stride 1, no
-// dilation, one group, at most 32 output channels, a kernel of at least 7x7, outputs at least 16
-// wide, and a processor with AVX2 or AVX-512 (not baseline).
-bool direct_convolution_suits(const WindowGeometry& window, int64_t group, int64_t outputs,
-                              SimdLevel level);
+// Whether Convolution should take this kernel for a window under `fastest` (on a processor with
+// AVX2 or AVX-512): stride 1, no dilation, one group, at most 32 output channels, a kernel of at
+// least 7x7, outputs at least 16 wide.
+bool direct_convolution_suits(const WindowGeometry& window, int64_t group, int64_t outputs);
 
 // Floats of the weights packed for `level`: blocks of L output channels (the last padded with
 // zeros), each as [channel][ky][kx][lane].

@@ -331,9 +331,11 @@ void expect_near_all(std::span<const float> actual, const Reference& expected,
 // Runs `images` random images through the layer d describes, forward and backward, and compares
 // the output and all three gradients with the direct sums.
 void expect_direct_convolution(const DirectConvolution& d, int64_t images, const std::string& where,
-                               ConvolutionAlgorithms algorithms) {
+                               ConvolutionAlgorithms algorithms,
+                               cpu::SimdLevel level = cpu::simd_level()) {
   auto ctx = Context::cpu(5);
   ctx.set_convolution_algorithms(algorithms);
+  ctx.set_simd_level(level);
   auto layer = convolution(
       "num_output: " + std::to_string(d.outputs) + " kernel_size: " + std::to_string(d.kernel) +
       " stride: " + std::to_string(d.stride) + " pad: " + std::to_string(d.pad) + " dilation: " +
@@ -516,6 +518,9 @@ TEST(Convolution, DirectKernelUnderFastestGivesTheDirectConvolution) {
   if (cpu::simd_level() == cpu::SimdLevel::baseline) {
     GTEST_SKIP() << "this processor has neither AVX2 nor AVX-512: the direct kernel is not used";
   }
+  // This processor's level, and AVX2's kernels too where it has AVX-512.
+  std::vector<cpu::SimdLevel> levels = {cpu::simd_level()};
+  if (cpu::simd_level() == cpu::SimdLevel::avx512) levels.push_back(cpu::SimdLevel::avx2);
   struct Case {
     DirectConvolution d;
     int64_t images;
@@ -529,21 +534,25 @@ TEST(Convolution, DirectKernelUnderFastestGivesTheDirectConvolution) {
       {{3, 12, 16, 7, 9, 1, 4, 1, 1}, 1},    // pad 4: every input's gradient cropped from 20 x 24
       {{2, 16, 17, 3, 7, 1, 3, 1, 1}, 4},    // the input's size kept (pad 3)
   };
-  for (const int threads : {1, 2, 3}) {
-    BlasThreads blas(threads);
-    for (const auto& [d, images] : cases) {
-      const std::string where = describe(d) + ", " + std::to_string(images) + " images, " +
-                                std::to_string(threads) + " BLAS threads";
-      ASSERT_EQ(cpu::winograd_tile(geometry(d), d.group), 0) << where;
-      ASSERT_TRUE(cpu::direct_convolution_suits(geometry(d), d.group, d.outputs, cpu::simd_level()))
-          << where;
-      expect_direct_convolution(d, images, where, ConvolutionAlgorithms::fastest);
+  for (const auto level : levels) {
+    for (const int threads : {1, 2, 3}) {
+      BlasThreads blas(threads);
+      for (const auto& [d, images] : cases) {
+        const std::string where = describe(d) + ", " + std::to_string(images) + " images, " +
+                                  std::to_string(threads) + " BLAS threads, " +
+                                  cpu::simd_level_name(level);
+        ASSERT_EQ(cpu::winograd_tile(geometry(d), d.group), 0) << where;
+        ASSERT_TRUE(cpu::direct_convolution_suits(geometry(d), d.group, d.outputs)) << where;
+        expect_direct_convolution(d, images, where, ConvolutionAlgorithms::fastest, level);
+      }
     }
   }
-  // The bits: the same on every run, and different from the im2col route's.
-  const auto results = [](ConvolutionAlgorithms algorithms, bool relu) {
+  // The bits: the same on every run and at either width, and different from the im2col route's,
+  // which `fastest` keeps at the baseline level.
+  const auto results = [](ConvolutionAlgorithms algorithms, cpu::SimdLevel level, bool relu) {
     auto ctx = Context::cpu(5);
     ctx.set_convolution_algorithms(algorithms);
+    ctx.set_simd_level(level);
     auto layer = convolution(std::string("num_output: 6 kernel_size: 7 pad: 1") + kGaussianFillers);
     if (relu) layer->fuse_relu();
     TensorList bottom({{3, 4, 15, 22}}), top(1);  // 11 x 18 outputs: the direct kernel
@@ -561,39 +570,34 @@ TEST(Convolution, DirectKernelUnderFastestGivesTheDirectConvolution) {
     for (auto& p : layer->params()) all.emplace_back(p->diff().begin(), p->diff().end());
     return all;
   };
-  const auto fastest = results(ConvolutionAlgorithms::fastest, false);
+  constexpr auto kFastest = ConvolutionAlgorithms::fastest;
+  const auto fastest = results(kFastest, cpu::simd_level(), false);
   for (int run = 0; run < 3; ++run) {
-    EXPECT_EQ(results(ConvolutionAlgorithms::fastest, false), fastest) << "run " << run;
+    EXPECT_EQ(results(kFastest, cpu::simd_level(), false), fastest) << "run " << run;
+  }
+  for (const auto level : levels) {
+    EXPECT_EQ(results(kFastest, level, false), fastest) << cpu::simd_level_name(level);
   }
   // The output and both gradients took the kernel's route, not im2col's (the bias gradient is
-  // the same plain sums on both).
-  const auto reproducible = results(ConvolutionAlgorithms::reproducible, false);
+  // the same plain sums on both); at the baseline level `fastest` is im2col's, to the bit.
+  const auto reproducible = results(ConvolutionAlgorithms::reproducible, cpu::simd_level(), false);
   for (size_t r = 0; r < 3; ++r) EXPECT_NE(reproducible[r], fastest[r]) << "result " << r;
+  EXPECT_EQ(results(kFastest, cpu::SimdLevel::baseline, false), reproducible);
   // A ReLU fused into the layer clamps the kernel's outputs at 0: ReLU's values exactly.
-  const auto clamped = results(ConvolutionAlgorithms::fastest, true)[0];
+  const auto clamped = results(kFastest, cpu::simd_level(), true)[0];
   ASSERT_EQ(clamped.size(), fastest[0].size());
   for (size_t i = 0; i < clamped.size(); ++i) {
     ASSERT_EQ(clamped[i], std::max(fastest[0][i], 0.0f)) << "output " << i;
   }
   // Where the kernel goes: stride 1, no dilation, one group, up to 32 outputs, 7x7 and up, rows
   // of at least 16 outputs.
-  const auto level = cpu::simd_level();
-  EXPECT_TRUE(
-      cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 1, 0, 1, 1}), 1, 32, level));
-  EXPECT_FALSE(
-      cpu::direct_convolution_suits(geometry({3, 152, 152, 33, 11, 1, 0, 1, 1}), 1, 33, level));
-  EXPECT_FALSE(
-      cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 2, 0, 1, 1}), 1, 32, level));
-  EXPECT_FALSE(
-      cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 1, 0, 2, 1}), 1, 32, level));
-  EXPECT_FALSE(
-      cpu::direct_convolution_suits(geometry({4, 152, 152, 32, 11, 1, 0, 1, 2}), 2, 32, level));
-  EXPECT_FALSE(
-      cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 5, 1, 0, 1, 1}), 1, 32, level));
-  EXPECT_FALSE(
-      cpu::direct_convolution_suits(geometry({3, 152, 21, 32, 7, 1, 0, 1, 1}), 1, 32, level));
-  EXPECT_FALSE(cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 1, 0, 1, 1}), 1, 32,
-                                             cpu::SimdLevel::baseline));
+  EXPECT_TRUE(cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 1, 0, 1, 1}), 1, 32));
+  EXPECT_FALSE(cpu::direct_convolution_suits(geometry({3, 152, 152, 33, 11, 1, 0, 1, 1}), 1, 33));
+  EXPECT_FALSE(cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 2, 0, 1, 1}), 1, 32));
+  EXPECT_FALSE(cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 11, 1, 0, 2, 1}), 1, 32));
+  EXPECT_FALSE(cpu::direct_convolution_suits(geometry({4, 152, 152, 32, 11, 1, 0, 1, 2}), 2, 32));
+  EXPECT_FALSE(cpu::direct_convolution_suits(geometry({3, 152, 152, 32, 5, 1, 0, 1, 1}), 1, 32));
+  EXPECT_FALSE(cpu::direct_convolution_suits(geometry({3, 152, 21, 32, 7, 1, 0, 1, 1}), 1, 32));
 }
 
 void expect_convolution_error(const std::string& settings, const Shape& input,

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "core/context.hpp"
+#include "core/error.hpp"
 #include "core/simd_level.hpp"
 
 namespace visage::testing {
@@ -125,6 +127,27 @@ TEST(DirectConvolution, BiasClampAndAdjointPacking) {
         }
       }
     }
+  }
+}
+
+// A context runs the kernels of the level it is given, at most the processor's: a narrower one is
+// taken (the layer tests run AVX2's on AVX-512 machines so), a wider one refused with the reason.
+TEST(DirectConvolution, ContextTakesNarrowerLevelsAndRefusesWiderOnes) {
+  auto ctx = Context::cpu();
+  EXPECT_EQ(ctx.simd_level(), cpu::simd_level());
+  ctx.set_simd_level(SimdLevel::baseline);
+  EXPECT_EQ(ctx.simd_level(), SimdLevel::baseline);
+  if (cpu::simd_level() == SimdLevel::avx512) {
+    ctx.set_simd_level(SimdLevel::avx2);
+    EXPECT_EQ(ctx.simd_level(), SimdLevel::avx2);
+    return;
+  }
+  try {
+    ctx.set_simd_level(SimdLevel::avx512);
+    FAIL() << "took AVX-512 on a processor with " << cpu::simd_level_name(cpu::simd_level());
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("this processor offers at most"), std::string::npos)
+        << e.what();
   }
 }
 
