@@ -3,8 +3,7 @@
 // so Caffe weights load unchanged. CPU: with ConvolutionAlgorithms::fastest, 3x3 stride-1 kernels
 // and 5x5 ones run through Winograd's F(m x m, r x r) (layers/winograd.hpp), and stride-1 ones
 // with few outputs and larger kernels through a direct kernel (layers/direct_convolution.hpp);
-// otherwise
-// chunks of images are im2col'ed side by side into the context's shared workspace and one
+// otherwise chunks of images are im2col'ed side by side into the context's shared workspace and one
 // single-threaded OpenBLAS GEMM per group covers a whole chunk, the BLAS threads working on
 // different chunks (a one-image chunk writes its result in place, and skips im2col for a 1x1
 // stride-1 unpadded kernel; an image whose columns would not fit a core's cache goes through a band

@@ -141,7 +141,7 @@ int run_time(Args args) {
             << options.get("conv-algorithms") << " convolutions";
   if (!ctx.is_gpu()) {
     std::cout << "\nBLAS: " << cpu::describe_blas()
-              << "\nvector kernels of Visage's own: " << cpu::simd_level_name(cpu::simd_level());
+              << "\nvector kernels of Visage's own: " << cpu::simd_level_name(ctx.simd_level());
   }
   std::cout << "\n";
   for (int it = 0; it < warmup + iterations; ++it) {
