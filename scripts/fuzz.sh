@@ -149,7 +149,7 @@ fuzz_target() {
     # Not a finding against Visage, but the run ended there: say so, and keep the input apart.
     mkdir -p "$dir/libhdf5_crashes"
     mv "$dir"/crashes/* "$dir/libhdf5_crashes/"
-    result="   $t: stopped after $(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$') inputs by a crash inside libhdf5 itself (third-party, docs/fuzzing.md): $(ls "$dir"/libhdf5_crashes/* | tail -1)"
+    result="   $t: stopped after $(grep -oE '^stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$') inputs by a crash inside libhdf5 itself (third-party, docs/fuzzing.md): $(find "$dir/libhdf5_crashes" -type f | sort | tail -1)"
     rm "$dir/failed"
   else
     result="   $t: FAILED: see $log
