@@ -125,7 +125,7 @@ crash_inside_libhdf5() {
 # finding (or a run that could not end).
 fuzz_target() {
   local t=$1 dir="$out/fuzz/$1"
-  rm -rf "$dir/seeds" "$dir/crashes"
+  rm -rf "$dir/seeds" "$dir/crashes" "$dir/libhdf5_crashes"
   mkdir -p "$dir/seeds" "$dir/corpus" "$dir/crashes"
   touch "$dir/failed"  # until the run ends well: a script error on the way counts as a failure
   while IFS= read -r f; do
